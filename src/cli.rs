@@ -1,0 +1,56 @@
+//! The command line: global options and one subcommand per file in `commands/`.
+use crate::profile::Provider;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "mlk", version, about = "A machine-learning Kubernetes lab from one YAML profile", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Root folder of cluster folders (default ./.mlk; each cluster lives in <dir>/<name>).
+    #[arg(long, global = true, env = "MLK_HOME")]
+    pub dir: Option<PathBuf>,
+    /// When to draw progress bars on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = ProgressMode::Auto, env = "MLK_PROGRESS")]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Which profile, shared by the commands that need one.
+#[derive(Debug, Args, Clone)]
+pub struct ProfileArgs {
+    /// An embedded profile (mono, distributed) or the path of a profile YAML file.
+    #[arg(long, short = 'p', default_value = "mono")]
+    pub profile: String,
+    /// Override the profile's provider.
+    #[arg(long, value_parser = parse_provider)]
+    pub provider: Option<Provider>,
+}
+
+fn parse_provider(s: &str) -> Result<Provider, String> {
+    Provider::ALL
+        .into_iter()
+        .find(|p| p.as_str() == s)
+        .ok_or_else(|| format!("unknown provider `{s}`; allowed: virtualbox, hyperv, libvirt"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the staged plan without touching anything.
+    Plan(crate::commands::plan::PlanArgs),
+    /// Write every rendered file (Vagrantfile, cluster.yml, Helm values, stage scripts).
+    Render(crate::commands::render::RenderArgs),
+}

@@ -1,0 +1,27 @@
+//! One file per subcommand; each holds only glue between the CLI and the library.
+pub mod plan;
+pub mod render;
+
+use crate::cli::{Cli, Command};
+use crate::profile::{self, validate::HostRules, Profile};
+use anyhow::Result;
+
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Plan(a) => plan::run(&cli.global, &a),
+        Command::Render(a) => render::run(&cli.global, &a),
+    }
+}
+
+/// Loads the profile the command line names, with this host's rules.
+pub fn load_profile(args: &crate::cli::ProfileArgs) -> Result<(Profile, profile::Source)> {
+    let src = profile::Source::resolve(&args.profile)?;
+    let overrides = profile::Overrides { provider: args.provider };
+    let p = profile::load(&src, &overrides, &host_rules())?;
+    Ok((p, src))
+}
+
+/// Host facts validation needs. VirtualBox's range file is read where VirtualBox enforces it.
+pub fn host_rules() -> HostRules {
+    crate::profile::validate::host_rules_from_env()
+}

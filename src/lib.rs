@@ -1,0 +1,14 @@
+//! mlk: a machine-learning Kubernetes lab from a YAML profile, in resumable stages.
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod fsutil;
+pub mod lockfile;
+pub mod plan;
+pub mod profile;
+pub mod render;
+
+/// Runs one parsed command line.
+pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    commands::dispatch(cli)
+}

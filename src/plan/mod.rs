@@ -1,0 +1,144 @@
+//! The plan: everything `mlk up` will do, as data. `mlk plan` prints it; the executor walks it.
+pub mod releases;
+pub mod stages;
+
+use crate::lockfile::{self, Lock};
+use crate::profile::{get, Profile};
+use releases::HelmRelease;
+use serde::Serialize;
+use stages::Stage;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub cluster: String,
+    pub profile: String,
+    pub provider: String,
+    pub kubernetes_version: String,
+    pub network_plugin: String,
+    pub nodes: Vec<PlanNode>,
+    pub binaries: Vec<BinaryPin>,
+    pub stages: Vec<Stage>,
+    pub helm_releases: Vec<HelmRelease>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeflow: Option<KubeflowPin>,
+    pub dashboards: Vec<Dashboard>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanNode {
+    pub name: String,
+    pub ip: String,
+    pub cpus: u32,
+    pub memory_mib: u32,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BinaryPin {
+    pub name: String,
+    pub version: String,
+    pub url: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KubeflowPin {
+    pub manifests_release: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub name: String,
+    pub url: String,
+}
+
+/// Dashboards the profile enables, with their URLs.
+pub fn dashboards(p: &Profile) -> Vec<Dashboard> {
+    let c = &p.components;
+    let mut v = Vec::new();
+    if c.rancher.enabled {
+        v.push(Dashboard { name: "Rancher".into(), url: format!("https://{}", get(&p.ingress.rancher)) });
+    }
+    if c.tick.enabled {
+        v.push(Dashboard { name: "Chronograf".into(), url: format!("http://{}", get(&p.ingress.chronograf)) });
+    }
+    if c.kubeflow.enabled {
+        v.push(Dashboard { name: "Kubeflow".into(), url: format!("https://{}", get(&p.ingress.kubeflow)) });
+    }
+    v
+}
+
+/// Builds the plan for a validated profile.
+pub fn build(p: &Profile, profile_file: &str) -> Plan {
+    let lock: &Lock = lockfile::get();
+    Plan {
+        cluster: p.name.clone(),
+        profile: profile_file.to_string(),
+        provider: p.provider.as_str().to_string(),
+        kubernetes_version: get(&p.kubernetes.version).to_string(),
+        network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
+        nodes: p
+            .nodes
+            .iter()
+            .map(|n| PlanNode {
+                name: n.name.clone(),
+                ip: n.ip.to_string(),
+                cpus: n.cpus,
+                memory_mib: n.memory,
+                roles: n.roles.iter().map(|r| r.as_str().to_string()).collect(),
+            })
+            .collect(),
+        binaries: lock
+            .binaries
+            .iter()
+            .map(|(name, b)| BinaryPin { name: name.clone(), version: b.version.clone(), url: b.url.clone(), sha256: b.sha256.clone() })
+            .collect(),
+        stages: stages::build(p),
+        helm_releases: releases::build(p, lock),
+        kubeflow: p.components.kubeflow.enabled.then(|| KubeflowPin {
+            manifests_release: get(&p.components.kubeflow.version).to_string(),
+            url: lock.kubeflow.url.replace(&lock.kubeflow.version, get(&p.components.kubeflow.version)),
+        }),
+        dashboards: dashboards(p),
+    }
+}
+
+impl Plan {
+    /// Human-readable plan, as `mlk plan` prints it.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(s, "Plan for cluster `{}` (profile {}, provider {})", self.cluster, self.profile, self.provider);
+        let _ = writeln!(s, "Kubernetes {} via RKE, network plugin {}", self.kubernetes_version, self.network_plugin);
+        let _ = writeln!(s, "\nNodes:");
+        for n in &self.nodes {
+            let _ = writeln!(s, "  {:<10} {:<15} {:>2} CPU {:>6} MiB  {}", n.name, n.ip, n.cpus, n.memory_mib, n.roles.join(","));
+        }
+        let _ = writeln!(s, "\nStages:");
+        for (i, st) in self.stages.iter().enumerate() {
+            let on = if st.nodes.is_empty() { "host".to_string() } else { st.nodes.join(",") };
+            let _ = writeln!(s, "  {:>2}. {:<14} [{on}] {}", i + 1, st.id, st.title);
+        }
+        if !self.helm_releases.is_empty() {
+            let _ = writeln!(s, "\nHelm releases:");
+            for r in &self.helm_releases {
+                let _ = writeln!(s, "  {:<24} {:<38} {:<10} -n {:<18} {}", r.release, r.chart, r.version, r.namespace, r.values);
+            }
+        }
+        if let Some(k) = &self.kubeflow {
+            let _ = writeln!(s, "\nKubeflow manifests: {} ({})", k.manifests_release, k.url);
+        }
+        let _ = writeln!(s, "\nBinaries (sha256-checked):");
+        for b in &self.binaries {
+            let _ = writeln!(s, "  {:<8} {:<8} {}", b.name, b.version, b.url);
+        }
+        if !self.dashboards.is_empty() {
+            let _ = writeln!(s, "\nDashboards:");
+            for d in &self.dashboards {
+                let _ = writeln!(s, "  {:<11} {}", d.name, d.url);
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,46 @@
+//! Fills every optional profile field from the lock table, so later code never guesses.
+use super::types::Profile;
+use crate::lockfile::Lock;
+
+fn fill(slot: &mut Option<String>, value: &str) {
+    if slot.is_none() {
+        *slot = Some(value.to_string());
+    }
+}
+
+/// Resolves defaults in place. Runs after parsing and before validation.
+pub fn resolve(p: &mut Profile, lock: &Lock) {
+    fill(&mut p.kubernetes.version, &lock.kubernetes);
+    fill(&mut p.kubernetes.iface, "eth1");
+    let c = &mut p.components;
+    fill(&mut c.local_path.version, &lock.chart("local-path-provisioner").version);
+    fill(&mut c.cert_manager.version, &lock.chart("cert-manager").version);
+    fill(&mut c.rancher.version, &lock.chart("rancher").version);
+    fill(&mut c.kubeflow.version, &lock.kubeflow.version);
+    let t = &mut c.tick.versions;
+    fill(&mut t.influxdb, &lock.chart("influxdb").version);
+    fill(&mut t.telegraf, &lock.chart("telegraf").version);
+    fill(&mut t.telegraf_ds, &lock.chart("telegraf-ds").version);
+    fill(&mut t.kapacitor, &lock.chart("kapacitor").version);
+    fill(&mut t.chronograf, &lock.chart("chronograf").version);
+    for n in &mut p.nodes {
+        if n.maxmemory.is_none() {
+            n.maxmemory = Some(n.memory);
+        }
+    }
+    // sslip.io resolves `<anything>.<ip>.sslip.io` to <ip>; xip.io, the seed's choice, is dead.
+    if p.ingress.domain.is_none() {
+        if let Some(first) = p.nodes.first() {
+            p.ingress.domain = Some(format!("{}.sslip.io", first.ip));
+        }
+    }
+    let domain = p.ingress.domain.clone().unwrap_or_default();
+    fill(&mut p.ingress.rancher, &format!("rancher.{domain}"));
+    fill(&mut p.ingress.chronograf, &format!("chronograf.{domain}"));
+    fill(&mut p.ingress.kubeflow, &format!("kubeflow.{domain}"));
+}
+
+/// A resolved optional field. Panics only if `resolve` was skipped, which is a bug.
+pub fn get(slot: &Option<String>) -> &str {
+    slot.as_deref().expect("profile defaults are resolved at load time")
+}

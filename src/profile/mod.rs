@@ -1,0 +1,95 @@
+//! Profiles: load an embedded or user YAML file into a validated, fully defaulted `Profile`.
+mod defaults;
+mod error;
+pub mod lines;
+pub mod requirements;
+mod types;
+pub mod validate;
+
+pub use defaults::get;
+pub use error::{Problem, ProfileError};
+pub use types::*;
+
+use include_dir::{include_dir, Dir};
+use std::path::Path;
+
+static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/profiles");
+
+/// Names of the profiles built into the binary, sorted.
+pub fn embedded_names() -> Vec<String> {
+    let mut v: Vec<String> = EMBEDDED
+        .files()
+        .filter_map(|f| f.path().to_str()?.strip_suffix(".yaml").map(str::to_string))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The source text of an embedded profile.
+pub fn embedded_source(name: &str) -> Option<&'static str> {
+    EMBEDDED.get_file(format!("{name}.yaml"))?.contents_utf8()
+}
+
+/// Where a profile came from: its display name and its YAML text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file: String,
+    pub text: String,
+}
+
+impl Source {
+    /// `arg` is an embedded profile name or a path to a YAML file.
+    pub fn resolve(arg: &str) -> Result<Source, ProfileError> {
+        let looks_like_path = arg.contains('/') || arg.contains('\\') || arg.ends_with(".yaml") || arg.ends_with(".yml");
+        if !looks_like_path {
+            if let Some(text) = embedded_source(arg) {
+                return Ok(Source { file: format!("<embedded>/profiles/{arg}.yaml"), text: text.to_string() });
+            }
+            if !Path::new(arg).exists() {
+                return Err(ProfileError::UnknownProfile { name: arg.to_string(), embedded: embedded_names() });
+            }
+        }
+        let text = std::fs::read_to_string(arg)
+            .map_err(|e| ProfileError::Read { file: arg.to_string(), reason: e.to_string() })?;
+        Ok(Source { file: arg.to_string(), text })
+    }
+}
+
+/// Options that override the profile file, given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub provider: Option<Provider>,
+}
+
+/// Parses, defaults and validates a profile.
+pub fn load(src: &Source, overrides: &Overrides, rules: &validate::HostRules) -> Result<Profile, ProfileError> {
+    let invalid = |problems| ProfileError::Invalid { file: src.file.clone(), problems };
+    let mut p: Profile = serde_yaml_ng::from_str(&src.text).map_err(|e| {
+        let line = e.location().map(|l| l.line());
+        // serde_yaml_ng prefixes the message with the field path ("nodes[0]: unknown field ...").
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        let (field, message) = match msg.split_once(": ") {
+            Some((f, m)) if !f.contains(' ') => (f.to_string(), m.to_string()),
+            _ => ("(document)".to_string(), msg.clone()),
+        };
+        invalid(vec![Problem { field, line, message }])
+    })?;
+    if let Some(provider) = overrides.provider {
+        p.provider = provider;
+    }
+    defaults::resolve(&mut p, crate::lockfile::get());
+    let lines = lines::index(&src.text);
+    let problems = validate::validate(&p, rules, &lines);
+    if problems.is_empty() { Ok(p) } else { Err(invalid(problems)) }
+}
+
+impl Profile {
+    /// The first node with the controlplane role: where rke, kubectl and helm run.
+    pub fn first_controlplane(&self) -> &Node {
+        self.nodes
+            .iter()
+            .find(|n| n.roles.contains(&Role::Controlplane))
+            .expect("validated profiles have a controlplane node")
+    }
+}

@@ -1,0 +1,310 @@
+//! Semantic checks on a parsed, defaulted profile. Each problem names the field and what is allowed.
+use super::defaults::get;
+use super::error::Problem;
+use super::requirements::{self, NODE_MIN_MIB};
+use super::types::{Profile, Provider, Role, API_VERSION, KIND};
+use crate::plan::stages::BUILTIN_STAGE_IDS;
+use ipnet::Ipv4Net;
+use std::collections::{BTreeSet, HashMap};
+use std::net::Ipv4Addr;
+
+/// Host facts the checks depend on, gathered by the caller so validation stays pure.
+#[derive(Debug, Clone)]
+pub struct HostRules {
+    /// Host-only ranges VirtualBox accepts; None where VirtualBox does not check (Windows).
+    pub vbox_ranges: Option<Vec<Ipv4Net>>,
+    /// Where those ranges came from, for the message.
+    pub vbox_source: String,
+}
+
+pub const VBOX_DEFAULT_RANGE: &str = "192.168.56.0/21";
+/// vagrant-libvirt's default management network: a node IP here clashes with it.
+pub const LIBVIRT_MGMT_NET: &str = "192.168.121.0/24";
+
+struct Checker<'a> {
+    problems: Vec<Problem>,
+    lines: &'a HashMap<String, usize>,
+}
+
+impl Checker<'_> {
+    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        let field = field.into();
+        let line = super::lines::find(self.lines, &field);
+        self.problems.push(Problem { field, line, message: message.into() });
+    }
+}
+
+/// DNS-1123 label: what Kubernetes, RKE's hostname_override and Vagrant all accept.
+pub fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_dns_name(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+/// Runs every check; an empty result means the profile is valid.
+pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) -> Vec<Problem> {
+    let mut c = Checker { problems: Vec::new(), lines };
+    if p.api_version != API_VERSION {
+        c.add("apiVersion", format!("`{}` is not supported; allowed: {API_VERSION}", p.api_version));
+    }
+    if p.kind != KIND {
+        c.add("kind", format!("`{}` is not supported; allowed: {KIND}", p.kind));
+    }
+    if !is_dns_label(&p.name) || p.name.len() > 40 {
+        c.add("name", format!("`{}` is not allowed: use 1-40 lowercase letters, digits and '-', not starting or ending with '-'", p.name));
+    }
+    if p.vm_box.name.trim().is_empty() {
+        c.add("box.name", "must not be empty; e.g. bento/ubuntu-24.04");
+    }
+    if p.provider == Provider::Hyperv && p.vm_box.hyperv.is_none() && p.vm_box.name.starts_with("bento/") {
+        c.add("box.hyperv", format!("{} has no Hyper-V build; set box.hyperv to a box that has one, e.g. generic/ubuntu2204", p.vm_box.name));
+    }
+    check_nodes(&mut c, p, rules);
+    check_kubernetes(&mut c, p);
+    check_components(&mut c, p);
+    check_resources(&mut c, p);
+    check_ingress(&mut c, p);
+    check_stages(&mut c, p);
+    c.problems
+}
+
+fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
+    if p.nodes.is_empty() {
+        c.add("nodes", "at least one node is required");
+        return;
+    }
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut ips: HashMap<Ipv4Addr, usize> = HashMap::new();
+    let first_net = Ipv4Net::new(p.nodes[0].ip, 24).map(|n| n.trunc()).ok();
+    for (i, n) in p.nodes.iter().enumerate() {
+        let f = |k: &str| format!("nodes[{i}].{k}");
+        if !is_dns_label(&n.name) {
+            c.add(f("name"), format!("`{}` is not a valid host name: use lowercase letters, digits and '-' (DNS-1123 label, at most 63 characters)", n.name));
+        }
+        if let Some(j) = names.insert(&n.name, i) {
+            c.add(f("name"), format!("duplicate node name `{}` (also nodes[{j}].name); node names must be unique", n.name));
+        }
+        if let Some(j) = ips.insert(n.ip, i) {
+            c.add(f("ip"), format!("duplicate IP {} (also nodes[{j}].ip); every node needs its own address", n.ip));
+        }
+        check_ip(c, p.provider, &f("ip"), n.ip, rules);
+        if let (Some(net), Ok(mine)) = (first_net, Ipv4Net::new(n.ip, 24)) {
+            if mine.trunc() != net && p.provider != Provider::Hyperv {
+                c.add(f("ip"), format!("{} is not in {net}, the host-only network of nodes[0]; all nodes must share one /24", n.ip));
+            }
+        }
+        if n.cpus == 0 {
+            c.add(f("cpus"), "must be at least 1");
+        }
+        if n.memory < NODE_MIN_MIB {
+            c.add(f("memory"), format!("{} MiB is too small; allowed: at least {NODE_MIN_MIB} (MiB)", n.memory));
+        }
+        if let Some(max) = n.maxmemory {
+            if max < n.memory {
+                c.add(f("maxmemory"), format!("{max} MiB is below memory ({} MiB); allowed: at least memory", n.memory));
+            }
+        }
+        if n.roles.is_empty() {
+            c.add(f("roles"), "at least one role is required; allowed: controlplane, etcd, worker");
+        }
+        let set: BTreeSet<Role> = n.roles.iter().copied().collect();
+        if set.len() != n.roles.len() {
+            c.add(f("roles"), "a role is listed twice");
+        }
+    }
+    for (role, why) in [
+        (Role::Etcd, "RKE needs at least one etcd node"),
+        (Role::Controlplane, "RKE needs at least one controlplane node"),
+        (Role::Worker, "pods need at least one worker node"),
+    ] {
+        if !p.nodes.iter().any(|n| n.roles.contains(&role)) {
+            c.add("nodes", format!("no node has the {} role: {why}", role.as_str()));
+        }
+    }
+    let etcd = p.nodes.iter().filter(|n| n.roles.contains(&Role::Etcd)).count();
+    if etcd > 1 && etcd % 2 == 0 {
+        c.add("nodes", format!("{etcd} etcd nodes: an even etcd count tolerates no more failures than one fewer; use 1 or 3"));
+    }
+}
+
+fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rules: &HostRules) {
+    let last = ip.octets()[3];
+    if ip.is_loopback() || ip.is_multicast() || ip.is_unspecified() || ip.is_broadcast() || ip.is_link_local() {
+        c.add(field, format!("{ip} cannot be a node address; use a private address such as 192.168.56.10"));
+        return;
+    }
+    if last == 0 || last == 255 {
+        c.add(field, format!("{ip} is a network or broadcast address of its /24; use .2-.254"));
+    }
+    if last == 1 && provider != Provider::Hyperv {
+        c.add(field, format!("{ip}: the .1 address of the host-only network belongs to the host; use .2-.254"));
+    }
+    match provider {
+        Provider::Virtualbox => {
+            if let Some(ranges) = &rules.vbox_ranges {
+                if !ranges.iter().any(|r| r.contains(&ip)) {
+                    let allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                    c.add(field, format!(
+                        "{ip} is outside the ranges VirtualBox 6.1.28+ allows for host-only networks ({}, from {}); \
+                         use an address in them, or allow more in /etc/vbox/networks.conf, e.g. a line `* {}/24`",
+                        allowed.join(", "), rules.vbox_source, Ipv4Net::new(ip, 24).map(|n| n.trunc().addr()).unwrap_or(ip)));
+                }
+            }
+        }
+        Provider::Libvirt => {
+            let mgmt: Ipv4Net = LIBVIRT_MGMT_NET.parse().expect("constant");
+            if mgmt.contains(&ip) {
+                c.add(field, format!("{ip} is in {LIBVIRT_MGMT_NET}, vagrant-libvirt's management network; use another /24, e.g. 192.168.56.0/24"));
+            }
+        }
+        // Hyper-V ignores static addresses: mlk reads them back after `vagrant up`.
+        Provider::Hyperv => {}
+    }
+}
+
+fn check_kubernetes(c: &mut Checker, p: &Profile) {
+    let v = get(&p.kubernetes.version);
+    let minor = v
+        .strip_prefix("v1.")
+        .and_then(|r| r.split('.').next())
+        .and_then(|m| m.parse::<u32>().ok());
+    let shaped = v.contains("-rancher");
+    match minor {
+        Some(m) if shaped && (27..=32).contains(&m) => {}
+        _ => c.add("kubernetes.version", format!(
+            "`{v}` is not an RKE1 Kubernetes version; allowed: v1.27 to v1.32 in RKE's form, e.g. v1.32.5-rancher1-1 (RKE1 never shipped 1.33+)")),
+    }
+    let iface = get(&p.kubernetes.iface);
+    if iface.is_empty() || iface.len() > 15 || !iface.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_') {
+        c.add("kubernetes.iface", format!("`{iface}` is not a Linux interface name; e.g. eth1 or enp0s8"));
+    }
+}
+
+fn check_components(c: &mut Checker, p: &Profile) {
+    let k = &p.components;
+    if k.rancher.enabled && !k.cert_manager.enabled {
+        c.add("components.rancher.enabled", "Rancher's ingress certificate needs cert-manager: enable components.cert-manager or disable rancher");
+    }
+    if k.kubeflow.enabled && !k.cert_manager.enabled {
+        c.add("components.kubeflow.enabled", "Kubeflow's webhooks need cert-manager: enable components.cert-manager or disable kubeflow");
+    }
+    for (on, field, what) in [
+        (k.tick.enabled, "components.tick.enabled", "InfluxDB"),
+        (k.kubeflow.enabled, "components.kubeflow.enabled", "Kubeflow"),
+    ] {
+        if on && !k.local_path.enabled {
+            c.add(field, format!("{what} needs PersistentVolumes and RKE ships no StorageClass: enable components.local-path"));
+        }
+    }
+    let versions = [
+        ("components.local-path.version", &k.local_path.version),
+        ("components.cert-manager.version", &k.cert_manager.version),
+        ("components.rancher.version", &k.rancher.version),
+        ("components.kubeflow.version", &k.kubeflow.version),
+        ("components.tick.versions.influxdb", &k.tick.versions.influxdb),
+        ("components.tick.versions.telegraf", &k.tick.versions.telegraf),
+        ("components.tick.versions.telegraf-ds", &k.tick.versions.telegraf_ds),
+        ("components.tick.versions.kapacitor", &k.tick.versions.kapacitor),
+        ("components.tick.versions.chronograf", &k.tick.versions.chronograf),
+    ];
+    for (field, v) in versions {
+        let v = get(v);
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b)) {
+            c.add(field, format!("`{v}` is not a version; allowed: letters, digits and . _ - +, e.g. 1.2.3"));
+        }
+    }
+}
+
+fn check_resources(c: &mut Checker, p: &Profile) {
+    if p.nodes.is_empty() {
+        return;
+    }
+    let needs = requirements::needs(p);
+    let (cpu, mib) = requirements::provided(p);
+    let need_cpu: u32 = needs.iter().map(|n| n.millicpu).sum();
+    let need_mib: u32 = needs.iter().map(|n| n.mib).sum();
+    let breakdown = needs
+        .iter()
+        .map(|n| format!("{} {}m/{}Mi", n.what, n.millicpu, n.mib))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if cpu < need_cpu {
+        c.add("nodes", format!(
+            "the nodes have {} CPUs in total, but the enabled add-ons need {} ({breakdown}); add CPUs or disable add-ons under components",
+            cpu / 1000, need_cpu.div_ceil(1000)));
+    }
+    if mib < need_mib {
+        c.add("nodes", format!(
+            "the nodes have {mib} MiB of memory in total, but the enabled add-ons need {need_mib} MiB ({breakdown}); add memory or disable add-ons under components"));
+    }
+}
+
+fn check_ingress(c: &mut Checker, p: &Profile) {
+    let i = &p.ingress;
+    for (field, v) in [
+        ("ingress.domain", &i.domain),
+        ("ingress.rancher", &i.rancher),
+        ("ingress.chronograf", &i.chronograf),
+        ("ingress.kubeflow", &i.kubeflow),
+    ] {
+        let v = get(v);
+        if !is_dns_name(v) {
+            c.add(field, format!("`{v}` is not a DNS name; allowed: lowercase labels joined by dots, e.g. rancher.192.168.56.10.sslip.io"));
+        }
+        if v.ends_with("xip.io") {
+            c.add(field, "xip.io has not resolved since 2021; use sslip.io or nip.io");
+        }
+    }
+}
+
+fn check_stages(c: &mut Checker, p: &Profile) {
+    let mut known: BTreeSet<&str> = BUILTIN_STAGE_IDS.iter().copied().collect();
+    for (i, s) in p.stages.iter().enumerate() {
+        let f = |k: &str| format!("stages[{i}].{k}");
+        if !is_dns_label(&s.id) {
+            c.add(f("id"), format!("`{}` is not allowed: use lowercase letters, digits and '-'", s.id));
+        }
+        if !known.contains(s.after.as_str()) {
+            c.add(f("after"), format!("unknown stage `{}`; allowed: {}", s.after, known.iter().copied().collect::<Vec<_>>().join(", ")));
+        }
+        if !known.insert(&s.id) {
+            c.add(f("id"), format!("stage id `{}` is already taken", s.id));
+        }
+        if s.run.trim().is_empty() {
+            c.add(f("run"), "must not be empty");
+        }
+    }
+}
+
+/// VirtualBox's host-only range rule as it applies on this host.
+///
+/// VirtualBox 6.1.28+ checks ranges on Linux and macOS (not on Windows). The allowed ranges are
+/// the `*` lines of /etc/vbox/networks.conf, or 192.168.56.0/21 when the file is absent.
+/// `MLK_VBOX_NETWORKS_CONF` points at another file (tests use it).
+pub fn host_rules_from_env() -> HostRules {
+    if cfg!(windows) {
+        return HostRules { vbox_ranges: None, vbox_source: "Windows: not checked".into() };
+    }
+    let path = std::env::var("MLK_VBOX_NETWORKS_CONF").unwrap_or_else(|_| "/etc/vbox/networks.conf".into());
+    match std::fs::read_to_string(&path) {
+        Ok(text) => HostRules { vbox_ranges: Some(parse_networks_conf(&text)), vbox_source: path },
+        Err(_) => HostRules {
+            vbox_ranges: Some(vec![VBOX_DEFAULT_RANGE.parse().expect("constant")]),
+            vbox_source: "VirtualBox's default, as /etc/vbox/networks.conf does not exist".into(),
+        },
+    }
+}
+
+/// IPv4 ranges from networks.conf lines such as `* 10.0.0.0/8 192.168.0.0/16`.
+pub fn parse_networks_conf(text: &str) -> Vec<Ipv4Net> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix('*'))
+        .flat_map(|rest| rest.split_whitespace().filter_map(|w| w.parse::<Ipv4Net>().ok()).collect::<Vec<_>>())
+        .collect()
+}

@@ -1,0 +1,208 @@
+//! The data templates see. One struct, built from a resolved profile, so templates never compute.
+use crate::lockfile;
+use crate::plan::releases::TICK_NAMESPACE;
+use crate::profile::{get, Profile, Role};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Ctx {
+    pub cluster: String,
+    pub provider: String,
+    pub vm_box: BoxCtx,
+    pub nodes: Vec<NodeCtx>,
+    pub node_count: usize,
+    pub first_controlplane: NodeCtx,
+    pub kubernetes: K8sCtx,
+    pub libvirt_driver: String,
+    pub linked_clone: bool,
+    pub hosts: Hosts,
+    pub versions: Versions,
+    pub docker_install_url: String,
+    pub kubeflow_url: String,
+    pub tick_namespace: String,
+    /// User mlk logs in as; Vagrant boxes use `vagrant`.
+    pub user: String,
+    /// Folder on the nodes where mlk keeps scripts, binaries and secrets.
+    pub remote_dir: String,
+    /// Private key on the first controlplane node that rke uses to reach every node.
+    pub remote_key: String,
+    pub enabled: Enabled,
+    /// Every Helm release mlk knows, keyed by release name with '-' as '_'.
+    pub releases: std::collections::BTreeMap<String, ReleaseCtx>,
+}
+
+#[derive(Serialize)]
+pub struct ReleaseCtx {
+    pub release: String,
+    pub repo: String,
+    pub repo_url: String,
+    pub chart_name: String,
+    pub version: String,
+    pub namespace: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct BoxCtx {
+    pub name: String,
+    pub version: String,
+    pub has_version: bool,
+    pub hyperv: String,
+    pub hyperv_differs: bool,
+}
+
+#[derive(Serialize, Clone)]
+pub struct NodeCtx {
+    pub name: String,
+    /// Name the hypervisor shows: `mlk-<cluster>-<node>`, so two clusters never clash.
+    pub vm_name: String,
+    pub ip: String,
+    pub cpus: u32,
+    pub memory: u32,
+    pub maxmemory: u32,
+    pub roles: Vec<String>,
+    pub is_worker: bool,
+}
+
+#[derive(Serialize)]
+pub struct K8sCtx {
+    pub version: String,
+    pub network_plugin: String,
+    pub iface: String,
+}
+
+#[derive(Serialize)]
+pub struct Hosts {
+    pub rancher: String,
+    pub chronograf: String,
+    pub kubeflow: String,
+}
+
+#[derive(Serialize)]
+pub struct Versions {
+    pub rke: String,
+    pub kubectl: String,
+    pub helm: String,
+    pub docker: String,
+    pub local_path: String,
+    pub cert_manager: String,
+    pub rancher: String,
+    pub kubeflow: String,
+    pub influxdb: String,
+    pub telegraf: String,
+    pub telegraf_ds: String,
+    pub kapacitor: String,
+    pub chronograf: String,
+}
+
+#[derive(Serialize)]
+pub struct Enabled {
+    pub local_path: bool,
+    pub cert_manager: bool,
+    pub rancher: bool,
+    pub tick: bool,
+    pub kubeflow: bool,
+}
+
+pub const REMOTE_USER: &str = "vagrant";
+pub const REMOTE_DIR: &str = "/opt/mlk";
+
+fn node(cluster: &str, n: &crate::profile::Node) -> NodeCtx {
+    NodeCtx {
+        name: n.name.clone(),
+        vm_name: format!("mlk-{cluster}-{}", n.name),
+        ip: n.ip.to_string(),
+        cpus: n.cpus,
+        memory: n.memory,
+        maxmemory: n.maxmemory.unwrap_or(n.memory),
+        roles: n.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        is_worker: n.roles.contains(&Role::Worker),
+    }
+}
+
+pub fn build(p: &Profile) -> Ctx {
+    let lock = lockfile::get();
+    let c = &p.components;
+    let t = &c.tick.versions;
+    Ctx {
+        cluster: p.name.clone(),
+        provider: p.provider.as_str().to_string(),
+        vm_box: BoxCtx {
+            name: p.vm_box.name.clone(),
+            version: p.vm_box.version.clone().unwrap_or_default(),
+            has_version: p.vm_box.version.is_some(),
+            hyperv: p.vm_box.hyperv.clone().unwrap_or_else(|| p.vm_box.name.clone()),
+            hyperv_differs: p.vm_box.hyperv.as_ref().is_some_and(|h| *h != p.vm_box.name),
+        },
+        nodes: p.nodes.iter().map(|n| node(&p.name, n)).collect(),
+        node_count: p.nodes.len(),
+        first_controlplane: node(&p.name, p.first_controlplane()),
+        kubernetes: K8sCtx {
+            version: get(&p.kubernetes.version).to_string(),
+            network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
+            iface: get(&p.kubernetes.iface).to_string(),
+        },
+        libvirt_driver: p.libvirt.driver.as_str().to_string(),
+        linked_clone: p.virtualbox.linked_clone,
+        hosts: Hosts {
+            rancher: get(&p.ingress.rancher).to_string(),
+            chronograf: get(&p.ingress.chronograf).to_string(),
+            kubeflow: get(&p.ingress.kubeflow).to_string(),
+        },
+        versions: Versions {
+            rke: lock.binary("rke").version.clone(),
+            kubectl: lock.binary("kubectl").version.clone(),
+            helm: lock.binary("helm").version.clone(),
+            docker: lock.docker.version.clone(),
+            local_path: get(&c.local_path.version).to_string(),
+            cert_manager: get(&c.cert_manager.version).to_string(),
+            rancher: get(&c.rancher.version).to_string(),
+            kubeflow: get(&c.kubeflow.version).to_string(),
+            influxdb: get(&t.influxdb).to_string(),
+            telegraf: get(&t.telegraf).to_string(),
+            telegraf_ds: get(&t.telegraf_ds).to_string(),
+            kapacitor: get(&t.kapacitor).to_string(),
+            chronograf: get(&t.chronograf).to_string(),
+        },
+        docker_install_url: lock.docker.install_url.clone(),
+        kubeflow_url: lock.kubeflow.url.replace(&lock.kubeflow.version, get(&c.kubeflow.version)),
+        tick_namespace: TICK_NAMESPACE.to_string(),
+        user: REMOTE_USER.to_string(),
+        remote_dir: REMOTE_DIR.to_string(),
+        remote_key: format!("{REMOTE_DIR}/ssh/id_ed25519"),
+        releases: releases(p),
+        enabled: Enabled {
+            local_path: c.local_path.enabled,
+            cert_manager: c.cert_manager.enabled,
+            rancher: c.rancher.enabled,
+            tick: c.tick.enabled,
+            kubeflow: c.kubeflow.enabled,
+        },
+    }
+}
+
+/// All releases, as if every add-on were enabled, so templates of disabled add-ons still resolve.
+fn releases(p: &Profile) -> std::collections::BTreeMap<String, ReleaseCtx> {
+    let mut all = p.clone();
+    let c = &mut all.components;
+    c.local_path.enabled = true;
+    c.cert_manager.enabled = true;
+    c.rancher.enabled = true;
+    c.tick.enabled = true;
+    let lock = lockfile::get();
+    crate::plan::releases::build(&all, lock)
+        .into_iter()
+        .map(|r| {
+            let (repo, chart_name) = r.chart.split_once('/').expect("chart is repo/name");
+            let key = r.release.replace('-', "_");
+            let v = ReleaseCtx {
+                release: r.release.clone(),
+                repo: repo.to_string(),
+                repo_url: r.repo_url.clone(),
+                chart_name: chart_name.to_string(),
+                version: r.version.clone(),
+                namespace: r.namespace.clone(),
+            };
+            (key, v)
+        })
+        .collect()
+}
