@@ -52,7 +52,10 @@ impl std::error::Error for Classified {}
 
 /// An error of class `class` with `message`.
 pub fn classify(class: Class, message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Classified { class, message: message.into() })
+    anyhow::Error::new(Classified {
+        class,
+        message: message.into(),
+    })
 }
 
 /// The class of an error: the first classified cause in its chain, else by known types.
@@ -61,7 +64,10 @@ pub fn class_of(err: &anyhow::Error) -> Class {
         if let Some(c) = cause.downcast_ref::<Classified>() {
             return c.class;
         }
-        if cause.downcast_ref::<crate::profile::ProfileError>().is_some() {
+        if cause
+            .downcast_ref::<crate::profile::ProfileError>()
+            .is_some()
+        {
             return Class::Usage;
         }
     }

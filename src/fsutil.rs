@@ -5,7 +5,10 @@ use std::path::Path;
 
 /// Writes `data` to `path` through a temp file in the same directory, fsync and rename.
 pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".mlk-tmp-")
@@ -14,13 +17,16 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> Result<()> {
     #[cfg(unix)]
     if let Some(mode) = mode {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
     #[cfg(not(unix))]
     let _ = mode;
-    tmp.write_all(data).with_context(|| format!("writing {}", path.display()))?;
+    tmp.write_all(data)
+        .with_context(|| format!("writing {}", path.display()))?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("renaming into {}", path.display()))?;
     // The rename is only durable once the directory entry is on disk too.
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(dir) {

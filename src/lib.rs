@@ -3,6 +3,7 @@ pub mod cli;
 pub mod commands;
 pub mod exit;
 pub mod fsutil;
+pub mod inventory;
 pub mod lockfile;
 pub mod plan;
 pub mod profile;

@@ -3,7 +3,7 @@ pub mod plan;
 pub mod render;
 
 use crate::cli::{Cli, Command};
-use crate::profile::{self, validate::HostRules, Profile};
+use crate::profile::{self, Profile, validate::HostRules};
 use anyhow::Result;
 
 pub fn dispatch(cli: Cli) -> Result<()> {
@@ -16,7 +16,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 /// Loads the profile the command line names, with this host's rules.
 pub fn load_profile(args: &crate::cli::ProfileArgs) -> Result<(Profile, profile::Source)> {
     let src = profile::Source::resolve(&args.profile)?;
-    let overrides = profile::Overrides { provider: args.provider };
+    let overrides = profile::Overrides {
+        provider: args.provider,
+    };
     let p = profile::load(&src, &overrides, &host_rules())?;
     Ok((p, src))
 }

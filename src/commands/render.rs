@@ -1,6 +1,6 @@
 //! `mlk render`: write the rendered files, or with `--check` report how the folder differs.
 use crate::cli::{Global, ProfileArgs};
-use crate::exit::{classify, Class};
+use crate::exit::{Class, classify};
 use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
@@ -24,13 +24,25 @@ pub fn run(_g: &Global, a: &RenderArgs) -> Result<()> {
     if a.check {
         let diffs = crate::render::check(&a.out, &files)?;
         if diffs.is_empty() {
-            eprintln!("{} matches the render of {} ({} files)", a.out.display(), a.profile.profile, files.len());
+            eprintln!(
+                "{} matches the render of {} ({} files)",
+                a.out.display(),
+                a.profile.profile,
+                files.len()
+            );
             return Ok(());
         }
         for d in &diffs {
             print!("{d}");
         }
-        return Err(classify(Class::Failure, format!("{} file(s) in {} differ from the render", diffs.len(), a.out.display())));
+        return Err(classify(
+            Class::Failure,
+            format!(
+                "{} file(s) in {} differ from the render",
+                diffs.len(),
+                a.out.display()
+            ),
+        ));
     }
     crate::render::write(&a.out, &files)?;
     for path in files.keys() {

@@ -3,7 +3,7 @@ pub mod releases;
 pub mod stages;
 
 use crate::lockfile::{self, Lock};
-use crate::profile::{get, Profile};
+use crate::profile::{Profile, get};
 use releases::HelmRelease;
 use serde::Serialize;
 use stages::Stage;
@@ -58,13 +58,22 @@ pub fn dashboards(p: &Profile) -> Vec<Dashboard> {
     let c = &p.components;
     let mut v = Vec::new();
     if c.rancher.enabled {
-        v.push(Dashboard { name: "Rancher".into(), url: format!("https://{}", get(&p.ingress.rancher)) });
+        v.push(Dashboard {
+            name: "Rancher".into(),
+            url: format!("https://{}", get(&p.ingress.rancher)),
+        });
     }
     if c.tick.enabled {
-        v.push(Dashboard { name: "Chronograf".into(), url: format!("http://{}", get(&p.ingress.chronograf)) });
+        v.push(Dashboard {
+            name: "Chronograf".into(),
+            url: format!("http://{}", get(&p.ingress.chronograf)),
+        });
     }
     if c.kubeflow.enabled {
-        v.push(Dashboard { name: "Kubeflow".into(), url: format!("https://{}", get(&p.ingress.kubeflow)) });
+        v.push(Dashboard {
+            name: "Kubeflow".into(),
+            url: format!("https://{}", get(&p.ingress.kubeflow)),
+        });
     }
     v
 }
@@ -92,13 +101,21 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
         binaries: lock
             .binaries
             .iter()
-            .map(|(name, b)| BinaryPin { name: name.clone(), version: b.version.clone(), url: b.url.clone(), sha256: b.sha256.clone() })
+            .map(|(name, b)| BinaryPin {
+                name: name.clone(),
+                version: b.version.clone(),
+                url: b.url.clone(),
+                sha256: b.sha256.clone(),
+            })
             .collect(),
         stages: stages::build(p),
         helm_releases: releases::build(p, lock),
         kubeflow: p.components.kubeflow.enabled.then(|| KubeflowPin {
             manifests_release: get(&p.components.kubeflow.version).to_string(),
-            url: lock.kubeflow.url.replace(&lock.kubeflow.version, get(&p.components.kubeflow.version)),
+            url: lock
+                .kubeflow
+                .url
+                .replace(&lock.kubeflow.version, get(&p.components.kubeflow.version)),
         }),
         dashboards: dashboards(p),
     }
@@ -109,25 +126,53 @@ impl Plan {
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
-        let _ = writeln!(s, "Plan for cluster `{}` (profile {}, provider {})", self.cluster, self.profile, self.provider);
-        let _ = writeln!(s, "Kubernetes {} via RKE, network plugin {}", self.kubernetes_version, self.network_plugin);
+        let _ = writeln!(
+            s,
+            "Plan for cluster `{}` (profile {}, provider {})",
+            self.cluster, self.profile, self.provider
+        );
+        let _ = writeln!(
+            s,
+            "Kubernetes {} via RKE, network plugin {}",
+            self.kubernetes_version, self.network_plugin
+        );
         let _ = writeln!(s, "\nNodes:");
         for n in &self.nodes {
-            let _ = writeln!(s, "  {:<10} {:<15} {:>2} CPU {:>6} MiB  {}", n.name, n.ip, n.cpus, n.memory_mib, n.roles.join(","));
+            let _ = writeln!(
+                s,
+                "  {:<10} {:<15} {:>2} CPU {:>6} MiB  {}",
+                n.name,
+                n.ip,
+                n.cpus,
+                n.memory_mib,
+                n.roles.join(",")
+            );
         }
         let _ = writeln!(s, "\nStages:");
         for (i, st) in self.stages.iter().enumerate() {
-            let on = if st.nodes.is_empty() { "host".to_string() } else { st.nodes.join(",") };
+            let on = if st.nodes.is_empty() {
+                "host".to_string()
+            } else {
+                st.nodes.join(",")
+            };
             let _ = writeln!(s, "  {:>2}. {:<14} [{on}] {}", i + 1, st.id, st.title);
         }
         if !self.helm_releases.is_empty() {
             let _ = writeln!(s, "\nHelm releases:");
             for r in &self.helm_releases {
-                let _ = writeln!(s, "  {:<24} {:<38} {:<10} -n {:<18} {}", r.release, r.chart, r.version, r.namespace, r.values);
+                let _ = writeln!(
+                    s,
+                    "  {:<24} {:<38} {:<10} -n {:<18} {}",
+                    r.release, r.chart, r.version, r.namespace, r.values
+                );
             }
         }
         if let Some(k) = &self.kubeflow {
-            let _ = writeln!(s, "\nKubeflow manifests: {} ({})", k.manifests_release, k.url);
+            let _ = writeln!(
+                s,
+                "\nKubeflow manifests: {} ({})",
+                k.manifests_release, k.url
+            );
         }
         let _ = writeln!(s, "\nBinaries (sha256-checked):");
         for b in &self.binaries {

@@ -1,6 +1,6 @@
 //! The Helm releases a profile installs: chart, repo, version, namespace and values file.
 use crate::lockfile::Lock;
-use crate::profile::{get, Profile};
+use crate::profile::{Profile, get};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,7 +20,14 @@ pub struct HelmRelease {
 /// Namespace of the TICK stack; in-cluster URLs such as http://influxdb.tick:8086 depend on it.
 pub const TICK_NAMESPACE: &str = "tick";
 
-fn release(lock: &Lock, chart: &str, release: &str, version: &str, ns: &str, stage: &str) -> HelmRelease {
+fn release(
+    lock: &Lock,
+    chart: &str,
+    release: &str,
+    version: &str,
+    ns: &str,
+    stage: &str,
+) -> HelmRelease {
     let c = lock.chart(chart);
     HelmRelease {
         release: release.to_string(),
@@ -38,13 +45,34 @@ pub fn build(p: &Profile, lock: &Lock) -> Vec<HelmRelease> {
     let c = &p.components;
     let mut v = Vec::new();
     if c.local_path.enabled {
-        v.push(release(lock, "local-path-provisioner", "local-path-provisioner", get(&c.local_path.version), "local-path-storage", "storage"));
+        v.push(release(
+            lock,
+            "local-path-provisioner",
+            "local-path-provisioner",
+            get(&c.local_path.version),
+            "local-path-storage",
+            "storage",
+        ));
     }
     if c.cert_manager.enabled {
-        v.push(release(lock, "cert-manager", "cert-manager", get(&c.cert_manager.version), "cert-manager", "cert-manager"));
+        v.push(release(
+            lock,
+            "cert-manager",
+            "cert-manager",
+            get(&c.cert_manager.version),
+            "cert-manager",
+            "cert-manager",
+        ));
     }
     if c.rancher.enabled {
-        v.push(release(lock, "rancher", "rancher", get(&c.rancher.version), "cattle-system", "rancher"));
+        v.push(release(
+            lock,
+            "rancher",
+            "rancher",
+            get(&c.rancher.version),
+            "cattle-system",
+            "rancher",
+        ));
     }
     if c.tick.enabled {
         let t = &c.tick.versions;
@@ -55,7 +83,14 @@ pub fn build(p: &Profile, lock: &Lock) -> Vec<HelmRelease> {
             ("kapacitor", &t.kapacitor),
             ("chronograf", &t.chronograf),
         ] {
-            v.push(release(lock, chart, chart, get(version), TICK_NAMESPACE, "tick"));
+            v.push(release(
+                lock,
+                chart,
+                chart,
+                get(version),
+                TICK_NAMESPACE,
+                "tick",
+            ));
         }
     }
     v

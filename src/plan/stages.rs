@@ -55,18 +55,78 @@ struct Def {
 }
 
 const DEFS: &[Def] = &[
-    Def { id: "machines", title: "Bring up the VMs and learn their SSH endpoints", target: StageTarget::Host, script: false },
-    Def { id: "os-prep", title: "Prepare the OS: swap off, kernel modules, sysctls, time sync", target: StageTarget::AllNodes, script: true },
-    Def { id: "docker", title: "Install Docker for RKE", target: StageTarget::AllNodes, script: true },
-    Def { id: "binaries", title: "Download rke, kubectl and helm once and upload them", target: StageTarget::Host, script: false },
-    Def { id: "rke-up", title: "Create the Kubernetes cluster with rke up", target: StageTarget::FirstControlplane, script: true },
-    Def { id: "kubeconfig", title: "Fetch and rewrite the kubeconfig", target: StageTarget::Host, script: false },
-    Def { id: "storage", title: "Install local-path-provisioner as the default StorageClass", target: StageTarget::FirstControlplane, script: true },
-    Def { id: "cert-manager", title: "Install cert-manager", target: StageTarget::FirstControlplane, script: true },
-    Def { id: "rancher", title: "Install Rancher", target: StageTarget::FirstControlplane, script: true },
-    Def { id: "tick", title: "Install InfluxDB, Telegraf, Kapacitor and Chronograf", target: StageTarget::FirstControlplane, script: true },
-    Def { id: "kubeflow", title: "Install Kubeflow", target: StageTarget::FirstControlplane, script: true },
-    Def { id: "summary", title: "Show the dashboards and how to log in", target: StageTarget::Host, script: false },
+    Def {
+        id: "machines",
+        title: "Bring up the VMs and learn their SSH endpoints",
+        target: StageTarget::Host,
+        script: false,
+    },
+    Def {
+        id: "os-prep",
+        title: "Prepare the OS: swap off, kernel modules, sysctls, time sync",
+        target: StageTarget::AllNodes,
+        script: true,
+    },
+    Def {
+        id: "docker",
+        title: "Install Docker for RKE",
+        target: StageTarget::AllNodes,
+        script: true,
+    },
+    Def {
+        id: "binaries",
+        title: "Download rke, kubectl and helm once and upload them",
+        target: StageTarget::Host,
+        script: false,
+    },
+    Def {
+        id: "rke-up",
+        title: "Create the Kubernetes cluster with rke up",
+        target: StageTarget::FirstControlplane,
+        script: true,
+    },
+    Def {
+        id: "kubeconfig",
+        title: "Fetch and rewrite the kubeconfig",
+        target: StageTarget::Host,
+        script: false,
+    },
+    Def {
+        id: "storage",
+        title: "Install local-path-provisioner as the default StorageClass",
+        target: StageTarget::FirstControlplane,
+        script: true,
+    },
+    Def {
+        id: "cert-manager",
+        title: "Install cert-manager",
+        target: StageTarget::FirstControlplane,
+        script: true,
+    },
+    Def {
+        id: "rancher",
+        title: "Install Rancher",
+        target: StageTarget::FirstControlplane,
+        script: true,
+    },
+    Def {
+        id: "tick",
+        title: "Install InfluxDB, Telegraf, Kapacitor and Chronograf",
+        target: StageTarget::FirstControlplane,
+        script: true,
+    },
+    Def {
+        id: "kubeflow",
+        title: "Install Kubeflow",
+        target: StageTarget::FirstControlplane,
+        script: true,
+    },
+    Def {
+        id: "summary",
+        title: "Show the dashboards and how to log in",
+        target: StageTarget::Host,
+        script: false,
+    },
 ];
 
 fn enabled(p: &Profile, id: &str) -> bool {
@@ -97,14 +157,23 @@ pub fn script_path(id: &str) -> String {
 
 /// Ids of the script stages the profile enables: the scripts `render` writes.
 pub fn script_stage_ids(p: &Profile) -> Vec<&'static str> {
-    DEFS.iter().filter(|d| d.script && enabled(p, d.id)).map(|d| d.id).collect()
+    DEFS.iter()
+        .filter(|d| d.script && enabled(p, d.id))
+        .map(|d| d.id)
+        .collect()
 }
 
 /// The ordered stage list: built-ins the profile enables, custom stages after their anchors.
 pub fn build(p: &Profile) -> Vec<Stage> {
     let mut out: Vec<Stage> = Vec::new();
     for d in DEFS.iter().filter(|d| enabled(p, d.id)) {
-        let action = if d.script { Action::Script { script: script_path(d.id) } } else { Action::Builtin };
+        let action = if d.script {
+            Action::Script {
+                script: script_path(d.id),
+            }
+        } else {
+            Action::Builtin
+        };
         out.push(Stage {
             id: d.id.to_string(),
             title: d.title.to_string(),
@@ -119,19 +188,34 @@ pub fn build(p: &Profile) -> Vec<Stage> {
     for s in &p.stages {
         let anchor_pos = out.iter().rposition(|x| x.id == s.after).or_else(|| {
             let idx = BUILTIN_STAGE_IDS.iter().position(|b| *b == s.after)?;
-            out.iter().rposition(|x| BUILTIN_STAGE_IDS[..idx].contains(&x.id.as_str()))
+            out.iter()
+                .rposition(|x| BUILTIN_STAGE_IDS[..idx].contains(&x.id.as_str()))
         });
         let mut pos = anchor_pos.map_or(out.len(), |i| i + 1);
-        while pos < out.len() && matches!(out[pos].action, Action::Custom { .. }) && !BUILTIN_STAGE_IDS.contains(&out[pos].id.as_str()) && p.stages.iter().any(|c| c.id == out[pos].id && c.after == s.after) {
+        while pos < out.len()
+            && matches!(out[pos].action, Action::Custom { .. })
+            && !BUILTIN_STAGE_IDS.contains(&out[pos].id.as_str())
+            && p.stages
+                .iter()
+                .any(|c| c.id == out[pos].id && c.after == s.after)
+        {
             pos += 1;
         }
-        out.insert(pos, Stage {
-            id: s.id.clone(),
-            title: format!("Custom stage {}", s.id),
-            target: s.target,
-            nodes: target_nodes(p, s.target),
-            action: Action::Custom { run: s.run.clone(), check: s.check.clone(), retry: s.retry, timeout: s.timeout },
-        });
+        out.insert(
+            pos,
+            Stage {
+                id: s.id.clone(),
+                title: format!("Custom stage {}", s.id),
+                target: s.target,
+                nodes: target_nodes(p, s.target),
+                action: Action::Custom {
+                    run: s.run.clone(),
+                    check: s.check.clone(),
+                    retry: s.retry,
+                    timeout: s.timeout,
+                },
+            },
+        );
     }
     out
 }

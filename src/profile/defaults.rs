@@ -13,8 +13,14 @@ pub fn resolve(p: &mut Profile, lock: &Lock) {
     fill(&mut p.kubernetes.version, &lock.kubernetes);
     fill(&mut p.kubernetes.iface, "eth1");
     let c = &mut p.components;
-    fill(&mut c.local_path.version, &lock.chart("local-path-provisioner").version);
-    fill(&mut c.cert_manager.version, &lock.chart("cert-manager").version);
+    fill(
+        &mut c.local_path.version,
+        &lock.chart("local-path-provisioner").version,
+    );
+    fill(
+        &mut c.cert_manager.version,
+        &lock.chart("cert-manager").version,
+    );
     fill(&mut c.rancher.version, &lock.chart("rancher").version);
     fill(&mut c.kubeflow.version, &lock.kubeflow.version);
     let t = &mut c.tick.versions;
@@ -29,10 +35,10 @@ pub fn resolve(p: &mut Profile, lock: &Lock) {
         }
     }
     // sslip.io resolves `<anything>.<ip>.sslip.io` to <ip>; xip.io, the seed's choice, is dead.
-    if p.ingress.domain.is_none() {
-        if let Some(first) = p.nodes.first() {
-            p.ingress.domain = Some(format!("{}.sslip.io", first.ip));
-        }
+    if p.ingress.domain.is_none()
+        && let Some(first) = p.nodes.first()
+    {
+        p.ingress.domain = Some(format!("{}.sslip.io", first.ip));
     }
     let domain = p.ingress.domain.clone().unwrap_or_default();
     fill(&mut p.ingress.rancher, &format!("rancher.{domain}"));
@@ -42,5 +48,6 @@ pub fn resolve(p: &mut Profile, lock: &Lock) {
 
 /// A resolved optional field. Panics only if `resolve` was skipped, which is a bug.
 pub fn get(slot: &Option<String>) -> &str {
-    slot.as_deref().expect("profile defaults are resolved at load time")
+    slot.as_deref()
+        .expect("profile defaults are resolved at load time")
 }

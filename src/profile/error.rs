@@ -14,10 +14,19 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProfileError {
     /// `--profile NAME` named no embedded profile and no file.
-    UnknownProfile { name: String, embedded: Vec<String> },
-    Read { file: String, reason: String },
+    UnknownProfile {
+        name: String,
+        embedded: Vec<String>,
+    },
+    Read {
+        file: String,
+        reason: String,
+    },
     /// One or more problems in the file.
-    Invalid { file: String, problems: Vec<Problem> },
+    Invalid {
+        file: String,
+        problems: Vec<Problem>,
+    },
 }
 
 impl fmt::Display for ProfileError {
@@ -28,10 +37,16 @@ impl fmt::Display for ProfileError {
                 "unknown profile `{name}`: embedded profiles are {}; or give the path of a profile YAML file",
                 embedded.join(", ")
             ),
-            ProfileError::Read { file, reason } => write!(f, "cannot read profile {file}: {reason}"),
+            ProfileError::Read { file, reason } => {
+                write!(f, "cannot read profile {file}: {reason}")
+            }
             ProfileError::Invalid { file, problems } => {
                 let n = problems.len();
-                write!(f, "invalid profile {file} ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+                write!(
+                    f,
+                    "invalid profile {file} ({n} problem{}):",
+                    if n == 1 { "" } else { "s" }
+                )?;
                 for p in problems {
                     match p.line {
                         Some(line) => write!(f, "\n  {file}:{line}: {}: {}", p.field, p.message)?,

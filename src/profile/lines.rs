@@ -7,8 +7,13 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
 enum Frame {
-    Map { key: Option<String>, expect_key: bool },
-    Seq { index: usize },
+    Map {
+        key: Option<String>,
+        expect_key: bool,
+    },
+    Seq {
+        index: usize,
+    },
 }
 
 #[derive(Default)]
@@ -28,7 +33,11 @@ impl Walker {
                 }
                 let k = key.take().unwrap_or_default();
                 *expect_key = true;
-                Some(if base.is_empty() { k } else { format!("{base}.{k}") })
+                Some(if base.is_empty() {
+                    k
+                } else {
+                    format!("{base}.{k}")
+                })
             }
             Frame::Seq { index } => {
                 let p = format!("{base}[{index}]");
@@ -44,14 +53,18 @@ impl MarkedEventReceiver for Walker {
         let line = mark.line();
         match ev {
             Event::Scalar(value, ..) => {
-                if let Some((Frame::Map { key, expect_key }, base)) = self.stack.last_mut() {
-                    if *expect_key {
-                        let path = if base.is_empty() { value.clone() } else { format!("{base}.{value}") };
-                        self.lines.entry(path).or_insert(line);
-                        *key = Some(value);
-                        *expect_key = false;
-                        return;
-                    }
+                if let Some((Frame::Map { key, expect_key }, base)) = self.stack.last_mut()
+                    && *expect_key
+                {
+                    let path = if base.is_empty() {
+                        value.clone()
+                    } else {
+                        format!("{base}.{value}")
+                    };
+                    self.lines.entry(path).or_insert(line);
+                    *key = Some(value);
+                    *expect_key = false;
+                    return;
                 }
                 if let Some(path) = self.child_path() {
                     self.lines.entry(path).or_insert(line);
@@ -63,7 +76,10 @@ impl MarkedEventReceiver for Walker {
                     self.lines.entry(path.clone()).or_insert(line);
                 }
                 let frame = if matches!(ev, Event::MappingStart(..)) {
-                    Frame::Map { key: None, expect_key: true }
+                    Frame::Map {
+                        key: None,
+                        expect_key: true,
+                    }
                 } else {
                     Frame::Seq { index: 0 }
                 };

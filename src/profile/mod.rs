@@ -10,7 +10,7 @@ pub use defaults::get;
 pub use error::{Problem, ProfileError};
 pub use types::*;
 
-use include_dir::{include_dir, Dir};
+use include_dir::{Dir, include_dir};
 use std::path::Path;
 
 static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/profiles");
@@ -40,18 +40,32 @@ pub struct Source {
 impl Source {
     /// `arg` is an embedded profile name or a path to a YAML file.
     pub fn resolve(arg: &str) -> Result<Source, ProfileError> {
-        let looks_like_path = arg.contains('/') || arg.contains('\\') || arg.ends_with(".yaml") || arg.ends_with(".yml");
+        let looks_like_path = arg.contains('/')
+            || arg.contains('\\')
+            || arg.ends_with(".yaml")
+            || arg.ends_with(".yml");
         if !looks_like_path {
             if let Some(text) = embedded_source(arg) {
-                return Ok(Source { file: format!("<embedded>/profiles/{arg}.yaml"), text: text.to_string() });
+                return Ok(Source {
+                    file: format!("<embedded>/profiles/{arg}.yaml"),
+                    text: text.to_string(),
+                });
             }
             if !Path::new(arg).exists() {
-                return Err(ProfileError::UnknownProfile { name: arg.to_string(), embedded: embedded_names() });
+                return Err(ProfileError::UnknownProfile {
+                    name: arg.to_string(),
+                    embedded: embedded_names(),
+                });
             }
         }
-        let text = std::fs::read_to_string(arg)
-            .map_err(|e| ProfileError::Read { file: arg.to_string(), reason: e.to_string() })?;
-        Ok(Source { file: arg.to_string(), text })
+        let text = std::fs::read_to_string(arg).map_err(|e| ProfileError::Read {
+            file: arg.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Source {
+            file: arg.to_string(),
+            text,
+        })
     }
 }
 
@@ -62,8 +76,15 @@ pub struct Overrides {
 }
 
 /// Parses, defaults and validates a profile.
-pub fn load(src: &Source, overrides: &Overrides, rules: &validate::HostRules) -> Result<Profile, ProfileError> {
-    let invalid = |problems| ProfileError::Invalid { file: src.file.clone(), problems };
+pub fn load(
+    src: &Source,
+    overrides: &Overrides,
+    rules: &validate::HostRules,
+) -> Result<Profile, ProfileError> {
+    let invalid = |problems| ProfileError::Invalid {
+        file: src.file.clone(),
+        problems,
+    };
     let mut p: Profile = serde_yaml_ng::from_str(&src.text).map_err(|e| {
         let line = e.location().map(|l| l.line());
         // serde_yaml_ng prefixes the message with the field path ("nodes[0]: unknown field ...").
@@ -73,7 +94,11 @@ pub fn load(src: &Source, overrides: &Overrides, rules: &validate::HostRules) ->
             Some((f, m)) if !f.contains(' ') => (f.to_string(), m.to_string()),
             _ => ("(document)".to_string(), msg.clone()),
         };
-        invalid(vec![Problem { field, line, message }])
+        invalid(vec![Problem {
+            field,
+            line,
+            message,
+        }])
     })?;
     if let Some(provider) = overrides.provider {
         p.provider = provider;
@@ -81,7 +106,11 @@ pub fn load(src: &Source, overrides: &Overrides, rules: &validate::HostRules) ->
     defaults::resolve(&mut p, crate::lockfile::get());
     let lines = lines::index(&src.text);
     let problems = validate::validate(&p, rules, &lines);
-    if problems.is_empty() { Ok(p) } else { Err(invalid(problems)) }
+    if problems.is_empty() {
+        Ok(p)
+    } else {
+        Err(invalid(problems))
+    }
 }
 
 impl Profile {

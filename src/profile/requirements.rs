@@ -11,12 +11,36 @@ pub struct Need {
     pub mib: u32,
 }
 
-pub const KUBERNETES: Need = Need { what: "Kubernetes (RKE system pods, ingress)", millicpu: 2000, mib: 2048 };
-pub const LOCAL_PATH: Need = Need { what: "local-path storage", millicpu: 0, mib: 0 };
-pub const CERT_MANAGER: Need = Need { what: "cert-manager", millicpu: 200, mib: 256 };
-pub const RANCHER: Need = Need { what: "Rancher", millicpu: 1000, mib: 1024 };
-pub const TICK: Need = Need { what: "TICK stack", millicpu: 400, mib: 768 };
-pub const KUBEFLOW: Need = Need { what: "Kubeflow", millicpu: 4400, mib: 12288 };
+pub const KUBERNETES: Need = Need {
+    what: "Kubernetes (RKE system pods, ingress)",
+    millicpu: 2000,
+    mib: 2048,
+};
+pub const LOCAL_PATH: Need = Need {
+    what: "local-path storage",
+    millicpu: 0,
+    mib: 0,
+};
+pub const CERT_MANAGER: Need = Need {
+    what: "cert-manager",
+    millicpu: 200,
+    mib: 256,
+};
+pub const RANCHER: Need = Need {
+    what: "Rancher",
+    millicpu: 1000,
+    mib: 1024,
+};
+pub const TICK: Need = Need {
+    what: "TICK stack",
+    millicpu: 400,
+    mib: 768,
+};
+pub const KUBEFLOW: Need = Need {
+    what: "Kubeflow",
+    millicpu: 4400,
+    mib: 12288,
+};
 
 /// Smallest VM mlk will create: below this the guest OS itself does not boot reliably.
 pub const NODE_MIN_MIB: u32 = 512;
@@ -41,5 +65,7 @@ pub fn needs(p: &Profile) -> Vec<Need> {
 
 /// Total (millicpu, MiB) the profile's nodes provide.
 pub fn provided(p: &Profile) -> (u32, u32) {
-    p.nodes.iter().fold((0, 0), |(c, m), n| (c + n.cpus * 1000, m + n.memory))
+    p.nodes
+        .iter()
+        .fold((0, 0), |(c, m), n| (c + n.cpus * 1000, m + n.memory))
 }

@@ -154,7 +154,10 @@ pub struct Component {
 
 impl Default for Component {
     fn default() -> Self {
-        Component { enabled: true, version: None }
+        Component {
+            enabled: true,
+            version: None,
+        }
     }
 }
 
@@ -174,7 +177,10 @@ pub struct Tick {
 
 impl Default for Tick {
     fn default() -> Self {
-        Tick { enabled: true, versions: TickVersions::default() }
+        Tick {
+            enabled: true,
+            versions: TickVersions::default(),
+        }
     }
 }
 
@@ -230,7 +236,9 @@ pub struct LibvirtOptions {
 
 impl Default for LibvirtOptions {
     fn default() -> Self {
-        LibvirtOptions { driver: LibvirtDriver::Kvm }
+        LibvirtOptions {
+            driver: LibvirtDriver::Kvm,
+        }
     }
 }
 

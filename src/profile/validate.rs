@@ -2,7 +2,7 @@
 use super::defaults::get;
 use super::error::Problem;
 use super::requirements::{self, NODE_MIN_MIB};
-use super::types::{Profile, Provider, Role, API_VERSION, KIND};
+use super::types::{API_VERSION, KIND, Profile, Provider, Role};
 use crate::plan::stages::BUILTIN_STAGE_IDS;
 use ipnet::Ipv4Net;
 use std::collections::{BTreeSet, HashMap};
@@ -30,7 +30,11 @@ impl Checker<'_> {
     fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
         let field = field.into();
         let line = super::lines::find(self.lines, &field);
-        self.problems.push(Problem { field, line, message: message.into() });
+        self.problems.push(Problem {
+            field,
+            line,
+            message: message.into(),
+        });
     }
 }
 
@@ -38,7 +42,8 @@ impl Checker<'_> {
 pub fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -49,12 +54,24 @@ fn is_dns_name(s: &str) -> bool {
 
 /// Runs every check; an empty result means the profile is valid.
 pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) -> Vec<Problem> {
-    let mut c = Checker { problems: Vec::new(), lines };
+    let mut c = Checker {
+        problems: Vec::new(),
+        lines,
+    };
     if p.api_version != API_VERSION {
-        c.add("apiVersion", format!("`{}` is not supported; allowed: {API_VERSION}", p.api_version));
+        c.add(
+            "apiVersion",
+            format!(
+                "`{}` is not supported; allowed: {API_VERSION}",
+                p.api_version
+            ),
+        );
     }
     if p.kind != KIND {
-        c.add("kind", format!("`{}` is not supported; allowed: {KIND}", p.kind));
+        c.add(
+            "kind",
+            format!("`{}` is not supported; allowed: {KIND}", p.kind),
+        );
     }
     if !is_dns_label(&p.name) || p.name.len() > 40 {
         c.add("name", format!("`{}` is not allowed: use 1-40 lowercase letters, digits and '-', not starting or ending with '-'", p.name));
@@ -62,7 +79,10 @@ pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) 
     if p.vm_box.name.trim().is_empty() {
         c.add("box.name", "must not be empty; e.g. bento/ubuntu-24.04");
     }
-    if p.provider == Provider::Hyperv && p.vm_box.hyperv.is_none() && p.vm_box.name.starts_with("bento/") {
+    if p.provider == Provider::Hyperv
+        && p.vm_box.hyperv.is_none()
+        && p.vm_box.name.starts_with("bento/")
+    {
         c.add("box.hyperv", format!("{} has no Hyper-V build; set box.hyperv to a box that has one, e.g. generic/ubuntu2204", p.vm_box.name));
     }
     check_nodes(&mut c, p, rules);
@@ -88,30 +108,58 @@ fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
             c.add(f("name"), format!("`{}` is not a valid host name: use lowercase letters, digits and '-' (DNS-1123 label, at most 63 characters)", n.name));
         }
         if let Some(j) = names.insert(&n.name, i) {
-            c.add(f("name"), format!("duplicate node name `{}` (also nodes[{j}].name); node names must be unique", n.name));
+            c.add(
+                f("name"),
+                format!(
+                    "duplicate node name `{}` (also nodes[{j}].name); node names must be unique",
+                    n.name
+                ),
+            );
         }
         if let Some(j) = ips.insert(n.ip, i) {
-            c.add(f("ip"), format!("duplicate IP {} (also nodes[{j}].ip); every node needs its own address", n.ip));
+            c.add(
+                f("ip"),
+                format!(
+                    "duplicate IP {} (also nodes[{j}].ip); every node needs its own address",
+                    n.ip
+                ),
+            );
         }
         check_ip(c, p.provider, &f("ip"), n.ip, rules);
-        if let (Some(net), Ok(mine)) = (first_net, Ipv4Net::new(n.ip, 24)) {
-            if mine.trunc() != net && p.provider != Provider::Hyperv {
-                c.add(f("ip"), format!("{} is not in {net}, the host-only network of nodes[0]; all nodes must share one /24", n.ip));
-            }
+        if let (Some(net), Ok(mine)) = (first_net, Ipv4Net::new(n.ip, 24))
+            && mine.trunc() != net
+            && p.provider != Provider::Hyperv
+        {
+            c.add(f("ip"), format!("{} is not in {net}, the host-only network of nodes[0]; all nodes must share one /24", n.ip));
         }
         if n.cpus == 0 {
             c.add(f("cpus"), "must be at least 1");
         }
         if n.memory < NODE_MIN_MIB {
-            c.add(f("memory"), format!("{} MiB is too small; allowed: at least {NODE_MIN_MIB} (MiB)", n.memory));
+            c.add(
+                f("memory"),
+                format!(
+                    "{} MiB is too small; allowed: at least {NODE_MIN_MIB} (MiB)",
+                    n.memory
+                ),
+            );
         }
-        if let Some(max) = n.maxmemory {
-            if max < n.memory {
-                c.add(f("maxmemory"), format!("{max} MiB is below memory ({} MiB); allowed: at least memory", n.memory));
-            }
+        if let Some(max) = n.maxmemory
+            && max < n.memory
+        {
+            c.add(
+                f("maxmemory"),
+                format!(
+                    "{max} MiB is below memory ({} MiB); allowed: at least memory",
+                    n.memory
+                ),
+            );
         }
         if n.roles.is_empty() {
-            c.add(f("roles"), "at least one role is required; allowed: controlplane, etcd, worker");
+            c.add(
+                f("roles"),
+                "at least one role is required; allowed: controlplane, etcd, worker",
+            );
         }
         let set: BTreeSet<Role> = n.roles.iter().copied().collect();
         if set.len() != n.roles.len() {
@@ -120,14 +168,24 @@ fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
     }
     for (role, why) in [
         (Role::Etcd, "RKE needs at least one etcd node"),
-        (Role::Controlplane, "RKE needs at least one controlplane node"),
+        (
+            Role::Controlplane,
+            "RKE needs at least one controlplane node",
+        ),
         (Role::Worker, "pods need at least one worker node"),
     ] {
         if !p.nodes.iter().any(|n| n.roles.contains(&role)) {
-            c.add("nodes", format!("no node has the {} role: {why}", role.as_str()));
+            c.add(
+                "nodes",
+                format!("no node has the {} role: {why}", role.as_str()),
+            );
         }
     }
-    let etcd = p.nodes.iter().filter(|n| n.roles.contains(&Role::Etcd)).count();
+    let etcd = p
+        .nodes
+        .iter()
+        .filter(|n| n.roles.contains(&Role::Etcd))
+        .count();
     if etcd > 1 && etcd % 2 == 0 {
         c.add("nodes", format!("{etcd} etcd nodes: an even etcd count tolerates no more failures than one fewer; use 1 or 3"));
     }
@@ -135,26 +193,42 @@ fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
 
 fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rules: &HostRules) {
     let last = ip.octets()[3];
-    if ip.is_loopback() || ip.is_multicast() || ip.is_unspecified() || ip.is_broadcast() || ip.is_link_local() {
-        c.add(field, format!("{ip} cannot be a node address; use a private address such as 192.168.56.10"));
+    if ip.is_loopback()
+        || ip.is_multicast()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_link_local()
+    {
+        c.add(
+            field,
+            format!("{ip} cannot be a node address; use a private address such as 192.168.56.10"),
+        );
         return;
     }
     if last == 0 || last == 255 {
-        c.add(field, format!("{ip} is a network or broadcast address of its /24; use .2-.254"));
+        c.add(
+            field,
+            format!("{ip} is a network or broadcast address of its /24; use .2-.254"),
+        );
     }
     if last == 1 && provider != Provider::Hyperv {
-        c.add(field, format!("{ip}: the .1 address of the host-only network belongs to the host; use .2-.254"));
+        c.add(
+            field,
+            format!(
+                "{ip}: the .1 address of the host-only network belongs to the host; use .2-.254"
+            ),
+        );
     }
     match provider {
         Provider::Virtualbox => {
-            if let Some(ranges) = &rules.vbox_ranges {
-                if !ranges.iter().any(|r| r.contains(&ip)) {
-                    let allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
-                    c.add(field, format!(
+            if let Some(ranges) = &rules.vbox_ranges
+                && !ranges.iter().any(|r| r.contains(&ip))
+            {
+                let allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                c.add(field, format!(
                         "{ip} is outside the ranges VirtualBox 6.1.28+ allows for host-only networks ({}, from {}); \
                          use an address in them, or allow more in /etc/vbox/networks.conf, e.g. a line `* {}/24`",
                         allowed.join(", "), rules.vbox_source, Ipv4Net::new(ip, 24).map(|n| n.trunc().addr()).unwrap_or(ip)));
-                }
             }
         }
         Provider::Libvirt => {
@@ -181,8 +255,16 @@ fn check_kubernetes(c: &mut Checker, p: &Profile) {
             "`{v}` is not an RKE1 Kubernetes version; allowed: v1.27 to v1.32 in RKE's form, e.g. v1.32.5-rancher1-1 (RKE1 never shipped 1.33+)")),
     }
     let iface = get(&p.kubernetes.iface);
-    if iface.is_empty() || iface.len() > 15 || !iface.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_') {
-        c.add("kubernetes.iface", format!("`{iface}` is not a Linux interface name; e.g. eth1 or enp0s8"));
+    if iface.is_empty()
+        || iface.len() > 15
+        || !iface
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+    {
+        c.add(
+            "kubernetes.iface",
+            format!("`{iface}` is not a Linux interface name; e.g. eth1 or enp0s8"),
+        );
     }
 }
 
@@ -196,7 +278,11 @@ fn check_components(c: &mut Checker, p: &Profile) {
     }
     for (on, field, what) in [
         (k.tick.enabled, "components.tick.enabled", "InfluxDB"),
-        (k.kubeflow.enabled, "components.kubeflow.enabled", "Kubeflow"),
+        (
+            k.kubeflow.enabled,
+            "components.kubeflow.enabled",
+            "Kubeflow",
+        ),
     ] {
         if on && !k.local_path.enabled {
             c.add(field, format!("{what} needs PersistentVolumes and RKE ships no StorageClass: enable components.local-path"));
@@ -207,16 +293,38 @@ fn check_components(c: &mut Checker, p: &Profile) {
         ("components.cert-manager.version", &k.cert_manager.version),
         ("components.rancher.version", &k.rancher.version),
         ("components.kubeflow.version", &k.kubeflow.version),
-        ("components.tick.versions.influxdb", &k.tick.versions.influxdb),
-        ("components.tick.versions.telegraf", &k.tick.versions.telegraf),
-        ("components.tick.versions.telegraf-ds", &k.tick.versions.telegraf_ds),
-        ("components.tick.versions.kapacitor", &k.tick.versions.kapacitor),
-        ("components.tick.versions.chronograf", &k.tick.versions.chronograf),
+        (
+            "components.tick.versions.influxdb",
+            &k.tick.versions.influxdb,
+        ),
+        (
+            "components.tick.versions.telegraf",
+            &k.tick.versions.telegraf,
+        ),
+        (
+            "components.tick.versions.telegraf-ds",
+            &k.tick.versions.telegraf_ds,
+        ),
+        (
+            "components.tick.versions.kapacitor",
+            &k.tick.versions.kapacitor,
+        ),
+        (
+            "components.tick.versions.chronograf",
+            &k.tick.versions.chronograf,
+        ),
     ];
     for (field, v) in versions {
         let v = get(v);
-        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b)) {
-            c.add(field, format!("`{v}` is not a version; allowed: letters, digits and . _ - +, e.g. 1.2.3"));
+        if v.is_empty()
+            || !v
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
+        {
+            c.add(
+                field,
+                format!("`{v}` is not a version; allowed: letters, digits and . _ - +, e.g. 1.2.3"),
+            );
         }
     }
 }
@@ -258,7 +366,10 @@ fn check_ingress(c: &mut Checker, p: &Profile) {
             c.add(field, format!("`{v}` is not a DNS name; allowed: lowercase labels joined by dots, e.g. rancher.192.168.56.10.sslip.io"));
         }
         if v.ends_with("xip.io") {
-            c.add(field, "xip.io has not resolved since 2021; use sslip.io or nip.io");
+            c.add(
+                field,
+                "xip.io has not resolved since 2021; use sslip.io or nip.io",
+            );
         }
     }
 }
@@ -268,10 +379,23 @@ fn check_stages(c: &mut Checker, p: &Profile) {
     for (i, s) in p.stages.iter().enumerate() {
         let f = |k: &str| format!("stages[{i}].{k}");
         if !is_dns_label(&s.id) {
-            c.add(f("id"), format!("`{}` is not allowed: use lowercase letters, digits and '-'", s.id));
+            c.add(
+                f("id"),
+                format!(
+                    "`{}` is not allowed: use lowercase letters, digits and '-'",
+                    s.id
+                ),
+            );
         }
         if !known.contains(s.after.as_str()) {
-            c.add(f("after"), format!("unknown stage `{}`; allowed: {}", s.after, known.iter().copied().collect::<Vec<_>>().join(", ")));
+            c.add(
+                f("after"),
+                format!(
+                    "unknown stage `{}`; allowed: {}",
+                    s.after,
+                    known.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            );
         }
         if !known.insert(&s.id) {
             c.add(f("id"), format!("stage id `{}` is already taken", s.id));
@@ -289,11 +413,18 @@ fn check_stages(c: &mut Checker, p: &Profile) {
 /// `MLK_VBOX_NETWORKS_CONF` points at another file (tests use it).
 pub fn host_rules_from_env() -> HostRules {
     if cfg!(windows) {
-        return HostRules { vbox_ranges: None, vbox_source: "Windows: not checked".into() };
+        return HostRules {
+            vbox_ranges: None,
+            vbox_source: "Windows: not checked".into(),
+        };
     }
-    let path = std::env::var("MLK_VBOX_NETWORKS_CONF").unwrap_or_else(|_| "/etc/vbox/networks.conf".into());
+    let path = std::env::var("MLK_VBOX_NETWORKS_CONF")
+        .unwrap_or_else(|_| "/etc/vbox/networks.conf".into());
     match std::fs::read_to_string(&path) {
-        Ok(text) => HostRules { vbox_ranges: Some(parse_networks_conf(&text)), vbox_source: path },
+        Ok(text) => HostRules {
+            vbox_ranges: Some(parse_networks_conf(&text)),
+            vbox_source: path,
+        },
         Err(_) => HostRules {
             vbox_ranges: Some(vec![VBOX_DEFAULT_RANGE.parse().expect("constant")]),
             vbox_source: "VirtualBox's default, as /etc/vbox/networks.conf does not exist".into(),
@@ -305,6 +436,10 @@ pub fn host_rules_from_env() -> HostRules {
 pub fn parse_networks_conf(text: &str) -> Vec<Ipv4Net> {
     text.lines()
         .filter_map(|l| l.trim().strip_prefix('*'))
-        .flat_map(|rest| rest.split_whitespace().filter_map(|w| w.parse::<Ipv4Net>().ok()).collect::<Vec<_>>())
+        .flat_map(|rest| {
+            rest.split_whitespace()
+                .filter_map(|w| w.parse::<Ipv4Net>().ok())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }

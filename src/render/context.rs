@@ -1,7 +1,7 @@
 //! The data templates see. One struct, built from a resolved profile, so templates never compute.
 use crate::lockfile;
 use crate::plan::releases::TICK_NAMESPACE;
-use crate::profile::{get, Profile, Role};
+use crate::profile::{Profile, Role, get};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -130,8 +130,16 @@ pub fn build(p: &Profile) -> Ctx {
             name: p.vm_box.name.clone(),
             version: p.vm_box.version.clone().unwrap_or_default(),
             has_version: p.vm_box.version.is_some(),
-            hyperv: p.vm_box.hyperv.clone().unwrap_or_else(|| p.vm_box.name.clone()),
-            hyperv_differs: p.vm_box.hyperv.as_ref().is_some_and(|h| *h != p.vm_box.name),
+            hyperv: p
+                .vm_box
+                .hyperv
+                .clone()
+                .unwrap_or_else(|| p.vm_box.name.clone()),
+            hyperv_differs: p
+                .vm_box
+                .hyperv
+                .as_ref()
+                .is_some_and(|h| *h != p.vm_box.name),
         },
         nodes: p.nodes.iter().map(|n| node(&p.name, n)).collect(),
         node_count: p.nodes.len(),
@@ -164,7 +172,10 @@ pub fn build(p: &Profile) -> Ctx {
             chronograf: get(&t.chronograf).to_string(),
         },
         docker_install_url: lock.docker.install_url.clone(),
-        kubeflow_url: lock.kubeflow.url.replace(&lock.kubeflow.version, get(&c.kubeflow.version)),
+        kubeflow_url: lock
+            .kubeflow
+            .url
+            .replace(&lock.kubeflow.version, get(&c.kubeflow.version)),
         tick_namespace: TICK_NAMESPACE.to_string(),
         user: REMOTE_USER.to_string(),
         remote_dir: REMOTE_DIR.to_string(),

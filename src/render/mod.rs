@@ -8,9 +8,9 @@ pub mod quote;
 
 use crate::plan;
 use crate::profile::Profile;
-use anyhow::{bail, Context, Result};
-use handlebars::{handlebars_helper, Handlebars};
-use include_dir::{include_dir, Dir};
+use anyhow::{Context, Result, bail};
+use handlebars::{Handlebars, handlebars_helper};
+use include_dir::{Dir, include_dir};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -40,9 +40,14 @@ pub fn registry() -> Result<Handlebars<'static>> {
 fn register_dir(hb: &mut Handlebars<'static>, dir: &'static Dir<'static>) -> Result<()> {
     for f in dir.files() {
         let path = f.path().to_str().context("template path is not UTF-8")?;
-        let Some(name) = path.strip_suffix(".hbs") else { continue };
-        let text = f.contents_utf8().with_context(|| format!("template {path} is not UTF-8"))?;
-        hb.register_template_string(name, text).with_context(|| format!("template {path}"))?;
+        let Some(name) = path.strip_suffix(".hbs") else {
+            continue;
+        };
+        let text = f
+            .contents_utf8()
+            .with_context(|| format!("template {path} is not UTF-8"))?;
+        hb.register_template_string(name, text)
+            .with_context(|| format!("template {path}"))?;
     }
     for d in dir.dirs() {
         register_dir(hb, d)?;
@@ -57,7 +62,9 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
     let plan = plan::build(p, "");
     let mut out = Rendered::new();
     let mut put = |tpl: &str, path: String| -> Result<()> {
-        let text = hb.render(tpl, &ctx).with_context(|| format!("rendering {tpl}"))?;
+        let text = hb
+            .render(tpl, &ctx)
+            .with_context(|| format!("rendering {tpl}"))?;
         out.insert(path, text);
         Ok(())
     };
@@ -70,7 +77,10 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
         put(&format!("stages/{id}.sh"), plan::stages::script_path(id))?;
     }
     if p.components.kubeflow.enabled {
-        put("kubeflow/kustomization.yaml", "kubeflow/kustomization.yaml".into())?;
+        put(
+            "kubeflow/kustomization.yaml",
+            "kubeflow/kustomization.yaml".into(),
+        )?;
     }
     Ok(out)
 }
@@ -99,7 +109,11 @@ pub fn check(dir: &Path, files: &Rendered) -> Result<Vec<String>> {
         };
         if &have != want {
             let d = similar::TextDiff::from_lines(&have, want);
-            diffs.push(format!("{}", d.unified_diff().header(&format!("a/{rel}"), &format!("b/{rel}"))));
+            diffs.push(format!(
+                "{}",
+                d.unified_diff()
+                    .header(&format!("a/{rel}"), &format!("b/{rel}"))
+            ));
         }
     }
     Ok(diffs)

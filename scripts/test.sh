@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command (README "Testing"): lints, then the whole suite. Needs root for the
+# network-namespace test hosts, and the packages .ci/run installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.tools/bin:$PATH"
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked

@@ -1,0 +1,134 @@
+//! SSH endpoints of nodes, read from the format `vagrant ssh-config` prints.
+//!
+//! The `ssh` provider reads a user's file in this format; the Vagrant provider parses what
+//! `vagrant ssh-config` prints. Keywords are case-insensitive, as in ssh_config(5).
+use anyhow::{Result, bail};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// How to reach one node over SSH.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    /// The `Host` alias: the node name.
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub identity_files: Vec<PathBuf>,
+    /// Spawned with `%h`/`%p`/`%r` substituted; its stdio becomes the SSH transport.
+    pub proxy_command: Option<String>,
+}
+
+impl Endpoint {
+    /// ProxyCommand with ssh's tokens expanded for this endpoint.
+    pub fn expanded_proxy_command(&self) -> Option<String> {
+        self.proxy_command.as_ref().map(|c| {
+            c.replace("%h", &self.host)
+                .replace("%p", &self.port.to_string())
+                .replace("%r", &self.user)
+                .replace("%%", "%")
+        })
+    }
+}
+
+fn unquote(v: &str) -> String {
+    let v = v.trim();
+    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+        v[1..v.len() - 1].to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+fn expand_home(v: &str) -> PathBuf {
+    match (v.strip_prefix("~/"), dirs::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(v),
+    }
+}
+
+/// Parses every `Host` block. `source` names the file in errors.
+pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
+    let mut out: Vec<Endpoint> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
+            Some((k, v)) => (
+                k.to_ascii_lowercase(),
+                unquote(v.trim_start_matches(|c: char| c.is_whitespace() || c == '=')),
+            ),
+            None => bail!("{source}:{}: `{line}` has no value", i + 1),
+        };
+        if key == "host" {
+            out.push(Endpoint {
+                name: value.clone(),
+                host: value,
+                port: 22,
+                user: whoami(),
+                identity_files: vec![],
+                proxy_command: None,
+            });
+            continue;
+        }
+        let Some(e) = out.last_mut() else {
+            bail!("{source}:{}: `{key}` before the first Host line", i + 1);
+        };
+        match key.as_str() {
+            "hostname" => e.host = value,
+            "port" => {
+                e.port = value.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "{source}:{}: Port `{value}` is not a port number (1-65535)",
+                        i + 1
+                    )
+                })?
+            }
+            "user" => e.user = value,
+            "identityfile" => e.identity_files.push(expand_home(&value)),
+            "proxycommand" => {
+                e.proxy_command = (!value.eq_ignore_ascii_case("none")).then_some(value)
+            }
+            // Options Vagrant prints that mlk handles its own way (host keys are pinned per cluster).
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn whoami() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "root".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_vagrant_ssh_config() {
+        let text = "Host node1\n  HostName 127.0.0.1\n  User vagrant\n  Port 2222\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n  IdentityFile /x/.vagrant/machines/node1/libvirt/private_key\n  IdentitiesOnly yes\n  LogLevel FATAL\n\nHost node2\n  HostName 192.168.56.11\n  User vagrant\n  ProxyCommand ip netns exec mlk-lab nc %h %p\n";
+        let v = parse(text, "t").unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].port, 2222);
+        assert_eq!(
+            v[0].identity_files,
+            vec![PathBuf::from(
+                "/x/.vagrant/machines/node1/libvirt/private_key"
+            )]
+        );
+        assert_eq!(v[1].port, 22);
+        assert_eq!(
+            v[1].expanded_proxy_command().unwrap(),
+            "ip netns exec mlk-lab nc 192.168.56.11 22"
+        );
+        assert!(parse("Port 22\n", "t").is_err());
+        assert!(
+            parse("Host a\n Port x\n", "t")
+                .unwrap_err()
+                .to_string()
+                .contains("t:2")
+        );
+    }
+}
