@@ -7,7 +7,10 @@ pub mod inventory;
 pub mod lockfile;
 pub mod plan;
 pub mod profile;
+pub mod provider;
+pub mod remote;
 pub mod render;
+pub mod stages;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {

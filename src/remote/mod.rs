@@ -1,0 +1,53 @@
+//! The remote-runner seam: run commands on one node and move files to and from it.
+//!
+//! Blocking by design (ssh2 is blocking); the executor calls runners from worker threads.
+//! The real implementation is `ssh` (ssh2, one session per node).
+use std::io::{Read, Write};
+use std::time::Duration;
+
+/// Result of one remote command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOutput {
+    /// Exit status of the remote command.
+    pub status: i32,
+    /// The last lines of its output (stdout and stderr), for error messages.
+    pub tail: Vec<String>,
+}
+
+/// Failures talking to a node. Callers branch on `is_transient` to decide on retries.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// Connection refused/reset, timeout, auth refused while a VM boots: worth retrying.
+    #[error("{node}: {message}")]
+    Transient { node: String, message: String },
+    /// The node's host key differs from the one pinned on first contact.
+    #[error("{node}: host key mismatch: {message}")]
+    HostKeyMismatch { node: String, message: String },
+    /// Anything else (bad key file, permission denied writing a file...).
+    #[error("{node}: {message}")]
+    Fatal { node: String, message: String },
+}
+
+impl RemoteError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, RemoteError::Transient { .. })
+    }
+}
+
+/// A byte stream to a host:port as seen from a node (an SSH direct-tcpip channel).
+pub trait Tunnel: Read + Write + Send {}
+impl<T: Read + Write + Send> Tunnel for T {}
+
+/// Runs commands and moves files on one node.
+pub trait Runner: Send + Sync {
+    /// The node's name.
+    fn node(&self) -> &str;
+    /// Runs `cmd` through the login shell, streaming every output line to `on_line`.
+    fn exec(&self, cmd: &str, timeout: Option<Duration>, on_line: &mut dyn FnMut(&str)) -> Result<ExecOutput, RemoteError>;
+    /// Writes `data` to `path` on the node with `mode`, atomically (temp file + rename).
+    fn upload(&self, data: &[u8], path: &str, mode: i32) -> Result<(), RemoteError>;
+    /// Reads the file at `path` on the node.
+    fn download(&self, path: &str) -> Result<Vec<u8>, RemoteError>;
+    /// Opens a stream to `host:port` from the node's side.
+    fn tunnel(&self, host: &str, port: u16) -> Result<Box<dyn Tunnel>, RemoteError>;
+}

@@ -1,0 +1,33 @@
+//! Host-side stages: work mlk does itself on the host (download binaries, fetch the kubeconfig,
+//! print the summary), as opposed to rendered scripts that run on the nodes.
+use crate::profile::Profile;
+use crate::remote::Runner;
+use crate::render::Rendered;
+use anyhow::Result;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// What a host stage may use.
+pub struct HostCtx<'a> {
+    pub profile: &'a Profile,
+    /// The cluster folder (.mlk/<name>): state, rendered files, secrets, kubeconfig.
+    pub cluster_dir: &'a Path,
+    pub rendered: &'a Rendered,
+    /// One runner per node, by node name.
+    pub runners: &'a BTreeMap<String, Arc<dyn Runner>>,
+    /// Progress/log sink; never pass a secret to it.
+    pub log: &'a (dyn Fn(&str) + Sync),
+}
+
+pub trait HostStage: Send + Sync {
+    /// Whether the stage's work is already done.
+    fn check(&self, ctx: &HostCtx) -> Result<bool>;
+    fn run(&self, ctx: &HostCtx) -> Result<()>;
+}
+
+/// The implementation of a built-in host stage, by stage id.
+pub fn host_stage(id: &str) -> Option<Box<dyn HostStage>> {
+    let _ = id;
+    None
+}
