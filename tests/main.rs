@@ -1,1 +1,3 @@
 //! The single integration-test binary: one `mod` per area.
+mod ssh_exec;
+mod ssh_support;
