@@ -53,4 +53,6 @@ pub enum Command {
     Plan(crate::commands::plan::PlanArgs),
     /// Write every rendered file (Vagrantfile, cluster.yml, Helm values, stage scripts).
     Render(crate::commands::render::RenderArgs),
+    /// Print the cluster's kubeconfig path, or merge it into ~/.kube/config (--merge).
+    Kubeconfig(crate::commands::kubeconfig::KubeconfigArgs),
 }

@@ -4,6 +4,7 @@ pub mod commands;
 pub mod exit;
 pub mod fsutil;
 pub mod inventory;
+pub mod kubeconfig;
 pub mod lockfile;
 pub mod plan;
 pub mod profile;
