@@ -1,2 +1,4 @@
 //! The single integration-test binary: one `mod` per area.
 mod download_cache;
+mod kubeconfig_merge;
+mod tools;
