@@ -1,4 +1,5 @@
 //! The single integration-test binary: one `mod` per area.
 mod download_cache;
 mod kubeconfig_merge;
+mod secrets_host;
 mod tools;
