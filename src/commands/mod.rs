@@ -1,8 +1,12 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
+mod cluster;
 mod connect;
+pub mod down;
 pub mod kubeconfig;
 pub mod plan;
 pub mod render;
+pub mod ssh;
+pub mod status;
 pub mod up;
 
 use crate::cli::{Cli, Command};
@@ -14,6 +18,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
+        Command::Status(a) => status::run(&cli.global, &a),
+        Command::Ssh(a) => ssh::run(&cli.global, &a),
+        Command::Down(a) => down::run(&cli.global, &a),
         Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
     }
 }
