@@ -53,4 +53,6 @@ pub enum Command {
     Plan(crate::commands::plan::PlanArgs),
     /// Write every rendered file (Vagrantfile, cluster.yml, Helm values, stage scripts).
     Render(crate::commands::render::RenderArgs),
+    /// Bring the lab up stage by stage; resumes where the last run stopped.
+    Up(crate::commands::up::UpArgs),
 }
