@@ -55,4 +55,6 @@ pub enum Command {
     Render(crate::commands::render::RenderArgs),
     /// Bring the lab up stage by stage; resumes where the last run stopped.
     Up(crate::commands::up::UpArgs),
+    /// Print the cluster's kubeconfig path, or merge it into ~/.kube/config (--merge).
+    Kubeconfig(crate::commands::kubeconfig::KubeconfigArgs),
 }

@@ -5,6 +5,7 @@ pub mod executor;
 pub mod exit;
 pub mod fsutil;
 pub mod inventory;
+pub mod kubeconfig;
 pub mod lockfile;
 pub mod plan;
 pub mod profile;

@@ -1,3 +1,7 @@
 //! The single integration-test binary: one `mod` per area.
 mod ssh_exec;
 mod ssh_support;
+mod download_cache;
+mod kubeconfig_merge;
+mod secrets_host;
+mod tools;

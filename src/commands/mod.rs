@@ -1,5 +1,6 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
 mod connect;
+pub mod kubeconfig;
 pub mod plan;
 pub mod render;
 pub mod up;
@@ -13,6 +14,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
+        Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
     }
 }
 
