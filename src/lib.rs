@@ -1,4 +1,5 @@
 //! mlk: a machine-learning Kubernetes lab from a YAML profile, in resumable stages.
+pub mod advice;
 pub mod cli;
 pub mod commands;
 pub mod exit;
