@@ -53,4 +53,6 @@ pub enum Command {
     Plan(crate::commands::plan::PlanArgs),
     /// Write every rendered file (Vagrantfile, cluster.yml, Helm values, stage scripts).
     Render(crate::commands::render::RenderArgs),
+    /// Check this host for the profile: tools, provider, IP ranges, subnet clashes, memory, disk.
+    Doctor(crate::commands::doctor::DoctorArgs),
 }

@@ -2,6 +2,7 @@
 pub mod advice;
 pub mod cli;
 pub mod commands;
+pub mod doctor;
 pub mod exit;
 pub mod fsutil;
 pub mod inventory;

@@ -1,2 +1,3 @@
 //! The single integration-test binary: one `mod` per area.
 mod advice;
+mod doctor;

@@ -1,4 +1,5 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
+pub mod doctor;
 pub mod plan;
 pub mod render;
 
@@ -10,6 +11,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
+        Command::Doctor(a) => doctor::run(&cli.global, &a),
     }
 }
 
