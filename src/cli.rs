@@ -55,4 +55,6 @@ pub enum Command {
     Render(crate::commands::render::RenderArgs),
     /// Check this host for the profile: tools, provider, IP ranges, subnet clashes, memory, disk.
     Doctor(crate::commands::doctor::DoctorArgs),
+    /// Bring the lab up stage by stage; resumes where the last run stopped.
+    Up(crate::commands::up::UpArgs),
 }

@@ -3,16 +3,19 @@ pub mod advice;
 pub mod cli;
 pub mod commands;
 pub mod doctor;
+pub mod executor;
 pub mod exit;
 pub mod fsutil;
 pub mod inventory;
 pub mod lockfile;
 pub mod plan;
 pub mod profile;
+pub mod progress;
 pub mod provider;
 pub mod remote;
 pub mod render;
 pub mod stages;
+pub mod state;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {

@@ -1,7 +1,9 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
 pub mod doctor;
+mod connect;
 pub mod plan;
 pub mod render;
+pub mod up;
 
 use crate::cli::{Cli, Command};
 use crate::profile::{self, Profile, validate::HostRules};
@@ -12,6 +14,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
         Command::Doctor(a) => doctor::run(&cli.global, &a),
+        Command::Up(a) => up::run(&cli.global, &a),
     }
 }
 
