@@ -1,6 +1,8 @@
 //! mlk: a machine-learning Kubernetes lab from a YAML profile, in resumable stages.
+pub mod advice;
 pub mod cli;
 pub mod commands;
+pub mod doctor;
 pub mod executor;
 pub mod exit;
 pub mod fsutil;

@@ -5,3 +5,5 @@ mod download_cache;
 mod kubeconfig_merge;
 mod secrets_host;
 mod tools;
+mod advice;
+mod doctor;
