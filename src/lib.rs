@@ -10,6 +10,8 @@ pub mod profile;
 pub mod provider;
 pub mod remote;
 pub mod render;
+pub mod report;
+pub mod runs;
 pub mod stages;
 
 /// Runs one parsed command line.
