@@ -99,7 +99,9 @@ pub fn fetch(client: &Client, run: &RunRecord) -> Result<RunData, anyhow::Error>
             };
             let col = s.columns.iter().position(|c| c == "value").unwrap_or(1);
             let entry = by_key.entry(key).or_insert_with(|| (node, BTreeMap::new()));
+            let shift = queries::time_shift(m, step);
             for (t, v) in s.points(col) {
+                let t = t - shift;
                 let v = if m.invert_percent { 100.0 - v } else { v } * m.scale;
                 // Interfaces, disks and containers of one node/pod add up.
                 *entry.1.entry(t).or_insert(0.0) += v;

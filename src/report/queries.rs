@@ -244,7 +244,14 @@ fn window(start: i64, end: i64) -> String {
 }
 
 /// The InfluxQL for `m` over [start, end) in buckets of `step` seconds.
+///
+/// InfluxDB stamps a derivative with the later of the two buckets it compares, so the rate of
+/// [t, t+step) arrives at t+step: counter queries ask for [start+step, end+step) and the
+/// caller moves their points back by `step` (see [`time_shift`]). Totals then equal the
+/// counter's growth from `start` to `end`.
 pub fn query(m: &Metric, start: i64, end: i64, step: i64) -> String {
+    let shift = time_shift(m, step);
+    let (start, end) = (start + shift, end + shift);
     let select = match m.kind {
         Kind::Gauge => format!("mean(\"{}\")", m.field),
         Kind::Counter => format!("non_negative_derivative(max(\"{}\"), 1s)", m.field),
@@ -261,6 +268,14 @@ pub fn query(m: &Metric, start: i64, end: i64, step: i64) -> String {
         window(start, end),
         tags.join(", ")
     )
+}
+
+/// How far a metric's query window is moved ahead (and its points moved back), in seconds.
+pub fn time_shift(m: &Metric, step: i64) -> i64 {
+    match m.kind {
+        Kind::Gauge => 0,
+        Kind::Counter => step,
+    }
 }
 
 /// The InfluxQL for each node's CPU count during [start, end).
@@ -282,7 +297,7 @@ mod tests {
         let q = query(&METRICS[2], 0, 600, 10);
         assert_eq!(
             q,
-            "SELECT non_negative_derivative(max(\"bytes_recv\"), 1s) AS \"value\" FROM \"net\" WHERE time >= '1970-01-01T00:00:00Z' AND time < '1970-01-01T00:10:00Z' AND \"interface\" != 'all' AND \"interface\" != 'lo' GROUP BY time(10s), \"host\", \"interface\" fill(none)"
+            "SELECT non_negative_derivative(max(\"bytes_recv\"), 1s) AS \"value\" FROM \"net\" WHERE time >= '1970-01-01T00:00:10Z' AND time < '1970-01-01T00:10:10Z' AND \"interface\" != 'all' AND \"interface\" != 'lo' GROUP BY time(10s), \"host\", \"interface\" fill(none)"
         );
         for m in METRICS {
             assert!(input_of(m.measurement).is_some(), "{}", m.id);

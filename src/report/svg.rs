@@ -8,7 +8,7 @@ use std::fmt::Write;
 pub const WIDTH: u32 = 720;
 pub const HEIGHT: u32 = 340;
 const LEFT: f64 = 78.0;
-const RIGHT: f64 = 170.0;
+const RIGHT: f64 = 200.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 48.0;
 /// Colour-blind-safe palette (Okabe–Ito), then greys.
@@ -95,7 +95,8 @@ pub fn render(c: &Chart) -> String {
     let (div, ylabel) = axis_unit(c.unit, c.y_max);
     let ymax_u = (c.y_max / div).max(f64::MIN_POSITIVE);
     let ystep = nice_step(ymax_u, 5.0);
-    let ytop = (ymax_u / ystep).ceil().max(1.0) * ystep;
+    // Headroom, so a line at the maximum does not hide in the frame.
+    let ytop = (ymax_u * 1.04 / ystep).ceil().max(1.0) * ystep;
     let (xdiv, xunit) = if c.x_max > 1200.0 {
         (60.0, "min")
     } else {
@@ -173,8 +174,8 @@ pub fn render(c: &Chart) -> String {
         let ly = TOP + 8.0 + 18.0 * i as f64;
         let lx = LEFT + pw + 12.0;
         let mut label = ser.label.clone();
-        if label.chars().count() > 22 {
-            label = label.chars().take(21).collect::<String>() + "…";
+        if label.chars().count() > 27 {
+            label = label.chars().take(26).collect::<String>() + "…";
         }
         let _ = writeln!(
             s,
