@@ -2,6 +2,7 @@
 //! and charts. InfluxDB is reached through an SSH direct-tcpip channel from the first
 //! controlplane node, so nothing listens on the nodes for mlk and no port-forward runs.
 pub mod charts;
+pub mod consistency;
 pub mod data;
 pub mod http;
 pub mod influx;

@@ -96,7 +96,11 @@ pub fn render(c: &Chart) -> String {
     let ymax_u = (c.y_max / div).max(f64::MIN_POSITIVE);
     let ystep = nice_step(ymax_u, 5.0);
     // Headroom, so a line at the maximum does not hide in the frame.
-    let ytop = (ymax_u * 1.04 / ystep).ceil().max(1.0) * ystep;
+    let ytop = if c.unit == Unit::Percent && ymax_u <= 100.0 {
+        100.0
+    } else {
+        (ymax_u * 1.04 / ystep).ceil().max(1.0) * ystep
+    };
     let (xdiv, xunit) = if c.x_max > 1200.0 {
         (60.0, "min")
     } else {

@@ -1,6 +1,7 @@
 //! `mlk report` against a real InfluxDB 1.x loaded with a Telegraf-shaped data set.
 mod dataset;
 mod influxd;
+mod telegraf_consistency;
 
 use mlk::remote::Tunnel;
 use mlk::report::influx::{Client, Dialer};
