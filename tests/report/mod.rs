@@ -2,6 +2,7 @@
 mod dataset;
 mod influxd;
 mod telegraf_consistency;
+mod tunnel;
 
 use mlk::remote::Tunnel;
 use mlk::report::influx::{Client, Dialer};
@@ -10,13 +11,14 @@ use mlk::runs::{Outcome, RunRecord};
 use std::path::Path;
 use std::sync::Arc;
 
-type Dial = Arc<dyn Fn() -> anyhow::Result<Box<dyn Tunnel>> + Send + Sync>;
+pub type Dial = Arc<dyn Fn() -> anyhow::Result<Box<dyn Tunnel>> + Send + Sync>;
 
 /// Where the test's influxd runs and how to reach it.
 pub struct Env {
-    dial: Dial,
-    password: String,
-    _guard: Box<dyn std::any::Any>,
+    pub dial: Dial,
+    pub password: String,
+    /// Keeps the test host (and its influxd) alive.
+    pub _guard: Box<dyn std::any::Any>,
 }
 
 impl Env {
@@ -27,61 +29,6 @@ impl Env {
     fn client(&self, password: &str) -> Client<'static> {
         Client::new(self.dialer(), "test influxd", "telegraf", "admin", password)
     }
-}
-
-struct Child(std::process::Child, #[allow(dead_code)] tempfile::TempDir);
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// influxd on loopback, reached with plain TCP (the SSH-tunnel variant is in `tunnel`).
-fn local_env() -> Option<Env> {
-    if !influxd::available() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "influxd missing in CI (apt package influxdb)"
-        );
-        eprintln!("skipping: /usr/bin/influxd not installed (apt-get install influxdb)");
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let (http, rpc) = (free_port(), free_port());
-    let d = dir.path().to_str().unwrap();
-    std::fs::write(
-        dir.path().join("influxdb.conf"),
-        influxd::config(d, "127.0.0.1", http, rpc),
-    )
-    .unwrap();
-    let child = std::process::Command::new("/usr/bin/influxd")
-        .arg("-config")
-        .arg(dir.path().join("influxdb.conf"))
-        .stdout(std::fs::File::create(dir.path().join("log")).unwrap())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let guard = Child(child, dir);
-    let dial: Dial = Arc::new(move || {
-        Ok(Box::new(std::net::TcpStream::connect(("127.0.0.1", http))?) as Box<dyn Tunnel>)
-    });
-    let password = format!("pw-{}", rand::random::<u32>());
-    let env = Env {
-        dial,
-        password,
-        _guard: Box::new(guard),
-    };
-    influxd::init(&|| env.dialer(), &env.password);
-    Some(env)
 }
 
 fn record(name: &str, cluster: &str, start: i64, end: i64) -> RunRecord {
@@ -326,16 +273,3 @@ pub fn check_influx_errors(env: &Env, unreachable: Dialer<'static>) {
     );
 }
 
-#[test]
-fn report_figures_on_loopback_influxd() {
-    let Some(env) = local_env() else { return };
-    check_figures(&env);
-    check_no_data(&env);
-    let port = free_port();
-    check_influx_errors(
-        &env,
-        Box::new(move || {
-            Ok(Box::new(std::net::TcpStream::connect(("127.0.0.1", port))?) as Box<dyn Tunnel>)
-        }),
-    );
-}
