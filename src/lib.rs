@@ -15,6 +15,8 @@ pub mod progress;
 pub mod provider;
 pub mod remote;
 pub mod render;
+pub mod report;
+pub mod runs;
 pub mod stages;
 pub mod state;
 

@@ -1,4 +1,5 @@
 //! The single integration-test binary: one `mod` per area.
+mod report;
 mod ssh_exec;
 mod ssh_support;
 mod download_cache;
