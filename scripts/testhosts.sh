@@ -263,10 +263,12 @@ cmd_loss() {
   [ "$pct" = off ] && return 0
   [[ "$pct" =~ ^[0-9]+$ ]] && [ "$pct" -le 100 ] || die "loss I PCT|off: PCT must be 0..100"
   need nft nftables
+  local sample="numgen random mod 100 < $pct"
+  [ "$pct" = 100 ] && sample=""  # nft rejects `< 100` (out of range for mod 100)
   ip netns exec "$ns" nft -f - <<EOF
 table inet mlkloss {
-  chain in { type filter hook input priority 0; iifname "eth1" numgen random mod 100 < $pct drop; }
-  chain out { type filter hook output priority 0; oifname "eth1" numgen random mod 100 < $pct drop; }
+  chain in { type filter hook input priority 0; iifname "eth1" $sample drop; }
+  chain out { type filter hook output priority 0; oifname "eth1" $sample drop; }
 }
 EOF
 }

@@ -28,6 +28,8 @@ pub struct ConnectOptions {
     pub keepalive_interval: Duration,
     /// Unanswered keepalives before the connection counts as dead (transient error).
     pub keepalive_max_missed: u32,
+    /// ssh-agent socket to try before key files; `new` takes it from SSH_AUTH_SOCK.
+    pub agent_socket: Option<PathBuf>,
 }
 
 impl ConnectOptions {
@@ -41,6 +43,9 @@ impl ConnectOptions {
             io_timeout: Duration::from_secs(30),
             keepalive_interval: Duration::from_secs(5),
             keepalive_max_missed: 3,
+            agent_socket: std::env::var_os("SSH_AUTH_SOCK")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
         }
     }
 
@@ -165,15 +170,16 @@ impl SshRunner {
         Ok(conn)
     }
 
-    /// ssh-agent first (when SSH_AUTH_SOCK is set), then the endpoint's key files (or the
+    /// ssh-agent first (`agent_socket`, default SSH_AUTH_SOCK), then the endpoint's key files (or the
     /// usual ~/.ssh ones). A key the server rejects is transient: a booting VM refuses keys
     /// until cloud-init/vagrant installed them; the caller caps the retries.
     fn authenticate(&self, sess: &Session) -> Result<(), RemoteError> {
         let (node, user) = (self.node(), self.endpoint.user.as_str());
         let mut tried = Vec::new();
         let mut problems = Vec::new();
-        if std::env::var_os("SSH_AUTH_SOCK").is_some()
+        if let Some(sock) = &self.opts.agent_socket
             && let Ok(mut agent) = sess.agent()
+            && agent.set_identity_path(sock).is_ok()
             && agent.connect().is_ok()
             && agent.list_identities().is_ok()
         {
