@@ -46,6 +46,7 @@ fn ssh_host_key_is_pinned_on_first_contact_and_a_changed_key_is_refused() {
     );
     assert!(!err.is_transient(), "a changed key must never be retried");
     let msg = err.to_string();
+    eprintln!("host key mismatch reads: {msg}");
     for needle in [
         kh.display().to_string(),
         "node1".into(),
@@ -119,6 +120,7 @@ fn ssh_auth_by_key_file_and_agent_and_clear_errors() {
     // No key file at all: fatal, and says what to set.
     ep.identity_files = vec![dir.join("missing_key")];
     let err = SshRunner::connect(&ep, &opts).err().expect("missing key");
+    eprintln!("missing key reads: {err}");
     assert!(matches!(err, RemoteError::Fatal { .. }), "{err:?}");
     assert!(
         err.to_string().contains("missing_key: no such file"),
@@ -218,6 +220,7 @@ fn ssh_connect_and_handshake_failures_are_transient_and_bounded() {
     ep.port = silent.local_addr().expect("addr").port();
     let t0 = Instant::now();
     let err = SshRunner::connect(&ep, &opts).err().expect("silent server");
+    eprintln!("silent server reads: {err}");
     let took = t0.elapsed();
     assert!(err.is_transient(), "{err:?}");
     assert!(err.to_string().contains("timed out"), "{err}");

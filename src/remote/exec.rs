@@ -197,6 +197,9 @@ pub fn run(
     let mut ch: Channel = io.retry("open a session channel", || sess.channel_session())?;
     let line = wrap(cmd, timeout);
     io.retry("start the command", || ch.exec(&line))?;
+    // Nothing is ever typed into a command: EOF on its stdin now, so a prompt or a stray
+    // `cat` fails at once instead of hanging until the timeout.
+    io.retry("close the command's stdin", || ch.send_eof())?;
     let deadline = timeout.map(|t| started + t + KILL_AFTER * 2);
     let mut lines = Lines {
         pending: [Vec::new(), Vec::new()],

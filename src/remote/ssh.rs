@@ -145,12 +145,9 @@ impl SshRunner {
             if let (
                 Some(p),
                 RemoteError::Transient { message, .. } | RemoteError::Fatal { message, .. },
-            ) = (&conn.proxy, &mut err)
+            ) = (conn.proxy.as_mut(), &mut err)
             {
-                let tail = p.stderr_tail();
-                if !tail.is_empty() {
-                    message.push_str(&format!(" (ProxyCommand said: {tail})"));
-                }
+                message.push_str(&p.describe_failure());
             }
             conn.discard();
             return Err(err);
