@@ -160,7 +160,8 @@ fn wrap(cmd: &str, timeout: Option<Duration>) -> String {
         Some(t) => format!(
             "exec timeout -k {}s {}s \"${{SHELL:-/bin/sh}}\" -c {}",
             KILL_AFTER.as_secs(),
-            t.as_secs_f64().ceil() as u64,
+            // `timeout 0s` would mean "no timeout": at least one second
+            (t.as_secs_f64().ceil() as u64).max(1),
             sh_quote(cmd)
         ),
     }
@@ -312,5 +313,8 @@ mod tests {
             r#"exec timeout -k 5s 2s "${SHELL:-/bin/sh}" -c 'echo '\''hi'\'' && exit 3'"#
         );
         assert_eq!(wrap("true", None), "true");
+        assert!(
+            wrap("true", Some(Duration::from_millis(10))).starts_with("exec timeout -k 5s 1s ")
+        );
     }
 }

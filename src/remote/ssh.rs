@@ -311,9 +311,16 @@ impl Runner for SshRunner {
                 _conn: conn,
             })),
             Err(e) => {
-                let err = classify(self.node(), &format!("open a tunnel to {host}:{port}"), &e);
                 conn.discard();
-                Err(err)
+                // The node refused to connect to host:port (nothing listening yet, e.g. a
+                // service still starting): worth a retry, and this session was only ours.
+                Err(RemoteError::Transient {
+                    node: self.node().to_string(),
+                    message: format!(
+                        "open a tunnel to {host}:{port} from the node: {} (is anything listening there?)",
+                        e.message()
+                    ),
+                })
             }
         }
     }
