@@ -4,3 +4,4 @@ mod ssh_exec;
 mod ssh_faults;
 mod ssh_files;
 mod ssh_support;
+mod ssh_testhosts;

@@ -51,6 +51,8 @@ fn ssh_sshd_killed_mid_command_is_transient_and_the_runner_reconnects() {
     }
     let lab = TestHosts::up(1);
     let r = lab.connect(1);
+    r.upload(b"kept", "/home/vagrant/before-crash", 0o644)
+        .expect("upload");
     let (res, lines, took) = exec_during(
         &r,
         "echo started; sleep 30; echo finished",
@@ -79,6 +81,11 @@ fn ssh_sshd_killed_mid_command_is_transient_and_the_runner_reconnects() {
     lab.ctl(&["start-sshd", "1"]);
     // The same runner opens a new session: what the engine's retry relies on.
     assert_eq!(run(&r, "hostname").1, ["node1"]);
+    // Only sshd died, not the node: what it had written is still there.
+    assert_eq!(
+        r.download("/home/vagrant/before-crash").expect("download"),
+        b"kept"
+    );
 }
 
 #[test]

@@ -59,9 +59,17 @@ impl Proxy {
     /// What the proxy did, for a failed handshake: e.g. ` (ProxyCommand exited with exit
     /// status: 1; it said: ...)`. Empty when it still runs and said nothing.
     pub fn describe_failure(&mut self) -> String {
+        // The session may see EOF a moment before the proxy can be reaped: give it 500 ms
+        // (a proxy that is still connecting, e.g. to a node whose link is down, keeps running).
+        let t0 = std::time::Instant::now();
+        let mut exit = self.exited();
+        while exit.is_none() && t0.elapsed() < Duration::from_millis(500) {
+            std::thread::sleep(Duration::from_millis(10));
+            exit = self.exited();
+        }
         let tail = self.stderr_tail();
         let mut parts = Vec::new();
-        if let Some(exit) = self.exited() {
+        if let Some(exit) = exit {
             parts.push(exit);
         }
         if !tail.is_empty() {
