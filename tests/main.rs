@@ -1,6 +1,9 @@
 //! The single integration-test binary: one `mod` per area.
 mod report;
+mod ssh_connect;
 mod ssh_exec;
+mod ssh_faults;
+mod ssh_files;
 mod ssh_support;
 mod download_cache;
 mod kubeconfig_merge;
@@ -8,3 +11,4 @@ mod secrets_host;
 mod tools;
 mod advice;
 mod doctor;
+mod ssh_testhosts;
