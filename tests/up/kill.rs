@@ -12,8 +12,8 @@ fn kill_and_resume(nodes: usize, kills: usize) {
     let only = journal::only();
     for k in 0..kills {
         let mut child = lab.up_cmd(&profile, &["--only", &only]).spawn().unwrap();
-        // The whole run takes about 0.8 s; spread the kills over it.
-        let at = rand::random::<u64>() % 900;
+        // A whole run takes about 1 s; spread the kills over it (connect, stages, records).
+        let at = 30 + rand::random::<u64>() % 1300;
         std::thread::sleep(Duration::from_millis(at));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -31,12 +31,20 @@ fn kill_and_resume(nodes: usize, kills: usize) {
     assert!(text(&again.stderr).contains("nothing to do"));
 }
 
+/// Kills per test: 10 (20 in the suite); scripts/soak-kill.sh sets MLK_KILLS for a long soak.
+fn kills() -> usize {
+    std::env::var("MLK_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
+}
+
 #[test]
 fn kill_9_at_random_points_then_resume_one_node() {
-    kill_and_resume(1, 10);
+    kill_and_resume(1, kills());
 }
 
 #[test]
 fn kill_9_at_random_points_then_resume_three_nodes() {
-    kill_and_resume(3, 10);
+    kill_and_resume(3, kills());
 }
