@@ -178,7 +178,8 @@ fn attempt(ctx: &Ctx, stage: &Stage, node: &str) -> Step {
     ctx.progress.node_state(&stage.id, node, "connecting");
     let runner = match ctx.pool.runner(node, &on_retry) {
         Ok(r) => r,
-        Err(e) => return remote_step(stage, node, e, None),
+        // The pool already retried transient faults for the whole budget.
+        Err(e) => return Step::Fail(plain_failure(stage, node, e.to_string(), true)),
     };
     if matches!(stage.action, Action::Script { .. })
         && !ctx.pool.is_uploaded(node)

@@ -10,7 +10,7 @@ fn slow_stage() -> &'static str {
 }
 
 /// Waits until the first run holds the lock and has started its stage.
-fn wait_running(lab: &Lab, name: &str) {
+pub fn wait_running(lab: &Lab, name: &str) {
     let state = lab.cluster_dir(name).join("state.json");
     let t = Instant::now();
     while t.elapsed() < Duration::from_secs(20) {

@@ -54,6 +54,16 @@ impl Lab {
         self.tmp.path().join("lab")
     }
 
+    /// Runs `testhosts.sh ARGS` for this lab (fault injection: kill-sshd, link, loss...).
+    pub fn ctl(&self, args: &[&str]) {
+        let out = self.script_cmd(args);
+        assert!(
+            out.status.success(),
+            "testhosts.sh {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     fn script_cmd(&self, args: &[&str]) -> Output {
         Command::new("bash")
             .arg(script())
@@ -123,8 +133,10 @@ impl Lab {
             .arg(&self.ssh_config)
             .arg("-p")
             .arg(profile)
-            .args(["--retry-budget", "20"])
             .args(extra);
+        if !extra.contains(&"--retry-budget") {
+            c.args(["--retry-budget", "20"]);
+        }
         c
     }
 

@@ -1,5 +1,6 @@
 //! `mlk up` on real SSH hosts (sshd in network namespaces): stages, resume, kill -9, lock.
 mod conflicts;
+mod faults;
 mod happy;
 mod journal;
 mod kill;
