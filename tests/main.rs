@@ -12,3 +12,4 @@ mod tools;
 mod advice;
 mod doctor;
 mod ssh_testhosts;
+mod up;

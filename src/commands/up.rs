@@ -136,7 +136,12 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         Ok(s) => s,
         Err(e) => {
             progress.run_end("failed", 0, 0, picked.len());
-            return Err(e.context(format!("log: {}", dir.join("mlk.log").display())));
+            let class = crate::exit::class_of(&e);
+            let log = dir.join("mlk.log");
+            return Err(classify(
+                class,
+                format!("{e:#}\n  full log: {}", log.display()),
+            ));
         }
     };
     let skipped = sum.already_done.len() + sum.skipped.len();
