@@ -40,10 +40,13 @@ pub fn resolve(p: &mut Profile, lock: &Lock) {
     {
         p.ingress.domain = Some(format!("{}.sslip.io", first.ip));
     }
-    let domain = p.ingress.domain.clone().unwrap_or_default();
-    fill(&mut p.ingress.rancher, &format!("rancher.{domain}"));
-    fill(&mut p.ingress.chronograf, &format!("chronograf.{domain}"));
-    fill(&mut p.ingress.kubeflow, &format!("kubeflow.{domain}"));
+    // No nodes (an invalid profile) leaves no domain; validation reports the nodes, and
+    // host names are not invented from an empty domain.
+    if let Some(domain) = p.ingress.domain.clone() {
+        fill(&mut p.ingress.rancher, &format!("rancher.{domain}"));
+        fill(&mut p.ingress.chronograf, &format!("chronograf.{domain}"));
+        fill(&mut p.ingress.kubeflow, &format!("kubeflow.{domain}"));
+    }
 }
 
 /// A resolved optional field. Panics only if `resolve` was skipped, which is a bug.

@@ -43,7 +43,12 @@ pub trait Runner: Send + Sync {
     /// The node's name.
     fn node(&self) -> &str;
     /// Runs `cmd` through the login shell, streaming every output line to `on_line`.
-    fn exec(&self, cmd: &str, timeout: Option<Duration>, on_line: &mut dyn FnMut(&str)) -> Result<ExecOutput, RemoteError>;
+    fn exec(
+        &self,
+        cmd: &str,
+        timeout: Option<Duration>,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<ExecOutput, RemoteError>;
     /// Writes `data` to `path` on the node with `mode`, atomically (temp file + rename).
     fn upload(&self, data: &[u8], path: &str, mode: i32) -> Result<(), RemoteError>;
     /// Reads the file at `path` on the node.
