@@ -108,6 +108,8 @@ fn vagrantfile_has_one_define_per_node_with_its_ip_cpus_and_memory() {
                 assert_eq!(setting(b, "vb.name"), format!("'mlk-{name}-{}'", n.name));
                 assert_eq!(setting(b, "lv.driver"), "'kvm'");
             }
+            let default = format!("ENV[\"VAGRANT_DEFAULT_PROVIDER\"] ||= '{}'", prov.as_str());
+            assert!(vf.contains(&default), "{name}/{prov:?} lacks {default}");
             assert!(vf.contains("config.vm.synced_folder \".\", \"/vagrant\", disabled: true"));
             assert!(
                 !vf.contains(".vm.provision"),
