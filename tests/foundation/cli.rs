@@ -79,7 +79,10 @@ fn render_then_check_passes_and_drift_fails_with_a_diff() {
         "{diff}"
     );
     assert!(diff.contains("+  - address: \"192.168.56.11\""), "{diff}");
-    assert!(diff.contains("b/values/kapacitor.yaml"), "{diff}");
+    assert!(
+        diff.contains("--- /dev/null\n+++ b/values/kapacitor.yaml"),
+        "{diff}"
+    );
     assert!(
         text(&out.stderr).contains("2 file(s)"),
         "{}",
@@ -89,6 +92,32 @@ fn render_then_check_passes_and_drift_fails_with_a_diff() {
     // Checking against another profile also fails: the check compares with what *that* renders.
     let out = run(&["render", "-p", "mono", "--check", "--out", o]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn render_removes_and_check_reports_files_the_profile_no_longer_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dir.path().to_str().unwrap();
+    assert!(run(&["render", "-p", "mono", "--out", o]).status.success());
+    assert!(dir.path().join("stages/kubeflow.sh").is_file());
+    let mine = dir.path().join("notes.txt");
+    std::fs::write(&mine, "the user's own file").unwrap();
+    // The minimal fixture has no Kubeflow: its script, overlay and nothing else must go.
+    let minimal = super::common::fixture("profiles/good/minimal.yaml");
+    let m = minimal.to_str().unwrap();
+    let out = run(&["render", "-p", m, "--check", "--out", o]);
+    assert_eq!(out.status.code(), Some(1));
+    let diff = text(&out.stdout);
+    assert!(
+        diff.contains("--- a/stages/kubeflow.sh\n+++ /dev/null"),
+        "{diff}"
+    );
+    assert!(run(&["render", "-p", m, "--out", o]).status.success());
+    assert!(!dir.path().join("stages/kubeflow.sh").exists());
+    assert!(!dir.path().join("kubeflow/kustomization.yaml").exists());
+    assert!(mine.is_file(), "a file mlk does not own was removed");
+    let out = run(&["render", "-p", m, "--check", "--out", o]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
 
 #[test]
