@@ -45,6 +45,11 @@ pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
             join(named.unwrap_or("?")),
             "the field is given twice".to_string(),
         )
+    } else if parent.is_empty() && message.starts_with("invalid type") {
+        (
+            "(document)".to_string(),
+            format!("{message}; a profile is a mapping with apiVersion, kind, name, box and nodes"),
+        )
     } else if parent.is_empty() {
         (
             "(document)".to_string(),

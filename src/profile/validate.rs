@@ -224,7 +224,10 @@ fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rule
             if let Some(ranges) = &rules.vbox_ranges
                 && !ranges.iter().any(|r| r.contains(&ip))
             {
-                let allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                let mut allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                if allowed.is_empty() {
+                    allowed.push("none: the file has no `*` line".into());
+                }
                 c.add(field, format!(
                         "{ip} is outside the ranges VirtualBox 6.1.28+ allows for host-only networks ({}, from {}); \
                          use an address in them, or allow more in /etc/vbox/networks.conf, e.g. a line `* {}/24`",
