@@ -243,3 +243,24 @@ fn profile_overrides_reach_the_render() {
     assert_eq!(chart("rancher"), "2.12.3");
     assert_eq!(chart("telegraf"), "1.8.70");
 }
+
+/// RKE's ingress runs only on workers: default host names use the first worker's address.
+#[test]
+fn default_host_names_point_at_the_first_worker() {
+    let full = super::common::fixture("profiles/good/full.yaml");
+    let text = std::fs::read_to_string(full).unwrap();
+    // full.yaml without its ingress section: cp1 (.20) is no worker, w1 (.21) is.
+    let cut = text.find("ingress:").unwrap();
+    let end = text.find("virtualbox:").unwrap();
+    let src = mlk::profile::Source {
+        file: "no-ingress.yaml".into(),
+        text: format!("{}{}", &text[..cut], &text[end..]),
+    };
+    let p = mlk::profile::load(&src, &Default::default(), &super::common::rules()).unwrap();
+    let files = mlk::render::render_all(&p).unwrap();
+    let rancher = yaml(&files["values/rancher.yaml"]);
+    assert_eq!(
+        rancher["hostname"].as_str(),
+        Some("rancher.192.168.57.21.sslip.io")
+    );
+}
