@@ -1,4 +1,5 @@
 //! The single integration-test binary: one `mod` per area.
+mod foundation;
 mod report;
 mod ssh_connect;
 mod ssh_exec;
