@@ -81,6 +81,7 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
             "kubeflow/kustomization.yaml",
             "kubeflow/kustomization.yaml".into(),
         )?;
+        put("kubeflow/ingress.yaml", "kubeflow/ingress.yaml".into())?;
     }
     Ok(out)
 }

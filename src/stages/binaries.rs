@@ -1,5 +1,6 @@
-//! Host stage `binaries`: rke, kubectl and helm, downloaded once into the cache, checked
-//! against versions.lock.yaml, and uploaded to every node's /opt/mlk/bin.
+//! Host stage `binaries`: rke, kubectl, helm and kustomize (the lock table's `binaries`),
+//! downloaded once into the cache, checked against versions.lock.yaml, and uploaded to every
+//! node's /opt/mlk/bin.
 //!
 //! Nodes then need no internet for these, and a second cluster downloads nothing.
 use super::cache::{self, Cache, Source};
