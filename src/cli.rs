@@ -53,6 +53,10 @@ pub enum Command {
     Plan(crate::commands::plan::PlanArgs),
     /// Write every rendered file (Vagrantfile, cluster.yml, Helm values, stage scripts).
     Render(crate::commands::render::RenderArgs),
+    /// Check this host for the profile: tools, provider, IP ranges, subnet clashes, memory, disk.
+    Doctor(crate::commands::doctor::DoctorArgs),
+    /// Bring the lab up stage by stage; resumes where the last run stopped.
+    Up(crate::commands::up::UpArgs),
     /// Print the cluster's kubeconfig path, or merge it into ~/.kube/config (--merge).
     Kubeconfig(crate::commands::kubeconfig::KubeconfigArgs),
 }

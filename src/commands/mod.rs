@@ -1,7 +1,10 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
+pub mod doctor;
+mod connect;
 pub mod kubeconfig;
 pub mod plan;
 pub mod render;
+pub mod up;
 
 use crate::cli::{Cli, Command};
 use crate::profile::{self, Profile, validate::HostRules};
@@ -11,6 +14,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
+        Command::Doctor(a) => doctor::run(&cli.global, &a),
+        Command::Up(a) => up::run(&cli.global, &a),
         Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
     }
 }
