@@ -1,11 +1,12 @@
 //! The single integration-test binary: one `mod` per area.
-mod report;
-mod ssh_exec;
-mod ssh_support;
+mod advice;
+mod doctor;
 mod download_cache;
 mod helm_values;
 mod kubeconfig_merge;
+mod report;
 mod secrets_host;
+mod ssh_exec;
+mod ssh_support;
+mod stages_remote;
 mod tools;
-mod advice;
-mod doctor;

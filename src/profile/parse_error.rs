@@ -46,7 +46,10 @@ pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
             "the field is given twice".to_string(),
         )
     } else if parent.is_empty() {
-        ("(document)".to_string(), format!("not valid YAML: {message}"))
+        (
+            "(document)".to_string(),
+            format!("not valid YAML: {message}"),
+        )
     } else {
         (parent.clone(), humanize(&message))
     };

@@ -106,26 +106,71 @@ fn read_record(cluster_dir: &Path) -> Option<Vec<(String, String)>> {
     Some(out)
 }
 
+/// Runners by node name, as host stages get them.
+pub type Runners = std::collections::BTreeMap<String, std::sync::Arc<dyn crate::remote::Runner>>;
+
+/// Whether every node has every binary of `want` (name, sha256), by the node's own sha256sum.
+pub fn nodes_have(runners: &Runners, want: &[(String, String)]) -> Result<bool> {
+    let names: Vec<&String> = want.iter().map(|(n, _)| n).collect();
+    let cmd = sums_cmd(&names);
+    for (node, r) in runners {
+        let mut lines = Vec::new();
+        let out = r
+            .exec(&cmd, None, &mut |l| lines.push(l.to_string()))
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{node}: {cmd}"))?;
+        if out.status != 0 || !sums_match(&lines, &want) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Uploads every prepared binary to every node (0755), then checks them there.
+pub fn upload_and_verify(
+    runners: &Runners,
+    prepared: &[Prepared],
+    log: &dyn Fn(&str),
+) -> Result<()> {
+    let want: Vec<(String, String)> = prepared
+        .iter()
+        .map(|p| (p.name.clone(), p.sha256.clone()))
+        .collect();
+    for (node, r) in runners {
+        let mut noop = |_: &str| {};
+        let mk = format!("mkdir -p {REMOTE_DIR}/bin");
+        let out = r.exec(&mk, None, &mut noop).map_err(anyhow::Error::from)?;
+        if out.status != 0 {
+            bail!("{node}: `{mk}` failed with status {}", out.status);
+        }
+        for p in prepared {
+            r.upload(&p.data, &remote_path(&p.name), 0o755)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("{node}: uploading {}", p.name))?;
+        }
+        log(&format!(
+            "{node}: {} in {REMOTE_DIR}/bin",
+            want.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // Verify on the nodes what arrived, with their own sha256sum.
+    if !nodes_have(runners, &want)? {
+        bail!("the uploaded binaries do not have the expected sha256 on every node");
+    }
+    Ok(())
+}
+
 pub struct Binaries;
 
 impl HostStage for Binaries {
     fn check(&self, ctx: &HostCtx) -> Result<bool> {
-        let Some(want) = read_record(ctx.cluster_dir) else {
-            return Ok(false);
-        };
-        let names: Vec<&String> = want.iter().map(|(n, _)| n).collect();
-        let cmd = sums_cmd(&names);
-        for (node, r) in ctx.runners {
-            let mut lines = Vec::new();
-            let out = r
-                .exec(&cmd, None, &mut |l| lines.push(l.to_string()))
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("{node}: {cmd}"))?;
-            if out.status != 0 || !sums_match(&lines, &want) {
-                return Ok(false);
-            }
+        match read_record(ctx.cluster_dir) {
+            Some(want) => nodes_have(ctx.runners, &want),
+            None => Ok(false),
         }
-        Ok(true)
     }
 
     fn run(&self, ctx: &HostCtx) -> Result<()> {
@@ -149,35 +194,7 @@ impl HostStage for Binaries {
             record.push_str(&format!("{}  {name}  {}\n", p.sha256, b.sha256));
             prepared.push(p);
         }
-        let want: Vec<(String, String)> = prepared
-            .iter()
-            .map(|p| (p.name.clone(), p.sha256.clone()))
-            .collect();
-        let names: Vec<&String> = want.iter().map(|(n, _)| n).collect();
-        for (node, r) in ctx.runners {
-            let mut noop = |_: &str| {};
-            let mk = format!("mkdir -p {REMOTE_DIR}/bin");
-            let out = r.exec(&mk, None, &mut noop).map_err(anyhow::Error::from)?;
-            if out.status != 0 {
-                bail!("{node}: `{mk}` failed with status {}", out.status);
-            }
-            for p in &prepared {
-                r.upload(&p.data, &remote_path(&p.name), 0o755)
-                    .map_err(anyhow::Error::from)
-                    .with_context(|| format!("{node}: uploading {}", p.name))?;
-            }
-            // Verify on the node what arrived, with the node's own sha256sum.
-            let mut lines = Vec::new();
-            let out = r
-                .exec(&sums_cmd(&names), None, &mut |l| lines.push(l.to_string()))
-                .map_err(anyhow::Error::from)?;
-            if out.status != 0 || !sums_match(&lines, &want) {
-                bail!("{node}: the uploaded binaries do not have the expected sha256");
-            }
-            (ctx.log)(&format!(
-                "{node}: rke, kubectl, helm in {REMOTE_DIR}/bin, sha256 checked"
-            ));
-        }
+        upload_and_verify(ctx.runners, &prepared, ctx.log)?;
         crate::fsutil::write_atomic(&record_path(ctx.cluster_dir), record.as_bytes(), None)?;
         Ok(())
     }
