@@ -141,6 +141,7 @@ fn binaries_are_downloaded_once_extracted_uploaded_and_checked_on_every_node() {
         version: "v0-test".into(),
         url,
         sha256: hex::encode(Sha256::digest(&tgz)),
+        sha256_url: None,
         member: Some("linux-amd64/helm".into()),
     };
     let cache_dir = tempfile::tempdir().unwrap();

@@ -18,6 +18,8 @@ pub struct Prepared {
     pub data: Vec<u8>,
     /// sha256 of `data` (for tar.gz downloads, of the extracted member).
     pub sha256: String,
+    /// sha256 of the download it came from.
+    pub source_sha256: String,
 }
 
 /// Where a binary lives on the nodes.
@@ -44,10 +46,29 @@ pub fn extract_member(archive: &Path, member: &str) -> Result<Vec<u8>> {
     bail!("{} has no member {member}", archive.display())
 }
 
+/// The digest a download must have: the lock table's, or (only where the lock has none) the
+/// one the release's own checksum file lists for the asset.
+pub fn expected_digest(b: &Binary) -> Result<String> {
+    if !b.sha256.is_empty() {
+        return Ok(b.sha256.clone());
+    }
+    let sums_url = b.sha256_url.as_deref().with_context(|| {
+        format!(
+            "versions.lock.yaml: {} has neither sha256 nor sha256_url",
+            b.url
+        )
+    })?;
+    let asset = b.url.rsplit('/').next().unwrap_or(&b.url);
+    let sums = cache::get_text(sums_url)?;
+    cache::digest_from_sums(&sums, asset)
+        .with_context(|| format!("{sums_url} lists no sha256 for {asset}"))
+}
+
 /// Downloads (or finds in the cache) one locked binary and returns what goes to the nodes.
 pub fn prepare(cache: &Cache, name: &str, b: &Binary) -> Result<(Prepared, Source)> {
+    let digest = expected_digest(b)?;
     let (file, source) = cache
-        .fetch(&b.url, &b.sha256, name)
+        .fetch(&b.url, &digest, name)
         .with_context(|| format!("binary {name} {}", b.version))?;
     let data = match &b.member {
         Some(m) => extract_member(&file, m)?,
@@ -59,6 +80,7 @@ pub fn prepare(cache: &Cache, name: &str, b: &Binary) -> Result<(Prepared, Sourc
             name: name.to_string(),
             data,
             sha256,
+            source_sha256: digest,
         },
         source,
     ))
@@ -97,8 +119,10 @@ fn read_record(cluster_dir: &Path) -> Option<Vec<(String, String)>> {
             .find(|l| l.split_whitespace().nth(1) == Some(name))?;
         let mut it = line.split_whitespace();
         let sha = it.next()?;
-        // A lock-table change (new pin) invalidates the record.
-        if it.nth(1)? != b.sha256 {
+        // A lock-table change (new pin) invalidates the record. An unpinned binary keeps the
+        // digest its release listed when it was first fetched.
+        let source = it.nth(1)?;
+        if !b.sha256.is_empty() && source != b.sha256 {
             return None;
         }
         out.push((name.clone(), sha.to_string()));
@@ -182,6 +206,13 @@ impl HostStage for Binaries {
         let mut record = String::new();
         for (name, b) in &lock.binaries {
             let (p, source) = prepare(&cache, name, b)?;
+            if b.sha256.is_empty() {
+                (ctx.log)(&format!(
+                    "warning: {name} has no pinned sha256 in versions.lock.yaml; verified against \
+                     the release's own checksum list (trust on first use): {}",
+                    p.source_sha256
+                ));
+            }
             (ctx.log)(&format!(
                 "{name} {}: {} ({})",
                 b.version,
@@ -189,9 +220,9 @@ impl HostStage for Binaries {
                     Source::Cache => "cache hit",
                     Source::Network => "downloaded and verified",
                 },
-                cache.path_for(&b.sha256).display()
+                cache.path_for(&p.source_sha256).display()
             ));
-            record.push_str(&format!("{}  {name}  {}\n", p.sha256, b.sha256));
+            record.push_str(&format!("{}  {name}  {}\n", p.sha256, p.source_sha256));
             prepared.push(p);
         }
         upload_and_verify(ctx.runners, &prepared, ctx.log)?;
