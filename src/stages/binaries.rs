@@ -143,7 +143,7 @@ pub fn nodes_have(runners: &Runners, want: &[(String, String)]) -> Result<bool> 
             .exec(&cmd, None, &mut |l| lines.push(l.to_string()))
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{node}: {cmd}"))?;
-        if out.status != 0 || !sums_match(&lines, &want) {
+        if out.status != 0 || !sums_match(&lines, want) {
             return Ok(false);
         }
     }
