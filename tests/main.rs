@@ -14,3 +14,5 @@ mod advice;
 mod doctor;
 mod ssh_testhosts;
 mod up;
+mod helm_values;
+mod stages_remote;

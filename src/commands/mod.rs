@@ -1,6 +1,6 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
-pub mod doctor;
 mod connect;
+pub mod doctor;
 pub mod kubeconfig;
 pub mod plan;
 pub mod render;

@@ -272,4 +272,3 @@ pub fn check_influx_errors(env: &Env, unreachable: Dialer<'static>) {
         "{err}"
     );
 }
-
