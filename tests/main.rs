@@ -1,3 +1,4 @@
 //! The single integration-test binary: one `mod` per area.
 mod advice;
 mod doctor;
+mod diagnose;

@@ -1,6 +1,7 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
-pub mod doctor;
 mod connect;
+pub mod diagnose;
+pub mod doctor;
 pub mod plan;
 pub mod render;
 pub mod up;
@@ -14,6 +15,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
         Command::Doctor(a) => doctor::run(&cli.global, &a),
+        Command::Diagnose(a) => diagnose::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
     }
 }
