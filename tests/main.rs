@@ -2,3 +2,4 @@
 mod advice;
 mod doctor;
 mod diagnose;
+mod up_preflight;
