@@ -3,3 +3,5 @@ mod advice;
 mod doctor;
 mod diagnose;
 mod up_preflight;
+mod ssh_exec;
+mod ssh_support;

@@ -2,6 +2,14 @@
 //!
 //! Blocking by design (ssh2 is blocking); the executor calls runners from worker threads.
 //! The real implementation is `ssh` (ssh2, one session per node).
+mod exec;
+mod files;
+pub mod hostkeys;
+pub mod ssh;
+mod transport;
+
+pub use ssh::{ConnectOptions, SshRunner};
+
 use std::io::{Read, Write};
 use std::time::Duration;
 
@@ -26,6 +34,14 @@ pub enum RemoteError {
     /// Anything else (bad key file, permission denied writing a file...).
     #[error("{node}: {message}")]
     Fatal { node: String, message: String },
+    /// The command ran longer than its timeout and was killed; `tail` is its last output.
+    /// Not transient: whether re-running is safe is the stage's call.
+    #[error("{node}: {message}")]
+    Timeout {
+        node: String,
+        message: String,
+        tail: Vec<String>,
+    },
 }
 
 impl RemoteError {
@@ -43,7 +59,12 @@ pub trait Runner: Send + Sync {
     /// The node's name.
     fn node(&self) -> &str;
     /// Runs `cmd` through the login shell, streaming every output line to `on_line`.
-    fn exec(&self, cmd: &str, timeout: Option<Duration>, on_line: &mut dyn FnMut(&str)) -> Result<ExecOutput, RemoteError>;
+    fn exec(
+        &self,
+        cmd: &str,
+        timeout: Option<Duration>,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<ExecOutput, RemoteError>;
     /// Writes `data` to `path` on the node with `mode`, atomically (temp file + rename).
     fn upload(&self, data: &[u8], path: &str, mode: i32) -> Result<(), RemoteError>;
     /// Reads the file at `path` on the node.
