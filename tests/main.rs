@@ -5,3 +5,4 @@ mod diagnose;
 mod up_preflight;
 mod ssh_exec;
 mod ssh_support;
+mod up;

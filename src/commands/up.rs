@@ -188,7 +188,7 @@ fn failed(e: anyhow::Error, dir: &std::path::Path) -> anyhow::Error {
         msg.push('\n');
         msg.push_str(hints.trim_end());
     }
-    msg.push_str(&format!("\n  log: {}", dir.join("mlk.log").display()));
+    msg.push_str(&format!("\n  full log: {}", dir.join("mlk.log").display()));
     match crate::diagnose::write(dir) {
         Ok(path) => msg.push_str(&format!("\n  diagnostics: {}", path.display())),
         Err(b) => msg.push_str(&format!("\n  diagnostics bundle not written: {b:#}")),

@@ -9,6 +9,7 @@ pub mod ssh;
 mod transport;
 
 pub use ssh::{ConnectOptions, SshRunner};
+pub mod openssh;
 
 use std::io::{Read, Write};
 use std::time::Duration;
