@@ -173,7 +173,11 @@ fn bundle_has_the_pieces_and_no_secret() {
     );
     assert!(get("rke-up.log").contains("rke-network-plugin-deploy-job"));
     // The known-error advice for what the log shows.
-    assert!(get("advice.txt").contains("[RKE_ADDON_JOB_TIMEOUT]"), "{}", get("advice.txt"));
+    assert!(
+        get("advice.txt").contains("[RKE_ADDON_JOB_TIMEOUT]"),
+        "{}",
+        get("advice.txt")
+    );
     assert!(!get("rke-up.log").contains("tick |"));
     let notes = get("NOTES.txt");
     assert!(

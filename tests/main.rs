@@ -1,8 +1,9 @@
 //! The single integration-test binary: one `mod` per area.
 mod advice;
-mod doctor;
 mod diagnose;
-mod up_preflight;
+mod diagnose_e2e;
+mod doctor;
 mod ssh_exec;
 mod ssh_support;
 mod up;
+mod up_preflight;
