@@ -229,6 +229,9 @@ fn redactor_masks_values_and_patterns() {
     ] {
         assert!(!red.contains(s), "{s} in {red}");
     }
+    // A key whose value is on the next lines (YAML mapping) does not swallow that line.
+    let yaml = "rancher:\n  password:\n    existing: keep-this-line\n";
+    assert_eq!(r.redact(yaml), yaml);
     assert_eq!(
         r.redact("no secrets here: 192.168.56.10 node1"),
         "no secrets here: 192.168.56.10 node1"

@@ -25,10 +25,10 @@ fn patterns() -> &'static [Regex; 3] {
                 .expect("constant"),
             // key, separator, value: `password=...`, `"bootstrapPassword": "..."`, `token: ...`.
             Regex::new(
-                r#"(?i)\b([a-z0-9_.-]*(?:password|passwd|secret|token|client-key-data|private[_-]?key|api[_-]?key)[a-z0-9_.-]*)(["']?\s*[:=]\s*["']?)([^\s"',;}]+)"#,
+                r#"(?i)\b([a-z0-9_.-]*(?:password|passwd|secret|token|client-key-data|private[_-]?key|api[_-]?key)[a-z0-9_.-]*)(["']?[ \t]*[:=][ \t]*["']?)([^\s"',;}]+)"#,
             )
             .expect("constant"),
-            Regex::new(r"(?i)\b(bearer)(\s+)([A-Za-z0-9._~+/=-]{8,})").expect("constant"),
+            Regex::new(r"(?i)\b(bearer)([ \t]+)([A-Za-z0-9._~+/=-]{8,})").expect("constant"),
         ]
     })
 }
