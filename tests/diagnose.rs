@@ -237,3 +237,67 @@ fn redactor_masks_values_and_patterns() {
         "no secrets here: 192.168.56.10 node1"
     );
 }
+
+#[test]
+fn vagrant_status_and_ssh_config_of_a_vagrant_cluster() {
+    let home = tempfile::tempdir().unwrap();
+    let cluster = home.path().join("v1");
+    let yaml = mlk::profile::embedded_source("mono")
+        .unwrap()
+        .replace("name: mono", "name: v1")
+        .replace("provider: virtualbox", "provider: libvirt");
+    let file = home.path().join("v1.yaml");
+    std::fs::write(&file, yaml).unwrap();
+    let st = Command::new(mlk())
+        .args(["render", "-p", file.to_str().unwrap(), "--out"])
+        .arg(cluster.join("rendered"))
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    // The machine folder `vagrant up` leaves next to the Vagrantfile (no machine created yet).
+    std::fs::create_dir_all(cluster.join("rendered/.vagrant/machines")).unwrap();
+    let out = Command::new(mlk())
+        .args([
+            "--dir",
+            home.path().to_str().unwrap(),
+            "diagnose",
+            "--cluster",
+            "v1",
+        ])
+        .env("VAGRANT_HOME", home.path().join("vagrant-home"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_tmp, top) = unpack(Path::new(String::from_utf8_lossy(&out.stdout).trim()));
+    let notes = std::fs::read_to_string(top.join("NOTES.txt")).unwrap();
+    let have_vagrant = Command::new("vagrant").arg("--version").output().is_ok();
+    if have_vagrant {
+        // Real vagrant ran in the machine folder's directory; its answer (machine states, or
+        // its error when no provider is usable) is in the bundle, whatever it was.
+        let status = std::fs::read_to_string(top.join("vagrant-status.txt")).unwrap();
+        assert!(
+            status.starts_with("$ vagrant status --machine-readable"),
+            "{status}"
+        );
+        assert!(
+            status.contains("node1") || status.contains("error-exit"),
+            "{status}"
+        );
+        assert!(top.join("vagrant-ssh-config.txt").is_file());
+    } else {
+        assert!(
+            notes.contains("vagrant-status.txt: `vagrant status"),
+            "{notes}"
+        );
+    }
+    // Vagrant's machine folder (private keys) is never copied.
+    assert!(
+        !all_files(&top)
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().contains(".vagrant"))
+    );
+}
