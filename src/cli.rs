@@ -59,4 +59,6 @@ pub enum Command {
     Diagnose(crate::commands::diagnose::DiagnoseArgs),
     /// Bring the lab up stage by stage; resumes where the last run stopped.
     Up(crate::commands::up::UpArgs),
+    /// Print the cluster's kubeconfig path, or merge it into ~/.kube/config (--merge).
+    Kubeconfig(crate::commands::kubeconfig::KubeconfigArgs),
 }

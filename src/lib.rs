@@ -8,6 +8,7 @@ pub mod executor;
 pub mod exit;
 pub mod fsutil;
 pub mod inventory;
+pub mod kubeconfig;
 pub mod lockfile;
 pub mod plan;
 pub mod profile;
@@ -15,6 +16,8 @@ pub mod progress;
 pub mod provider;
 pub mod remote;
 pub mod render;
+pub mod report;
+pub mod runs;
 pub mod stages;
 pub mod state;
 

@@ -2,6 +2,7 @@
 mod connect;
 pub mod diagnose;
 pub mod doctor;
+pub mod kubeconfig;
 pub mod plan;
 pub mod render;
 pub mod up;
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Doctor(a) => doctor::run(&cli.global, &a),
         Command::Diagnose(a) => diagnose::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
+        Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
     }
 }
 
