@@ -9,7 +9,6 @@ pub mod ssh;
 mod transport;
 
 pub use ssh::{ConnectOptions, SshRunner};
-pub mod openssh;
 
 use std::io::{Read, Write};
 use std::time::Duration;
