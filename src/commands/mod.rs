@@ -1,5 +1,6 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
 mod connect;
+pub mod diagnose;
 pub mod doctor;
 pub mod kubeconfig;
 pub mod plan;
@@ -15,6 +16,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
         Command::Doctor(a) => doctor::run(&cli.global, &a),
+        Command::Diagnose(a) => diagnose::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
         Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
     }
