@@ -53,4 +53,6 @@ pub enum Command {
     Plan(crate::commands::plan::PlanArgs),
     /// Write every rendered file (Vagrantfile, cluster.yml, Helm values, stage scripts).
     Render(crate::commands::render::RenderArgs),
+    /// Resource report of recorded workload runs (CPU, memory, network, disk; SVG/PNG charts).
+    Report(crate::commands::report::ReportArgs),
 }

@@ -30,6 +30,9 @@ pub struct RunRecord {
     /// Nodes the cluster had, in profile order.
     #[serde(default)]
     pub nodes: Vec<String>,
+    /// The first controlplane node: where kubectl ran and InfluxDB is tunnelled from.
+    #[serde(default)]
+    pub controlplane: String,
 }
 
 /// Run names become file names: keep them to a safe alphabet.
@@ -155,6 +158,7 @@ mod tests {
             end: None,
             outcome: Outcome::Running,
             nodes: vec!["node1".into()],
+            controlplane: "node1".into(),
         };
         save(d.path(), &r).unwrap();
         assert_eq!(load(d.path(), "r1").unwrap(), r);

@@ -1,6 +1,8 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
+mod cluster_access;
 pub mod plan;
 pub mod render;
+pub mod report;
 
 use crate::cli::{Cli, Command};
 use crate::profile::{self, Profile, validate::HostRules};
@@ -10,6 +12,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
+        Command::Report(a) => report::run(&cli.global, &a),
     }
 }
 

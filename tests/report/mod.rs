@@ -1,4 +1,5 @@
 //! `mlk report` against a real InfluxDB 1.x loaded with a Telegraf-shaped data set.
+mod cli;
 mod dataset;
 mod influxd;
 mod telegraf_consistency;
@@ -41,6 +42,7 @@ fn record(name: &str, cluster: &str, start: i64, end: i64) -> RunRecord {
         end: Some(mlk::report::time::rfc3339(end)),
         outcome: Outcome::Succeeded,
         nodes: vec![],
+        controlplane: String::new(),
     }
 }
 
@@ -87,7 +89,7 @@ fn close(a: f64, b: f64, what: &str) {
 }
 
 /// The report's figures equal the ones computed here from the raw points.
-pub fn check_figures(env: &Env) {
+pub fn check_figures(env: &Env) -> Vec<RunRecord> {
     let (runs, points) = load(env);
     let tmp = tempfile::tempdir().unwrap();
     let files = generate(env, &runs, &tmp.path().join("json"), Format::Json).unwrap();
@@ -231,6 +233,7 @@ pub fn check_figures(env: &Env) {
         let files = generate(env, &runs, &tmp.path().join(format!("{f:?}")), f).unwrap();
         assert!(std::fs::metadata(&files[0]).unwrap().len() > 200);
     }
+    runs
 }
 
 /// A window without data is a clear error, and nothing is written.
@@ -272,4 +275,3 @@ pub fn check_influx_errors(env: &Env, unreachable: Dialer<'static>) {
         "{err}"
     );
 }
-
