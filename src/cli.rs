@@ -55,4 +55,6 @@ pub enum Command {
     Render(crate::commands::render::RenderArgs),
     /// Resource report of recorded workload runs (CPU, memory, network, disk; SVG/PNG charts).
     Report(crate::commands::report::ReportArgs),
+    /// Run the sample TensorFlow workload (or a manifest) and record the run for `report`.
+    RunWorkload(crate::commands::run_workload::RunWorkloadArgs),
 }

@@ -13,6 +13,7 @@ pub mod render;
 pub mod report;
 pub mod runs;
 pub mod stages;
+pub mod workload;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {

@@ -38,7 +38,7 @@ pub struct RunRecord {
 /// Run names become file names: keep them to a safe alphabet.
 pub fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
-        && name.len() <= 63
+        && name.len() <= 40
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -50,7 +50,7 @@ pub fn check_name(name: &str) -> Result<()> {
         Err(classify(
             Class::Usage,
             format!(
-                "run name `{name}`: allowed are 1-63 characters a-z, 0-9 and `-`, not starting or ending with `-`"
+                "run name `{name}`: allowed are 1-40 characters a-z, 0-9 and `-`, not starting or ending with `-`"
             ),
         ))
     }
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn names_and_round_trip() {
         assert!(check_name("mono-1").is_ok());
-        for bad in ["", "../x", "A", "a/b", "-a", "a-", &"x".repeat(64)] {
+        for bad in ["", "../x", "A", "a/b", "-a", "a-", &"x".repeat(41)] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
         assert_eq!(

@@ -2,3 +2,4 @@
 mod report;
 mod ssh_exec;
 mod ssh_support;
+mod workload;

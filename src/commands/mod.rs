@@ -3,6 +3,7 @@ mod cluster_access;
 pub mod plan;
 pub mod render;
 pub mod report;
+pub mod run_workload;
 
 use crate::cli::{Cli, Command};
 use crate::profile::{self, Profile, validate::HostRules};
@@ -13,6 +14,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
         Command::Report(a) => report::run(&cli.global, &a),
+        Command::RunWorkload(a) => run_workload::run(&cli.global, &a),
     }
 }
 

@@ -59,7 +59,7 @@ fn bad_run_names_and_missing_pieces_are_clear_errors() {
     let o = mlk(root, &["report", "Bad_Name", "--cluster", "mono"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("allowed are 1-63 characters a-z, 0-9 and `-`"),
+        stderr(&o).contains("allowed are 1-40 characters a-z, 0-9 and `-`"),
         "{}",
         stderr(&o)
     );
