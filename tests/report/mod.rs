@@ -217,21 +217,22 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
         );
     }
     if let Ok(dir) = std::env::var("MLK_SAMPLE_REPORT") {
-        // Used once to make docs/report-sample.png from this data set (README).
-        std::fs::copy(
-            out.join("charts/compare-node_cpu.png"),
-            Path::new(&dir).join("report-sample-compare.png"),
-        )
-        .unwrap();
-        std::fs::copy(
-            out.join("charts/distributed-dist-mnist-node_cpu.png"),
-            Path::new(&dir).join("report-sample-distributed.png"),
-        )
-        .unwrap();
+        // Makes the README's sample pictures from this data set, labelled as test data.
+        let ras = mlk::report::png::Rasteriser::new();
+        for stem in ["compare-node_cpu", "distributed-dist-mnist-node_cpu"] {
+            let svg = std::fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();
+            let i = svg.find("font-weight=\"bold\">").unwrap() + "font-weight=\"bold\">".len();
+            let j = i + svg[i..].find("</text>").unwrap();
+            let labelled = format!("{}{} [test data set]{}", &svg[..i], &svg[i..j], &svg[j..]);
+            std::fs::write(Path::new(&dir).join(format!("report-sample-{stem}.png")), ras.png(&labelled, 1.0).unwrap()).unwrap();
+        }
     }
     for f in [Format::Md, Format::Csv] {
         let files = generate(env, &runs, &tmp.path().join(format!("{f:?}")), f).unwrap();
         assert!(std::fs::metadata(&files[0]).unwrap().len() > 200);
+        if let (Ok(dir), Format::Md) = (std::env::var("MLK_SAMPLE_REPORT"), f) {
+            std::fs::copy(&files[0], Path::new(&dir).join("report-sample.md")).unwrap();
+        }
     }
     runs
 }
