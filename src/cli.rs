@@ -57,4 +57,10 @@ pub enum Command {
     Report(crate::commands::report::ReportArgs),
     /// Run the sample TensorFlow workload (or a manifest) and record the run for `report`.
     RunWorkload(crate::commands::run_workload::RunWorkloadArgs),
+    /// Check this host for the profile: tools, provider, IP ranges, subnet clashes, memory, disk.
+    Doctor(crate::commands::doctor::DoctorArgs),
+    /// Bring the lab up stage by stage; resumes where the last run stopped.
+    Up(crate::commands::up::UpArgs),
+    /// Print the cluster's kubeconfig path, or merge it into ~/.kube/config (--merge).
+    Kubeconfig(crate::commands::kubeconfig::KubeconfigArgs),
 }

@@ -8,6 +8,7 @@ pub const BUILTIN_STAGE_IDS: &[&str] = &[
     "os-prep",
     "docker",
     "binaries",
+    "secrets",
     "rke-up",
     "kubeconfig",
     "storage",
@@ -76,6 +77,12 @@ const DEFS: &[Def] = &[
     Def {
         id: "binaries",
         title: "Download rke, kubectl and helm once and upload them",
+        target: StageTarget::Host,
+        script: false,
+    },
+    Def {
+        id: "secrets",
+        title: "Generate the lab's passwords (0600) and upload them",
         target: StageTarget::Host,
         script: false,
     },

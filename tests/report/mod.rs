@@ -224,7 +224,11 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
             let i = svg.find("font-weight=\"bold\">").unwrap() + "font-weight=\"bold\">".len();
             let j = i + svg[i..].find("</text>").unwrap();
             let labelled = format!("{}{} [test data set]{}", &svg[..i], &svg[i..j], &svg[j..]);
-            std::fs::write(Path::new(&dir).join(format!("report-sample-{stem}.png")), ras.png(&labelled, 1.0).unwrap()).unwrap();
+            std::fs::write(
+                Path::new(&dir).join(format!("report-sample-{stem}.png")),
+                ras.png(&labelled, 1.0).unwrap(),
+            )
+            .unwrap();
         }
     }
     for f in [Format::Md, Format::Csv] {
