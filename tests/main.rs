@@ -24,3 +24,4 @@ mod up;
 mod helm_values;
 mod stages_remote;
 mod up_preflight;
+mod workload;
