@@ -4,6 +4,7 @@ mod doctor;
 mod download_cache;
 mod helm_values;
 mod kubeconfig_merge;
+mod kubeflow_overlay;
 mod report;
 mod secrets_host;
 mod ssh_exec;
