@@ -7,7 +7,7 @@ mod download_cache;
 mod foundation;
 mod helm_values;
 mod kubeconfig_merge;
-mod report;
+mod kubeflow_overlay;
 mod secrets_host;
 mod ssh_connect;
 mod ssh_exec;
