@@ -245,3 +245,34 @@ fn ssh_connect_and_handshake_failures_are_transient_and_bounded() {
     let r = SshRunner::connect(&lab.endpoint(1), &opts).expect("link back up");
     assert_eq!(run(&r, "echo up").1, ["up"]);
 }
+
+#[test]
+fn ssh_concurrent_first_contact_pins_every_node() {
+    if !have_root("ssh_concurrent_first_contact_pins_every_node") {
+        return;
+    }
+    let lab = TestHosts::up(3);
+    // As the engine connects: one thread per node, all at once, one known_hosts file.
+    // (Functional check only: the read-modify-write window that hostkeys' lock closes is
+    // microseconds wide, so this test also passed with the lock removed.)
+    let lab_ref = &lab;
+    let runners: Vec<SshRunner> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..=3)
+            .map(|i| s.spawn(move || lab_ref.connect(i)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("connect thread"))
+            .collect()
+    });
+    let pins = std::fs::read_to_string(lab.known_hosts()).expect("known_hosts");
+    let mut names: Vec<&str> = pins
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["node1", "node2", "node3"], "{pins}");
+    for (i, r) in runners.iter().enumerate() {
+        assert_eq!(run(r, "hostname").1, [format!("node{}", i + 1)]);
+    }
+}
