@@ -1,5 +1,5 @@
 //! Connecting: host-key pinning, key and agent auth, TCP transport, connect/handshake timeouts.
-use crate::ssh_support::{TestHosts, have_root, run};
+use crate::ssh_support::{TestHosts, have_root, run, with_retries};
 use mlk::remote::{RemoteError, Runner, SshRunner};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -225,7 +225,8 @@ fn ssh_connect_and_handshake_failures_are_transient_and_bounded() {
     assert!(err.is_transient(), "{err:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
     assert!(
-        took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+        // libssh2 counts its timeout in coarse steps: "about 2 s"
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(6),
         "took {took:?}"
     );
 
@@ -242,7 +243,11 @@ fn ssh_connect_and_handshake_failures_are_transient_and_bounded() {
         t0.elapsed()
     );
     lab.ctl(&["link", "1", "up"]);
-    let r = SshRunner::connect(&lab.endpoint(1), &opts).expect("link back up");
+    // Right after `link up` the lab's neighbour entry may still be FAILED: the engine retries
+    // transient errors, so does this test.
+    let r = with_retries("connect after link up", || {
+        SshRunner::connect(&lab.endpoint(1), &opts)
+    });
     assert_eq!(run(&r, "echo up").1, ["up"]);
 }
 

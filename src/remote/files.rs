@@ -36,7 +36,13 @@ pub(super) fn upload(
         return written;
     }
     drop(file);
-    let mv = format!("mv -f -- {} {}", sh_quote(&tmp), sh_quote(path));
+    // Also sweeps temp files of earlier uploads to this path that a dead connection left.
+    let mv = format!(
+        "mv -f -- {} {} && rm -f -- {}.mlk-tmp-*",
+        sh_quote(&tmp),
+        sh_quote(path),
+        sh_quote(path)
+    );
     match run_quiet(c, node, &mv) {
         Ok((0, _)) => Ok(()),
         Ok((status, out)) => {
