@@ -106,7 +106,7 @@ impl<'a> Io<'a> {
                     }
                     self.wait()?;
                 }
-                Err(e) => return Err(super::ssh::classify(self.node, what, &e)),
+                Err(e) => return Err(super::classify::classify(self.node, what, &e)),
             }
         }
     }
@@ -260,7 +260,7 @@ pub fn run(
         Some(name) => 128 + signal_number(name),
         None => ch
             .exit_status()
-            .map_err(|e| super::ssh::classify(io.node, "read exit status", &e))?,
+            .map_err(|e| super::classify::classify(io.node, "read exit status", &e))?,
     };
     let tail = lines.finish();
     if let Some(t) = timeout

@@ -4,8 +4,9 @@
 //! exists, and ssh2 does not expose the posix-rename@openssh.com extension. So the data goes
 //! over SFTP to a temp file next to the target, and `mv -f` (one rename(2)) replaces it.
 use super::RemoteError;
+use super::classify::classify;
 use super::exec::sh_quote;
-use super::ssh::{Conn, classify};
+use super::ssh::Conn;
 use ssh2::{FileStat, OpenFlags, OpenType};
 use std::io::{Read, Write};
 use std::path::Path;
