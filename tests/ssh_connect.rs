@@ -281,3 +281,37 @@ fn ssh_concurrent_first_contact_pins_every_node() {
         assert_eq!(run(r, "hostname").1, [format!("node{}", i + 1)]);
     }
 }
+
+#[test]
+fn ssh_auth_that_stalls_times_out_after_auth_timeout() {
+    if !have_root("ssh_auth_that_stalls_times_out_after_auth_timeout") {
+        return;
+    }
+    let lab = TestHosts::up(1);
+    // The node's sshd looks keys up only with a command that takes 30 s: auth stalls.
+    lab.ctl(&[
+        "exec",
+        "1",
+        "sh",
+        "-c",
+        "printf '#!/bin/sh\\nsleep 30\\n' > /usr/local/bin/slowkeys && chmod 755 /usr/local/bin/slowkeys && \
+         printf 'AuthorizedKeysFile none\\nAuthorizedKeysCommand /usr/local/bin/slowkeys\\nAuthorizedKeysCommandUser nobody\\n' \
+           > /etc/ssh/sshd_config.d/40-slow.conf",
+    ]);
+    lab.ctl(&["kill-sshd", "1"]);
+    lab.ctl(&["start-sshd", "1"]);
+    let mut opts = lab.options();
+    opts.auth_timeout = Duration::from_secs(2);
+    let t0 = Instant::now();
+    let err = SshRunner::connect(&lab.endpoint(1), &opts)
+        .err()
+        .expect("auth must time out");
+    let took = t0.elapsed();
+    eprintln!("stalled auth reads: {err} (after {took:?})");
+    assert!(err.is_transient(), "{err:?}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(8),
+        "took {took:?}"
+    );
+}
