@@ -1,4 +1,6 @@
 //! The provider seam: where the nodes come from (Vagrant VMs, or SSH hosts that already exist).
+pub mod ssh;
+
 use crate::inventory::Endpoint;
 use anyhow::Result;
 use serde::Serialize;

@@ -1,0 +1,204 @@
+//! `mlk up`: bring the lab up, stage by stage, resuming where the last run stopped.
+use crate::cli::{Global, ProfileArgs};
+use crate::executor::{self, Ctx, pool::Pool, retry::RetryPolicy, select};
+use crate::exit::{Class, classify};
+use crate::profile::Provider as VagrantProvider;
+use crate::progress::Progress;
+use crate::provider::Provider;
+use crate::state::{self, Store};
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// An embedded profile (mono, distributed) or the path of a profile YAML file.
+    #[arg(long, short = 'p', default_value = "mono")]
+    pub profile: String,
+    /// Where the nodes come from: `ssh` (existing hosts listed in --inventory) or a Vagrant
+    /// provider (virtualbox, hyperv, libvirt). Default: the profile's provider.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// With `--provider ssh`: the hosts, in the format `vagrant ssh-config` prints.
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
+    /// Start at this stage (and run every later one).
+    #[arg(long, value_name = "STAGE")]
+    pub from: Option<String>,
+    /// Run only these stages (comma-separated or repeated).
+    #[arg(long, value_name = "STAGE,...")]
+    pub only: Vec<String>,
+    /// Leave out these stages (comma-separated or repeated).
+    #[arg(long, value_name = "STAGE,...")]
+    pub skip: Vec<String>,
+    /// Print one JSON event per line on stdout (stage start, end, failure).
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds to keep retrying transient SSH faults (reset, timeout, auth while booting).
+    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    pub retry_budget: u64,
+    /// Do not run `mlk doctor`'s checks first (up stops on any FAIL otherwise).
+    #[arg(long)]
+    pub skip_preflight: bool,
+    /// Seconds for one SSH connect and authentication.
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub connect_timeout: u64,
+}
+
+enum Kind {
+    Ssh,
+    Vagrant(Option<VagrantProvider>),
+}
+
+fn kind(a: &UpArgs) -> Result<Kind> {
+    match a.provider.as_deref() {
+        None => Ok(Kind::Vagrant(None)),
+        Some("ssh") => Ok(Kind::Ssh),
+        Some(s) => VagrantProvider::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .map(|p| Kind::Vagrant(Some(p)))
+            .ok_or_else(|| {
+                classify(
+                    Class::Usage,
+                    format!("--provider: unknown provider `{s}`; allowed: ssh, virtualbox, hyperv, libvirt"),
+                )
+            }),
+    }
+}
+
+pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
+    let kind = kind(a)?;
+    let vagrant = match kind {
+        Kind::Vagrant(v) => v,
+        Kind::Ssh => None,
+    };
+    let (p, src) = super::load_profile(&ProfileArgs {
+        profile: a.profile.clone(),
+        provider: vagrant,
+    })?;
+    if !a.skip_preflight {
+        let target = match kind {
+            Kind::Ssh => crate::doctor::Target::Existing,
+            Kind::Vagrant(_) => crate::doctor::Target::Vagrant(p.provider),
+        };
+        crate::doctor::preflight(&p, target, &super::doctor::home(g))?;
+    }
+    let plan = crate::plan::build(&p, &src.file);
+    let sel = select::Selection {
+        from: a.from.clone(),
+        only: select::split_ids(&a.only),
+        skip: select::split_ids(&a.skip),
+    };
+    let picked = select::select(&plan.stages, &sel)?;
+    let rendered = crate::render::render_all(&p)?;
+    let provider: Box<dyn Provider> = match kind {
+        Kind::Ssh => {
+            let inv = a.inventory.as_ref().ok_or_else(|| {
+                classify(Class::Usage, "--provider ssh needs --inventory FILE (the format `vagrant ssh-config` prints)")
+            })?;
+            Box::new(crate::provider::ssh::SshProvider::from_inventory(inv, &p)?)
+        }
+        Kind::Vagrant(_) => {
+            return Err(classify(
+                Class::Provider,
+                format!(
+                    "provider {}: the Vagrant provider is not in this build; use --provider ssh --inventory FILE",
+                    p.provider.as_str()
+                ),
+            ));
+        }
+    };
+    let dir = state::cluster_dir(g.dir.as_deref(), &p.name);
+    let _lock = state::lock::acquire(&dir, "mlk up")?;
+    crate::render::write(&dir.join("rendered"), &rendered)?;
+    let store = Arc::new(Store::open(&dir, &p.name)?);
+    let progress = Arc::new(Progress::new(g.progress, a.json, &dir)?);
+    {
+        let (store, progress) = (store.clone(), progress.clone());
+        executor::signal::install(move |sig| {
+            let _held = store.interrupt("interrupted by a signal");
+            progress.clear();
+            progress.run_end("interrupted", 0, 0, 0);
+            eprintln!(
+                "mlk: interrupted (signal {sig}); state recorded in {}; run `mlk up` again to resume",
+                store.path().display()
+            );
+            std::process::exit(i32::from(Class::Interrupted.code()));
+        });
+    }
+    let connect = super::connect::connector(&dir, Duration::from_secs(a.connect_timeout));
+    let ctx = Ctx {
+        profile: &p,
+        rendered: &rendered,
+        cluster_dir: &dir,
+        provider: provider.as_ref(),
+        pool: Pool::new(connect.as_ref(), retry_policy(a)),
+        state: &store,
+        progress: &progress,
+        retry: retry_policy(a),
+    };
+    let result = executor::execute(&ctx, &plan.stages, &picked);
+    progress.clear();
+    let sum = match result {
+        Ok(s) => s,
+        Err(e) => {
+            progress.run_end("failed", 0, 0, picked.len());
+            return Err(failed(e, &dir));
+        }
+    };
+    let skipped = sum.already_done.len() + sum.skipped.len();
+    progress.run_end("done", sum.ran.len(), skipped, sum.total);
+    if sum.ran.is_empty() && sum.skipped.is_empty() {
+        eprintln!(
+            "mlk: nothing to do: all {} stage(s) already done (state: {})",
+            sum.total,
+            store.path().display()
+        );
+    } else {
+        eprintln!(
+            "mlk: up finished: {} stage(s) run, {} already done",
+            sum.ran.len(),
+            sum.already_done.len()
+        );
+    }
+    if !sum.skipped.is_empty() {
+        let list: Vec<String> = sum
+            .skipped
+            .iter()
+            .map(|(id, why)| format!("{id} ({why})"))
+            .collect();
+        eprintln!(
+            "mlk: WARNING: {} stage(s) did not run: {}",
+            list.len(),
+            list.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The error of a failed run, with known-error advice for its output, the log and a
+/// diagnostics bundle written for it.
+fn failed(e: anyhow::Error, dir: &std::path::Path) -> anyhow::Error {
+    let mut msg = format!("{e:#}");
+    let hints = crate::advice::hints_for(&msg);
+    if !hints.is_empty() {
+        msg.push('\n');
+        msg.push_str(hints.trim_end());
+    }
+    msg.push_str(&format!("\n  full log: {}", dir.join("mlk.log").display()));
+    match crate::diagnose::write(dir) {
+        Ok(path) => msg.push_str(&format!("\n  diagnostics: {}", path.display())),
+        Err(b) => msg.push_str(&format!("\n  diagnostics bundle not written: {b:#}")),
+    }
+    classify(crate::exit::class_of(&e), msg)
+}
+
+fn retry_policy(a: &UpArgs) -> RetryPolicy {
+    RetryPolicy {
+        budget: Duration::from_secs(a.retry_budget),
+        ..RetryPolicy::default()
+    }
+}

@@ -1,0 +1,140 @@
+//! Stages that run on the host: `machines` (the provider), built-in host stages from
+//! `crate::stages`, and custom stages with `target: host`.
+use super::Ctx;
+use super::failure::{NodeFailure, TAIL_LINES};
+use crate::exit::{Class, classify};
+use crate::plan::stages::{Action, Stage};
+use crate::remote::Runner;
+use crate::stages::HostCtx;
+use crate::state::HOST;
+use anyhow::{Context, Result, anyhow};
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+/// How a host stage ended.
+pub enum HostOutcome {
+    Done(String),
+    /// Not run; the reason is shown and recorded.
+    Skipped(String),
+}
+
+/// Runs a host stage. Errors carry their exit class.
+pub fn run(ctx: &Ctx, stage: &Stage) -> Result<HostOutcome> {
+    match &stage.action {
+        Action::Builtin if stage.id == "machines" => {
+            ctx.progress.node_state(&stage.id, HOST, "provider up");
+            let log = |l: &str| ctx.progress.log_line(HOST, &stage.id, l);
+            let mut log = log;
+            let eps = ctx.provider.up(&mut log).map_err(|e| {
+                classify(
+                    Class::Provider,
+                    format!("provider {}: {e:#}", ctx.provider.name()),
+                )
+            })?;
+            super::check_endpoints(ctx, &eps)?;
+            let n = eps.len();
+            ctx.pool.set_endpoints(eps);
+            Ok(HostOutcome::Done(format!("{n} machine(s) up")))
+        }
+        Action::Builtin => match crate::stages::host_stage(&stage.id) {
+            None => Ok(HostOutcome::Skipped(
+                "not implemented in this build".to_string(),
+            )),
+            Some(h) => {
+                let runners = all_runners(ctx, stage)?;
+                let log = |l: &str| ctx.progress.log_line(HOST, &stage.id, l);
+                let hctx = HostCtx {
+                    profile: ctx.profile,
+                    cluster_dir: ctx.cluster_dir,
+                    rendered: ctx.rendered,
+                    runners: &runners,
+                    log: &log,
+                };
+                ctx.progress.node_state(&stage.id, HOST, "checking");
+                if h.check(&hctx)? {
+                    return Ok(HostOutcome::Done("check passed; run skipped".into()));
+                }
+                ctx.progress.node_state(&stage.id, HOST, "running");
+                h.run(&hctx)?;
+                Ok(HostOutcome::Done("ran".into()))
+            }
+        },
+        Action::Custom { run, check, .. } => {
+            if let Some(check) = check {
+                ctx.progress.node_state(&stage.id, HOST, "checking");
+                if local(ctx, stage, check)?.0 == 0 {
+                    return Ok(HostOutcome::Done("check passed; run skipped".into()));
+                }
+            }
+            ctx.progress.node_state(&stage.id, HOST, "running");
+            let (status, tail) = local(ctx, stage, run)?;
+            if status != 0 {
+                let f = NodeFailure {
+                    node: HOST.into(),
+                    stage: stage.id.clone(),
+                    reason: format!("the command exited with status {status}"),
+                    command: Some(format!("bash -c {}", crate::render::quote::shell(run))),
+                    exit_status: Some(status),
+                    tail,
+                    connection: false,
+                };
+                return Err(classify(Class::Remote, f.to_text()));
+            }
+            Ok(HostOutcome::Done("ran".into()))
+        }
+        Action::Script { .. } => Err(anyhow!(
+            "stage {} is a script stage with no node to run on",
+            stage.id
+        )),
+    }
+}
+
+/// Every node's runner, for host stages that work on the nodes (binaries, kubeconfig).
+fn all_runners(ctx: &Ctx, stage: &Stage) -> Result<BTreeMap<String, Arc<dyn Runner>>> {
+    super::ensure_endpoints(ctx)?;
+    let mut m = BTreeMap::new();
+    for n in &ctx.profile.nodes {
+        let r = ctx
+            .pool
+            .runner(&n.name, &|e| {
+                ctx.progress
+                    .log_line(&n.name, &stage.id, &format!("connect retry: {e}"))
+            })
+            .map_err(|e| classify(Class::Remote, format!("stage `{}`: {e}", stage.id)))?;
+        m.insert(n.name.clone(), r);
+    }
+    Ok(m)
+}
+
+/// Runs a snippet with bash on this machine, logging its output; returns status and tail.
+fn local(ctx: &Ctx, stage: &Stage, snippet: &str) -> Result<(i32, Vec<String>)> {
+    ctx.progress.log_line(
+        HOST,
+        &stage.id,
+        &format!("$ bash -c {}", crate::render::quote::shell(snippet)),
+    );
+    let mut child = Command::new("bash")
+        .arg("-c")
+        // Merge stderr into stdout so lines keep their order.
+        .arg(format!("exec 2>&1\n{snippet}"))
+        .env("MLK_STAGE", &stage.id)
+        .env("MLK_NODE", HOST)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting bash for a host stage")?;
+    let mut tail = VecDeque::new();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            ctx.progress.log_line(HOST, &stage.id, &line);
+            if tail.len() == TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        }
+    }
+    let status = child.wait()?.code().unwrap_or(-1);
+    Ok((status, tail.into_iter().collect()))
+}

@@ -1,0 +1,317 @@
+//! One stage on one node: record `running`, run `check`, then `run` if needed, record the end.
+//!
+//! Transient SSH faults reconnect and start the stage over from `check` (stages are
+//! idempotent), within the retry budget. A command that exits non-zero is retried only when
+//! the stage says so (custom stages with `retry: true`).
+use super::Ctx;
+use super::failure::{NodeFailure, TAIL_LINES};
+use super::retry::Backoff;
+use crate::plan::stages::{Action, Stage};
+use crate::remote::{ExecOutput, RemoteError, Runner};
+use crate::render::context::REMOTE_DIR;
+use crate::render::quote::shell;
+use crate::state::{Record, Status, now};
+use std::collections::{BTreeSet, VecDeque};
+use std::time::Duration;
+
+/// How a stage ended on a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// `check` passed: nothing to do.
+    AlreadyInPlace,
+    Ran,
+}
+
+/// The remote commands of a stage: (check, run, timeout, retry-safe).
+fn commands(stage: &Stage, node: &str) -> (Option<String>, String, Option<Duration>, bool) {
+    match &stage.action {
+        Action::Script { script } => {
+            let path = format!("{REMOTE_DIR}/{script}");
+            (
+                Some(format!("bash {} check", shell(&path))),
+                format!("bash {} run", shell(&path)),
+                None,
+                false,
+            )
+        }
+        Action::Custom {
+            run,
+            check,
+            retry,
+            timeout,
+        } => {
+            // Env vars let snippets know where they run; `bash -c` keeps the snippet verbatim.
+            let wrap = |snippet: &str| {
+                format!(
+                    "MLK_STAGE={} MLK_NODE={} bash -c {}",
+                    shell(&stage.id),
+                    shell(node),
+                    shell(snippet)
+                )
+            };
+            (
+                check.as_deref().map(wrap),
+                wrap(run),
+                timeout.map(Duration::from_secs),
+                *retry,
+            )
+        }
+        Action::Builtin => (None, "true".into(), None, false),
+    }
+}
+
+enum Step {
+    Done(Outcome),
+    /// SSH fault: reconnect and start over.
+    Transient(RemoteError),
+    Fail(NodeFailure),
+    /// Non-zero exit of a retry-safe stage.
+    RetryableExit(NodeFailure),
+}
+
+/// Runs `stage` on `node` and records the result. `hash` is the stage's input hash.
+pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, Box<NodeFailure>> {
+    let started = now();
+    let record = |status, message: Option<String>, ended: bool| Record {
+        status,
+        started: Some(started.clone()),
+        ended: ended.then(now),
+        input_hash: hash.to_string(),
+        message,
+    };
+    let fail = |f: NodeFailure| {
+        let _ = ctx.state.set(
+            &stage.id,
+            node,
+            record(Status::Failed, Some(f.reason.clone()), true),
+        );
+        ctx.progress.node_state(&stage.id, node, "failed");
+        Box::new(f)
+    };
+    if let Err(e) = ctx
+        .state
+        .set(&stage.id, node, record(Status::Running, None, false))
+    {
+        return Err(fail(plain_failure(stage, node, format!("{e:#}"), false)));
+    }
+    let mut backoff = Backoff::new(ctx.retry);
+    loop {
+        match attempt(ctx, stage, node) {
+            Step::Done(outcome) => {
+                let msg = match outcome {
+                    Outcome::AlreadyInPlace => "check passed; run skipped",
+                    Outcome::Ran => "ran",
+                };
+                if let Err(e) = ctx.state.set(
+                    &stage.id,
+                    node,
+                    record(Status::Done, Some(msg.into()), true),
+                ) {
+                    return Err(fail(plain_failure(stage, node, format!("{e:#}"), false)));
+                }
+                ctx.progress.node_state(&stage.id, node, "done");
+                return Ok(outcome);
+            }
+            Step::Fail(f) => return Err(fail(f)),
+            Step::Transient(e) => {
+                ctx.pool.reset(node);
+                ctx.progress.node_state(&stage.id, node, "reconnecting");
+                ctx.progress.log_line(
+                    node,
+                    &stage.id,
+                    &format!("transient SSH fault, will retry: {e}"),
+                );
+                if !backoff.wait() {
+                    return Err(fail(plain_failure(
+                        stage,
+                        node,
+                        format!(
+                            "SSH kept failing; gave up after {} retries within the {}s retry budget: {e}",
+                            backoff.attempts,
+                            ctx.retry.budget.as_secs()
+                        ),
+                        true,
+                    )));
+                }
+            }
+            Step::RetryableExit(f) => {
+                ctx.progress.log_line(
+                    node,
+                    &stage.id,
+                    &format!("{}; the stage allows retries", f.reason),
+                );
+                if !backoff.wait() {
+                    let mut f = f;
+                    f.reason = format!(
+                        "{} (after {} retries within the {}s retry budget)",
+                        f.reason,
+                        backoff.attempts,
+                        ctx.retry.budget.as_secs()
+                    );
+                    return Err(fail(f));
+                }
+            }
+        }
+    }
+}
+
+fn plain_failure(stage: &Stage, node: &str, reason: String, connection: bool) -> NodeFailure {
+    NodeFailure {
+        node: node.to_string(),
+        stage: stage.id.clone(),
+        reason,
+        command: None,
+        exit_status: None,
+        tail: vec![],
+        connection,
+    }
+}
+
+/// One try: connect, upload what the stage needs, check, run.
+fn attempt(ctx: &Ctx, stage: &Stage, node: &str) -> Step {
+    let on_retry = |e: &RemoteError| {
+        ctx.progress
+            .node_state(&stage.id, node, "connecting (retry)");
+        ctx.progress
+            .log_line(node, &stage.id, &format!("connect failed, will retry: {e}"));
+    };
+    ctx.progress.node_state(&stage.id, node, "connecting");
+    let runner = match ctx.pool.runner(node, &on_retry) {
+        Ok(r) => r,
+        // The pool already retried transient faults for the whole budget.
+        Err(e) => return Step::Fail(plain_failure(stage, node, e.to_string(), true)),
+    };
+    if matches!(stage.action, Action::Script { .. })
+        && !ctx.pool.is_uploaded(node)
+        && let Err(e) = upload_bundle(ctx, runner.as_ref(), stage, node)
+    {
+        return remote_step(stage, node, e, None);
+    }
+    let (check, run, timeout, retry_safe) = commands(stage, node);
+    if let Some(check) = check {
+        ctx.progress.node_state(&stage.id, node, "checking");
+        match exec(ctx, runner.as_ref(), stage, node, &check, timeout) {
+            Ok(out) if out.status == 0 => return Step::Done(Outcome::AlreadyInPlace),
+            Ok(_) => {}
+            Err(e) => return remote_step(stage, node, e, Some(check)),
+        }
+    }
+    ctx.progress.node_state(&stage.id, node, "running");
+    match exec(ctx, runner.as_ref(), stage, node, &run, timeout) {
+        Ok(out) if out.status == 0 => Step::Done(Outcome::Ran),
+        Ok(out) => {
+            let f = NodeFailure {
+                node: node.to_string(),
+                stage: stage.id.clone(),
+                reason: format!("the command exited with status {}", out.status),
+                command: Some(run),
+                exit_status: Some(out.status),
+                tail: out.tail,
+                connection: false,
+            };
+            if retry_safe {
+                Step::RetryableExit(f)
+            } else {
+                Step::Fail(f)
+            }
+        }
+        Err(e) => remote_step(stage, node, e, Some(run)),
+    }
+}
+
+fn remote_step(stage: &Stage, node: &str, e: RemoteError, command: Option<String>) -> Step {
+    if e.is_transient() {
+        return Step::Transient(e);
+    }
+    Step::Fail(NodeFailure {
+        node: node.to_string(),
+        stage: stage.id.clone(),
+        reason: e.to_string(),
+        command,
+        exit_status: None,
+        tail: vec![],
+        connection: true,
+    })
+}
+
+/// Runs `cmd`, sending every output line to the log and keeping the last lines.
+fn exec(
+    ctx: &Ctx,
+    runner: &dyn Runner,
+    stage: &Stage,
+    node: &str,
+    cmd: &str,
+    timeout: Option<Duration>,
+) -> Result<ExecOutput, RemoteError> {
+    ctx.progress.log_line(node, &stage.id, &format!("$ {cmd}"));
+    let mut tail: VecDeque<String> = VecDeque::new();
+    let mut on_line = |line: &str| {
+        ctx.progress.log_line(node, &stage.id, line);
+        if tail.len() == TAIL_LINES {
+            tail.pop_front();
+        }
+        tail.push_back(line.to_string());
+    };
+    let mut out = runner.exec(cmd, timeout, &mut on_line)?;
+    // Prefer our own tail (every line), falling back to the runner's.
+    if !tail.is_empty() {
+        out.tail = tail.into_iter().collect();
+    }
+    if out.tail.len() > TAIL_LINES {
+        out.tail = out.tail.split_off(out.tail.len() - TAIL_LINES);
+    }
+    Ok(out)
+}
+
+/// Puts the rendered files (all but the Vagrantfile) under /opt/mlk on the node.
+///
+/// /opt/mlk is made by `sudo` and handed to the login user first, so every later upload and
+/// stage script works without sudo; os-prep does the same for bin/ and secrets/.
+fn upload_bundle(
+    ctx: &Ctx,
+    runner: &dyn Runner,
+    stage: &Stage,
+    node: &str,
+) -> Result<(), RemoteError> {
+    let files: Vec<(&String, &String)> = ctx
+        .rendered
+        .iter()
+        .filter(|(p, _)| p.as_str() != "Vagrantfile")
+        .collect();
+    let dirs: BTreeSet<String> = files
+        .iter()
+        .filter_map(|(p, _)| p.rsplit_once('/').map(|(d, _)| format!("{REMOTE_DIR}/{d}")))
+        .collect();
+    let mut prep = format!(
+        "sudo mkdir -p {d} && sudo chown \"$(id -un)\" {d}",
+        d = shell(REMOTE_DIR)
+    );
+    for d in &dirs {
+        prep.push_str(&format!(" && mkdir -p {}", shell(d)));
+    }
+    ctx.progress.node_state(&stage.id, node, "uploading");
+    let out = exec(
+        ctx,
+        runner,
+        stage,
+        node,
+        &prep,
+        Some(Duration::from_secs(60)),
+    )?;
+    if out.status != 0 {
+        return Err(RemoteError::Fatal {
+            node: node.to_string(),
+            message: format!(
+                "preparing {REMOTE_DIR} failed (status {}): {prep}: {}",
+                out.status,
+                out.tail.join(" / ")
+            ),
+        });
+    }
+    for (rel, text) in files {
+        let mode = if rel.ends_with(".sh") { 0o755 } else { 0o644 };
+        runner.upload(text.as_bytes(), &format!("{REMOTE_DIR}/{rel}"), mode)?;
+    }
+    ctx.pool.mark_uploaded(node);
+    Ok(())
+}

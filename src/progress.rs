@@ -1,0 +1,180 @@
+//! What a run shows and records as it goes: spinner lines on stderr (one per stage, with each
+//! node's state), JSON events on stdout (`--json`), and every remote output line in
+//! `<cluster>/mlk.log`.
+use crate::cli::ProgressMode;
+use anyhow::{Context, Result};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::{IsTerminal, LineWriter, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct Progress {
+    json: bool,
+    /// Spinner lines, when stderr is a terminal (or `--progress always`).
+    bars: Option<MultiProgress>,
+    stages: Mutex<HashMap<String, StageLine>>,
+    log: Mutex<LineWriter<File>>,
+}
+
+struct StageLine {
+    bar: Option<ProgressBar>,
+    label: String,
+    nodes: BTreeMap<String, String>,
+    started: Instant,
+}
+
+impl StageLine {
+    fn text(&self) -> String {
+        let nodes: Vec<String> = self.nodes.iter().map(|(n, s)| format!("{n}:{s}")).collect();
+        format!("{}  {}", self.label, nodes.join(" "))
+    }
+}
+
+impl Progress {
+    /// `mode` decides the spinners; `json` the stdout events; the log goes to `cluster_dir`.
+    pub fn new(mode: ProgressMode, json: bool, cluster_dir: &Path) -> Result<Progress> {
+        let show = match mode {
+            ProgressMode::Always => true,
+            ProgressMode::Never => false,
+            ProgressMode::Auto => std::io::stderr().is_terminal(),
+        };
+        let bars = show.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let path = cluster_dir.join("mlk.log");
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok(Progress {
+            json,
+            bars,
+            stages: Mutex::new(HashMap::new()),
+            log: Mutex::new(LineWriter::new(file)),
+        })
+    }
+
+    fn emit(&self, v: Value) {
+        if self.json {
+            // One event per line; a closed stdout must not stop the run.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{v}");
+            let _ = out.flush();
+        }
+    }
+
+    /// A message for the user (stderr, above the spinners) and the log.
+    pub fn say(&self, msg: &str) {
+        match &self.bars {
+            Some(mp) => {
+                let _ = mp.println(msg);
+            }
+            None => eprintln!("{msg}"),
+        }
+        self.log_line("mlk", "-", msg);
+    }
+
+    /// One line into mlk.log, prefixed with node and stage.
+    pub fn log_line(&self, node: &str, stage: &str, line: &str) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(log, "{} {node} {stage} | {line}", crate::state::now());
+    }
+
+    pub fn stage_start(&self, index: usize, total: usize, id: &str, nodes: &[String]) {
+        let label = format!("[{index}/{total}] {id}");
+        let bar = self.bars.as_ref().map(|mp| {
+            let b = mp.add(ProgressBar::new_spinner());
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            b.enable_steady_tick(Duration::from_millis(120));
+            b
+        });
+        let line = StageLine {
+            bar,
+            label,
+            nodes: nodes
+                .iter()
+                .map(|n| (n.clone(), "pending".to_string()))
+                .collect(),
+            started: Instant::now(),
+        };
+        if let Some(b) = &line.bar {
+            b.set_message(line.text());
+        }
+        self.stages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string(), line);
+        self.log_line("mlk", id, "stage start");
+        self.emit(json!({"event": "stage_start", "stage": id, "current": index, "total": total, "nodes": nodes}));
+    }
+
+    /// A node's state within a running stage: connecting, checking, running, done...
+    pub fn node_state(&self, id: &str, node: &str, state: &str) {
+        let mut stages = self.stages.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(line) = stages.get_mut(id) {
+            line.nodes.insert(node.to_string(), state.to_string());
+            if let Some(b) = &line.bar {
+                b.set_message(line.text());
+            }
+        }
+    }
+
+    /// The stage ended with `status` (done or skipped) and a short reason.
+    pub fn stage_end(&self, index: usize, total: usize, id: &str, status: &str, reason: &str) {
+        let line = self
+            .stages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        let secs = line
+            .as_ref()
+            .map_or(0.0, |l| l.started.elapsed().as_secs_f64());
+        let text = format!("[{index}/{total}] {id}: {status} ({reason}, {secs:.1}s)");
+        match line.and_then(|l| l.bar) {
+            Some(b) => b.finish_with_message(format!("{text} ")),
+            None => eprintln!("{text}"),
+        }
+        self.log_line("mlk", id, &format!("stage {status}: {reason}"));
+        self.emit(
+            json!({"event": "stage_end", "stage": id, "current": index, "total": total,
+            "status": status, "reason": reason, "seconds": secs}),
+        );
+    }
+
+    /// The stage failed; `failures` are (node, message) pairs, `detail` extra JSON fields.
+    pub fn stage_failed(&self, index: usize, total: usize, id: &str, failures: Vec<Value>) {
+        if let Some(l) = self
+            .stages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
+            && let Some(b) = l.bar
+        {
+            b.abandon_with_message(format!("[{index}/{total}] {id}: FAILED"));
+        }
+        self.log_line("mlk", id, "stage failed");
+        self.emit(
+            json!({"event": "stage_failed", "stage": id, "current": index, "total": total,
+            "failures": failures}),
+        );
+    }
+
+    /// The last event of a run.
+    pub fn run_end(&self, status: &str, ran: usize, skipped: usize, total: usize) {
+        self.emit(json!({"event": "run_end", "status": status, "ran": ran,
+            "skipped": skipped, "total": total}));
+    }
+
+    /// Removes the spinners (before printing an error or exiting on a signal).
+    pub fn clear(&self) {
+        if let Some(mp) = &self.bars {
+            let _ = mp.clear();
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Per-cluster state: what each stage did on each node, kept in `<cluster>/state.json`.
+//!
+//! Every change is written at once and atomically (temp file, fsync, rename), so a `kill -9`
+//! leaves either the previous or the new file. A stage is recorded `running` before it starts
+//! and `done` only after it succeeded, so an interrupted stage is never mistaken for done.
+pub mod lock;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+/// The record key for stages that run on the host, not on a node.
+pub const HOST: &str = "host";
+const FORMAT: u32 = 1;
+
+/// The cluster folder: `<root>/<cluster>`, root defaulting to `./.mlk`.
+pub fn cluster_dir(root: Option<&Path>, cluster: &str) -> PathBuf {
+    root.map_or_else(|| PathBuf::from(".mlk"), Path::to_path_buf)
+        .join(cluster)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    /// Not run, for a reason in `message` (e.g. not implemented in this build).
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Running => "running",
+            Status::Done => "done",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// One stage on one node (or on the host).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub status: Status,
+    /// RFC 3339, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
+    /// sha256 of the rendered inputs the stage ran with; a change makes the stage run again.
+    pub input_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateFile {
+    pub format: u32,
+    pub cluster: String,
+    /// stage id -> node name (or `host`) -> record.
+    #[serde(default)]
+    pub stages: BTreeMap<String, BTreeMap<String, Record>>,
+}
+
+/// Current UTC time as RFC 3339 with seconds.
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+/// The state file of one cluster, shared by the executor's node threads.
+pub struct Store {
+    path: PathBuf,
+    data: Mutex<StateFile>,
+}
+
+impl Store {
+    /// Opens `<cluster_dir>/state.json`, or starts empty when there is none.
+    pub fn open(cluster_dir: &Path, cluster: &str) -> Result<Store> {
+        let path = cluster_dir.join("state.json");
+        let data = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str::<StateFile>(&text).with_context(|| {
+                format!(
+                    "{} is not a valid mlk state file (move it away to start over)",
+                    path.display()
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => StateFile {
+                format: FORMAT,
+                cluster: cluster.to_string(),
+                stages: BTreeMap::new(),
+            },
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Ok(Store {
+            path,
+            data: Mutex::new(data),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, StateFile> {
+        // A panicking node thread must not make the state unwritable.
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The record of `stage` on `node`, if any.
+    pub fn get(&self, stage: &str, node: &str) -> Option<Record> {
+        self.lock().stages.get(stage)?.get(node).cloned()
+    }
+
+    /// Whether `stage` is recorded done on `node` with inputs hashing to `hash`.
+    pub fn is_done(&self, stage: &str, node: &str, hash: &str) -> bool {
+        self.get(stage, node)
+            .is_some_and(|r| r.status == Status::Done && r.input_hash == hash)
+    }
+
+    /// Replaces one record and writes the file before returning.
+    pub fn set(&self, stage: &str, node: &str, rec: Record) -> Result<()> {
+        let mut d = self.lock();
+        d.stages
+            .entry(stage.to_string())
+            .or_default()
+            .insert(node.to_string(), rec);
+        self.write(&d)
+    }
+
+    /// Marks every `running` record failed with `message` (on Ctrl-C), and writes the file.
+    /// Returns with the state locked, so no thread can record anything after it.
+    pub fn interrupt(&self, message: &str) -> std::sync::MutexGuard<'_, StateFile> {
+        let mut d = self.lock();
+        let when = now();
+        for rec in d.stages.values_mut().flat_map(|m| m.values_mut()) {
+            if rec.status == Status::Running {
+                rec.status = Status::Failed;
+                rec.ended = Some(when.clone());
+                rec.message = Some(message.to_string());
+            }
+        }
+        // Best effort: a failed write leaves the records `running`, which resume treats alike.
+        let _ = self.write(&d);
+        d
+    }
+
+    /// A copy of everything recorded.
+    pub fn snapshot(&self) -> StateFile {
+        self.lock().clone()
+    }
+
+    fn write(&self, d: &StateFile) -> Result<()> {
+        let text = serde_json::to_vec_pretty(d)?;
+        crate::fsutil::write_atomic(&self.path, &text, Some(0o644))
+            .with_context(|| format!("recording state in {}", self.path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_survive_reopen_and_interrupt_marks_running_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), "c").unwrap();
+        let rec = |status| Record {
+            status,
+            started: Some(now()),
+            ended: None,
+            input_hash: "h1".into(),
+            message: None,
+        };
+        s.set("a", "node1", rec(Status::Done)).unwrap();
+        s.set("b", "node1", rec(Status::Running)).unwrap();
+        let s2 = Store::open(dir.path(), "c").unwrap();
+        assert!(s2.is_done("a", "node1", "h1"));
+        assert!(
+            !s2.is_done("a", "node1", "h2"),
+            "changed inputs are not done"
+        );
+        assert!(!s2.is_done("b", "node1", "h1"));
+        drop(s2.interrupt("interrupted"));
+        let s3 = Store::open(dir.path(), "c").unwrap();
+        assert_eq!(s3.get("b", "node1").unwrap().status, Status::Failed);
+        assert_eq!(s3.get("a", "node1").unwrap().status, Status::Done);
+    }
+
+    #[test]
+    fn corrupt_state_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("state.json"), "{not json").unwrap();
+        let err = Store::open(dir.path(), "c").err().unwrap();
+        assert!(format!("{err:#}").contains("not a valid mlk state file"));
+    }
+}
