@@ -1,4 +1,6 @@
 //! The single integration-test binary: one `mod` per area.
+mod foundation;
+mod report;
 mod ssh_connect;
 mod ssh_exec;
 mod ssh_faults;
@@ -6,3 +8,15 @@ mod ssh_files;
 mod ssh_support;
 mod up;
 mod ssh_testhosts;
+mod advice;
+mod diagnose;
+mod diagnose_e2e;
+mod doctor;
+mod download_cache;
+mod kubeconfig_merge;
+mod secrets_host;
+mod tools;
+mod helm_values;
+mod stages_remote;
+mod up_preflight;
+mod workload;

@@ -32,7 +32,8 @@ fn release(
     HelmRelease {
         release: release.to_string(),
         chart: format!("{}/{chart}", c.repo),
-        repo_url: c.repo_url.clone(),
+        // A repo URL naming the locked version (a source archive) follows a profile override.
+        repo_url: c.repo_url.replace(&c.version, version),
         version: version.to_string(),
         namespace: ns.to_string(),
         values: format!("values/{release}.yaml"),

@@ -1,5 +1,12 @@
 //! Host-side stages: work mlk does itself on the host (download binaries, fetch the kubeconfig,
 //! print the summary), as opposed to rendered scripts that run on the nodes.
+pub mod binaries;
+pub mod cache;
+pub mod kubeconfig;
+pub mod rke;
+pub mod secrets;
+pub mod summary;
+
 use crate::profile::Profile;
 use crate::remote::Runner;
 use crate::render::Rendered;
@@ -28,6 +35,12 @@ pub trait HostStage: Send + Sync {
 
 /// The implementation of a built-in host stage, by stage id.
 pub fn host_stage(id: &str) -> Option<Box<dyn HostStage>> {
-    let _ = id;
-    None
+    match id {
+        "binaries" => Some(Box::new(binaries::Binaries)),
+        "secrets" => Some(Box::new(secrets::Secrets)),
+        "rke-up" => Some(Box::new(rke::RkeUp)),
+        "kubeconfig" => Some(Box::new(kubeconfig::Kubeconfig)),
+        "summary" => Some(Box::new(summary::Summary)),
+        _ => None,
+    }
 }

@@ -1,0 +1,234 @@
+//! Host stage `secrets`: generate the lab's passwords once, keep them 0600 in
+//! `<cluster>/secrets/`, and upload what the node-side stages need to /opt/mlk/secrets (0600).
+//!
+//! No password has a default and none is ever logged, printed or rendered into a file: the
+//! stage scripts read them from /opt/mlk/secrets. Only names and paths reach the log.
+use super::{HostCtx, HostStage};
+use crate::profile::Profile;
+use crate::render::context::REMOTE_DIR;
+use anyhow::{Context, Result, bail};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Rancher's bootstrap password (user `admin`).
+pub const RANCHER: &str = "rancher-bootstrap-password";
+/// InfluxDB's admin password (user `admin`); Telegraf, Kapacitor and Chronograf use it too.
+pub const INFLUXDB: &str = "influxdb-password";
+/// The Kubeflow Dex password of `user@example.com`; only its bcrypt hash leaves the host.
+pub const KUBEFLOW_DEX: &str = "kubeflow-dex-password";
+/// The bcrypt hash of [`KUBEFLOW_DEX`], as Dex reads it from Secret dex-passwords.
+pub const KUBEFLOW_DEX_BCRYPT: &str = "kubeflow-dex-password.bcrypt";
+
+/// Length of generated passwords: 24 alphanumerics are about 142 bits, and need no quoting
+/// in YAML, shell or URLs.
+const PASSWORD_LEN: usize = 24;
+/// Dex accepts bcrypt costs 10 to 16; upstream's README uses 12.
+const BCRYPT_COST: u32 = 12;
+
+/// A fresh random password from the OS-seeded CSPRNG.
+pub fn generate_password() -> String {
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(PASSWORD_LEN)
+        .map(char::from)
+        .collect()
+}
+
+/// bcrypt `$2y$` hash of `password`, the form kubeflow/manifests documents for Dex.
+pub fn bcrypt_hash(password: &str) -> Result<String> {
+    let salt: [u8; 16] = rand::rng().random();
+    let parts = bcrypt::hash_with_salt(password, BCRYPT_COST, salt).context("bcrypt")?;
+    Ok(parts.format_for_version(bcrypt::Version::TwoY))
+}
+
+/// The folder of a cluster's secrets.
+pub fn dir(cluster_dir: &Path) -> PathBuf {
+    cluster_dir.join("secrets")
+}
+
+/// Path of one secret file on the host.
+pub fn path(cluster_dir: &Path, name: &str) -> PathBuf {
+    dir(cluster_dir).join(name)
+}
+
+/// Secret files the profile needs on the host, and whether each goes to the node.
+pub fn wanted(p: &Profile) -> Vec<(&'static str, bool)> {
+    let c = &p.components;
+    let mut v = Vec::new();
+    if c.rancher.enabled {
+        v.push((RANCHER, true));
+    }
+    if c.tick.enabled {
+        v.push((INFLUXDB, true));
+    }
+    if c.kubeflow.enabled {
+        v.push((KUBEFLOW_DEX, false));
+        v.push((KUBEFLOW_DEX_BCRYPT, true));
+    }
+    v
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> Result<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::metadata(path)?.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn mode_of(_: &Path) -> Result<u32> {
+    Ok(0o600)
+}
+
+fn read_secret(path: &Path) -> Result<String> {
+    let mode = mode_of(path).with_context(|| format!("reading {}", path.display()))?;
+    if mode & 0o077 != 0 {
+        bail!(
+            "{} has mode {mode:o}; a secret must be readable by its owner only (chmod 600)",
+            path.display()
+        );
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if text.is_empty() {
+        bail!("{} is empty", path.display());
+    }
+    Ok(text)
+}
+
+fn write_secret(path: &Path, value: &str) -> Result<()> {
+    crate::fsutil::write_atomic(path, value.as_bytes(), Some(0o600))
+}
+
+/// Makes every secret the profile needs, keeping ones that exist (a rerun must not change a
+/// password the cluster already uses). Returns the names it created.
+pub fn ensure(p: &Profile, cluster_dir: &Path) -> Result<Vec<&'static str>> {
+    let d = dir(cluster_dir);
+    std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("chmod 700 {}", d.display()))?;
+    }
+    let mut made = Vec::new();
+    for (name, _) in wanted(p) {
+        let file = path(cluster_dir, name);
+        if name == KUBEFLOW_DEX_BCRYPT {
+            let pw = read_secret(&path(cluster_dir, KUBEFLOW_DEX))?;
+            // Re-hash when the hash is missing or no longer matches the password file.
+            let ok =
+                file.exists() && bcrypt::verify(&pw, read_secret(&file)?.trim()).unwrap_or(false);
+            if !ok {
+                write_secret(&file, &bcrypt_hash(&pw)?)?;
+                made.push(name);
+            }
+        } else if !file.exists() {
+            write_secret(&file, &generate_password())?;
+            made.push(name);
+        } else {
+            read_secret(&file)?;
+        }
+    }
+    Ok(made)
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Path of a secret on the first controlplane node.
+pub fn remote_path(name: &str) -> String {
+    format!("{REMOTE_DIR}/secrets/{name}")
+}
+
+pub struct Secrets;
+
+impl Secrets {
+    /// Name, host contents' sha256, for each secret the node must have.
+    fn for_node(ctx: &HostCtx) -> Result<Vec<(&'static str, Vec<u8>)>> {
+        wanted(ctx.profile)
+            .into_iter()
+            .filter(|(_, to_node)| *to_node)
+            .map(|(n, _)| Ok((n, read_secret(&path(ctx.cluster_dir, n))?.into_bytes())))
+            .collect()
+    }
+
+    fn runner<'a>(ctx: &'a HostCtx) -> Result<&'a dyn crate::remote::Runner> {
+        let node = &ctx.profile.first_controlplane().name;
+        ctx.runners
+            .get(node)
+            .map(|r| r.as_ref())
+            .with_context(|| format!("no connection to node {node}"))
+    }
+}
+
+impl HostStage for Secrets {
+    fn check(&self, ctx: &HostCtx) -> Result<bool> {
+        for (name, _) in wanted(ctx.profile) {
+            let f = path(ctx.cluster_dir, name);
+            if !f.exists() || read_secret(&f).is_err() {
+                return Ok(false);
+            }
+        }
+        let want = Self::for_node(ctx)?;
+        if want.is_empty() {
+            return Ok(true);
+        }
+        // Compare digests and modes, never contents: the output may end up in a log.
+        let files: Vec<String> = want.iter().map(|(n, _)| remote_path(n)).collect();
+        let cmd = format!(
+            "for f in {}; do printf '%s %s ' \"$(stat -c %a \"$f\")\" \"$f\"; sha256sum < \"$f\"; done",
+            files.join(" ")
+        );
+        let mut lines = Vec::new();
+        let out = Self::runner(ctx)?
+            .exec(&cmd, None, &mut |l| lines.push(l.to_string()))
+            .map_err(anyhow::Error::from)?;
+        if out.status != 0 {
+            return Ok(false);
+        }
+        for (name, data) in &want {
+            let expect = format!("600 {} {}", remote_path(name), sha256_hex(data));
+            if !lines.iter().any(|l| l.starts_with(&expect)) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn run(&self, ctx: &HostCtx) -> Result<()> {
+        let made = ensure(ctx.profile, ctx.cluster_dir)?;
+        for n in &made {
+            (ctx.log)(&format!(
+                "generated {} (0600)",
+                path(ctx.cluster_dir, n).display()
+            ));
+        }
+        let runner = Self::runner(ctx)?;
+        let mut noop = |_: &str| {};
+        let mk = format!("mkdir -p {REMOTE_DIR}/secrets && chmod 700 {REMOTE_DIR}/secrets");
+        let out = runner
+            .exec(&mk, None, &mut noop)
+            .map_err(anyhow::Error::from)?;
+        if out.status != 0 {
+            bail!(
+                "{}: `{mk}` failed with status {}",
+                runner.node(),
+                out.status
+            );
+        }
+        for (name, data) in Self::for_node(ctx)? {
+            let dest = remote_path(name);
+            runner
+                .upload(&data, &dest, 0o600)
+                .map_err(anyhow::Error::from)?;
+            (ctx.log)(&format!(
+                "uploaded {name} to {}:{dest} (0600)",
+                runner.node()
+            ));
+        }
+        Ok(())
+    }
+}
