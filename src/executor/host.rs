@@ -123,6 +123,10 @@ fn all_runners(ctx: &Ctx, stage: &Stage) -> Result<BTreeMap<String, Arc<dyn Runn
                     .log_line(&n.name, &stage.id, &format!("connect retry: {e}"))
             })
             .map_err(|e| classify(Class::Remote, format!("stage `{}`: {e}", stage.id)))?;
+        // Host stages drive the nodes with the rendered files (rke-up uses cluster.yml), and
+        // this run may have skipped every script stage that would have uploaded them.
+        super::node::ensure_bundle(ctx, r.as_ref(), stage, &n.name)
+            .map_err(|e| classify(Class::Remote, format!("stage `{}`: {e}", stage.id)))?;
         m.insert(n.name.clone(), r);
     }
     Ok(m)
