@@ -8,8 +8,21 @@ use super::lines;
 
 /// The problem a parse error stands for.
 pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
-    let msg = e.to_string();
-    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    let full = e.to_string();
+    // "found unexpected end of stream at line 6 column 1, while scanning a quoted scalar at
+    // line 3 column 7": the line shown is the first position (the problem, also what
+    // `e.location()` gives); the context's position stays in the message, as a line.
+    let mut n = 0;
+    let msg = position_re()
+        .replace_all(&full, |c: &regex::Captures| {
+            n += 1;
+            if n == 1 {
+                String::new()
+            } else {
+                format!(" that starts on line {}", &c[1])
+            }
+        })
+        .to_string();
     let (parent, message) = match msg.split_once(": ") {
         Some((f, m)) if !f.contains(' ') && !f.is_empty() => (f.to_string(), m.to_string()),
         _ => (String::new(), msg.clone()),
@@ -72,6 +85,10 @@ pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
         line,
         message,
     }
+}
+
+fn position_re() -> regex::Regex {
+    regex::Regex::new(r" at line (\d+) column \d+").expect("constant regex")
 }
 
 /// 1-based line of the second `key:` at the indentation of the first one: serde points at
