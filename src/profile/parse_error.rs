@@ -44,9 +44,13 @@ pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
             .strip_prefix("one of ")
             .unwrap_or(&allowed)
             .to_string();
+        let name = named.unwrap_or("?");
+        let hint = closest(name, &allowed)
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
         (
-            join(named.unwrap_or("?")),
-            format!("unknown field; allowed here: {allowed}"),
+            join(name),
+            format!("unknown field{hint}; allowed here: {allowed}"),
         )
     } else if message.starts_with("missing field") {
         (
@@ -85,6 +89,32 @@ pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
         line,
         message,
     }
+}
+
+/// The allowed name (from serde's "`a`, `b`" list) nearest to a misspelt one, if it is close.
+fn closest(name: &str, allowed: &str) -> Option<String> {
+    allowed
+        .split(", ")
+        .map(|a| a.trim_matches('`'))
+        .map(|a| (edit_distance(&name.to_lowercase(), &a.to_lowercase()), a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a.to_string())
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 fn position_re() -> regex::Regex {
@@ -131,4 +161,17 @@ fn humanize(m: &str) -> String {
     }
     m.replace("unknown variant", "unknown value")
         .replace("expected one of", "allowed:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_only_close_names() {
+        let allowed = "`name`, `ip`, `cpus`, `memory`, `maxmemory`, `roles`";
+        assert_eq!(closest("cpu", allowed).as_deref(), Some("cpus"));
+        assert_eq!(closest("memroy", allowed).as_deref(), Some("memory"));
+        assert_eq!(closest("colour", allowed), None);
+    }
 }
