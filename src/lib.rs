@@ -2,6 +2,7 @@
 pub mod advice;
 pub mod cli;
 pub mod commands;
+pub mod diagnose;
 pub mod doctor;
 pub mod executor;
 pub mod exit;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod runs;
 pub mod stages;
 pub mod state;
+pub mod workload;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {

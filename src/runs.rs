@@ -30,12 +30,15 @@ pub struct RunRecord {
     /// Nodes the cluster had, in profile order.
     #[serde(default)]
     pub nodes: Vec<String>,
+    /// The first controlplane node: where kubectl ran and InfluxDB is tunnelled from.
+    #[serde(default)]
+    pub controlplane: String,
 }
 
 /// Run names become file names: keep them to a safe alphabet.
 pub fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
-        && name.len() <= 63
+        && name.len() <= 40
         && name
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -47,7 +50,7 @@ pub fn check_name(name: &str) -> Result<()> {
         Err(classify(
             Class::Usage,
             format!(
-                "run name `{name}`: allowed are 1-63 characters a-z, 0-9 and `-`, not starting or ending with `-`"
+                "run name `{name}`: allowed are 1-40 characters a-z, 0-9 and `-`, not starting or ending with `-`"
             ),
         ))
     }
@@ -138,7 +141,7 @@ mod tests {
     #[test]
     fn names_and_round_trip() {
         assert!(check_name("mono-1").is_ok());
-        for bad in ["", "../x", "A", "a/b", "-a", "a-", &"x".repeat(64)] {
+        for bad in ["", "../x", "A", "a/b", "-a", "a-", &"x".repeat(41)] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -155,6 +158,7 @@ mod tests {
             end: None,
             outcome: Outcome::Running,
             nodes: vec!["node1".into()],
+            controlplane: "node1".into(),
         };
         save(d.path(), &r).unwrap();
         assert_eq!(load(d.path(), "r1").unwrap(), r);

@@ -1,9 +1,13 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
-pub mod doctor;
+mod cluster_access;
 mod connect;
+pub mod diagnose;
+pub mod doctor;
 pub mod kubeconfig;
 pub mod plan;
 pub mod render;
+pub mod report;
+pub mod run_workload;
 pub mod up;
 
 use crate::cli::{Cli, Command};
@@ -14,7 +18,10 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
+        Command::Report(a) => report::run(&cli.global, &a),
+        Command::RunWorkload(a) => run_workload::run(&cli.global, &a),
         Command::Doctor(a) => doctor::run(&cli.global, &a),
+        Command::Diagnose(a) => diagnose::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
         Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
     }

@@ -82,6 +82,7 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
             "kubeflow/kustomization.yaml",
             "kubeflow/kustomization.yaml".into(),
         )?;
+        put("kubeflow/ingress.yaml", "kubeflow/ingress.yaml".into())?;
     }
     Ok(out)
 }

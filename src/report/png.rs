@@ -18,7 +18,7 @@ impl Rasteriser {
 
     /// Whether any font was found (without one, PNG labels are missing).
     pub fn has_fonts(&self) -> bool {
-        self.opt.fontdb.len() > 0
+        !self.opt.fontdb.is_empty()
     }
 
     /// Renders `svg` at its own size (scaled by `zoom`) to PNG bytes.

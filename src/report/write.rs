@@ -33,6 +33,11 @@ pub fn write(out: &Path, format: Format, runs: &[RunData]) -> Result<Vec<PathBuf
         Format::Json => ("report.json", json(runs, &tables, &totals)?),
     };
     let ras = Rasteriser::new();
+    if !ras.has_fonts() && !charts.is_empty() {
+        eprintln!(
+            "mlk: warning: no system fonts found; PNG charts have no labels (the SVGs do); install fonts-dejavu-core"
+        );
+    }
     for c in &charts {
         let dir = out.join("charts");
         let svg_path = dir.join(format!("{}.svg", c.stem));

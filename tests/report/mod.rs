@@ -1,4 +1,5 @@
 //! `mlk report` against a real InfluxDB 1.x loaded with a Telegraf-shaped data set.
+mod cli;
 mod dataset;
 mod influxd;
 mod telegraf_consistency;
@@ -41,6 +42,7 @@ fn record(name: &str, cluster: &str, start: i64, end: i64) -> RunRecord {
         end: Some(mlk::report::time::rfc3339(end)),
         outcome: Outcome::Succeeded,
         nodes: vec![],
+        controlplane: String::new(),
     }
 }
 
@@ -87,7 +89,7 @@ fn close(a: f64, b: f64, what: &str) {
 }
 
 /// The report's figures equal the ones computed here from the raw points.
-pub fn check_figures(env: &Env) {
+pub fn check_figures(env: &Env) -> Vec<RunRecord> {
     let (runs, points) = load(env);
     let tmp = tempfile::tempdir().unwrap();
     let files = generate(env, &runs, &tmp.path().join("json"), Format::Json).unwrap();
@@ -215,22 +217,28 @@ pub fn check_figures(env: &Env) {
         );
     }
     if let Ok(dir) = std::env::var("MLK_SAMPLE_REPORT") {
-        // Used once to make docs/report-sample.png from this data set (README).
-        std::fs::copy(
-            out.join("charts/compare-node_cpu.png"),
-            Path::new(&dir).join("report-sample-compare.png"),
-        )
-        .unwrap();
-        std::fs::copy(
-            out.join("charts/distributed-dist-mnist-node_cpu.png"),
-            Path::new(&dir).join("report-sample-distributed.png"),
-        )
-        .unwrap();
+        // Makes the README's sample pictures from this data set, labelled as test data.
+        let ras = mlk::report::png::Rasteriser::new();
+        for stem in ["compare-node_cpu", "distributed-dist-mnist-node_cpu"] {
+            let svg = std::fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();
+            let i = svg.find("font-weight=\"bold\">").unwrap() + "font-weight=\"bold\">".len();
+            let j = i + svg[i..].find("</text>").unwrap();
+            let labelled = format!("{}{} [test data set]{}", &svg[..i], &svg[i..j], &svg[j..]);
+            std::fs::write(
+                Path::new(&dir).join(format!("report-sample-{stem}.png")),
+                ras.png(&labelled, 1.0).unwrap(),
+            )
+            .unwrap();
+        }
     }
     for f in [Format::Md, Format::Csv] {
         let files = generate(env, &runs, &tmp.path().join(format!("{f:?}")), f).unwrap();
         assert!(std::fs::metadata(&files[0]).unwrap().len() > 200);
+        if let (Ok(dir), Format::Md) = (std::env::var("MLK_SAMPLE_REPORT"), f) {
+            std::fs::copy(&files[0], Path::new(&dir).join("report-sample.md")).unwrap();
+        }
     }
+    runs
 }
 
 /// A window without data is a clear error, and nothing is written.
@@ -272,4 +280,3 @@ pub fn check_influx_errors(env: &Env, unreachable: Dialer<'static>) {
         "{err}"
     );
 }
-
