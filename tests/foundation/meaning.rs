@@ -162,7 +162,11 @@ fn plan_json_versions_and_releases_match_the_lock_and_the_render() {
             .iter()
             .map(|b| b["name"].as_str().unwrap())
             .collect();
-        assert_eq!(bins, ["helm", "kubectl", "rke"]);
+        let locked: Vec<&str> = lock.binaries.keys().map(String::as_str).collect();
+        assert_eq!(bins, locked, "the plan shows every pinned binary");
+        for needed in ["helm", "kubectl", "rke"] {
+            assert!(bins.contains(&needed), "{needed} missing from the plan");
+        }
         let releases = j["helm_releases"].as_array().unwrap();
         let names: Vec<&str> = releases
             .iter()
