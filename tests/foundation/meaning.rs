@@ -162,7 +162,7 @@ fn plan_json_versions_and_releases_match_the_lock_and_the_render() {
             .iter()
             .map(|b| b["name"].as_str().unwrap())
             .collect();
-        assert_eq!(bins, ["helm", "kubectl", "rke"]);
+        assert_eq!(bins, ["helm", "kubectl", "kustomize", "rke"]);
         let releases = j["helm_releases"].as_array().unwrap();
         let names: Vec<&str> = releases
             .iter()
