@@ -203,9 +203,9 @@ fn user_manifests_need_a_job_and_errors_name_the_file() {
 /// first: a YAML 1.1 trap such as `namespace: y` (a bool) fails there, as the control shows.
 #[test]
 fn kubectl_decodes_the_built_in_manifests() {
-    let Some(kubectl) = ["/usr/bin/kubectl", ".tools/bin/kubectl"]
-        .iter()
-        .map(std::path::PathBuf::from)
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/kubectl");
+    let Some(kubectl) = [tools, "/usr/bin/kubectl".into()]
+        .into_iter()
         .find(|p| p.is_file())
     else {
         assert!(std::env::var("CI").is_err(), "kubectl missing in CI");
