@@ -59,6 +59,8 @@ pub enum Command {
     RunWorkload(crate::commands::run_workload::RunWorkloadArgs),
     /// Check this host for the profile: tools, provider, IP ranges, subnet clashes, memory, disk.
     Doctor(crate::commands::doctor::DoctorArgs),
+    /// Write a diagnostics bundle (logs, state, rendered files, cluster status; secrets redacted).
+    Diagnose(crate::commands::diagnose::DiagnoseArgs),
     /// Bring the lab up stage by stage; resumes where the last run stopped.
     Up(crate::commands::up::UpArgs),
     /// Print the cluster's kubeconfig path, or merge it into ~/.kube/config (--merge).

@@ -2,6 +2,7 @@
 pub mod advice;
 pub mod cli;
 pub mod commands;
+pub mod diagnose;
 pub mod doctor;
 pub mod executor;
 pub mod exit;

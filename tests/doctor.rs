@@ -290,16 +290,103 @@ fn host_subnet_clash_in_a_real_namespace() {
         "{c}"
     );
 
-    // A route (a VPN) that sends the nodes' subnet elsewhere: clash; a reject route: none.
+    // A VPN's broad route: the host-only /24 still wins, so only a warning...
     let vpn = Netns::new("r");
     vpn.link("vpn0");
     vpn.ip(&["addr", "add", "10.8.0.2/24", "dev", "vpn0"]);
     vpn.ip(&["route", "add", "192.168.0.0/16", "dev", "vpn0"]);
     let c = json_check(&doctor_in(&vpn, dir.path(), &conf), "host-subnet").clone();
+    assert_eq!(c["status"], "WARN", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("192.168.0.0/16 via vpn0"),
+        "{c}"
+    );
+    // ...but a route as specific as the nodes' /24 takes their traffic: clash.
+    vpn.ip(&["route", "add", "192.168.56.0/24", "dev", "vpn0"]);
+    let c = json_check(&doctor_in(&vpn, dir.path(), &conf), "host-subnet").clone();
     assert_eq!(c["status"], "FAIL", "{c}");
-    assert!(c["detail"].as_str().unwrap().contains("via vpn0"), "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("192.168.56.0/24 via vpn0"),
+        "{c}"
+    );
+    // A reject route (the test lab's guard) carries nothing: no clash.
     let guard = Netns::new("g");
     guard.ip(&["route", "add", "unreachable", "192.168.56.0/24"]);
     let c = json_check(&doctor_in(&guard, dir.path(), &conf), "host-subnet").clone();
     assert_eq!(c["status"], "PASS", "{c}");
+}
+
+#[test]
+fn memory_against_this_hosts_real_meminfo() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = Target::Vagrant(Provider::Virtualbox);
+    // Only Kubernetes itself (2 GiB), which any CI machine has free.
+    let small = load(
+        &profile::embedded_source("mono")
+            .unwrap()
+            .replace("{enabled: true}", "{enabled: false}")
+            .replace("memory: 16384", "memory: 2048"),
+    );
+    let f = facts::gather(&small, target, dir.path());
+    let total = f.mem_total_mib.expect("/proc/meminfo has MemTotal");
+    assert!(f.mem_available_mib.is_some_and(|a| a <= total));
+    let c = check(&doctor::checks(&small, target, &f), "memory").clone();
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    // More than the machine has in total can never fit.
+    let huge = (total + 1024).to_string();
+    let big = load(
+        &profile::embedded_source("mono")
+            .unwrap()
+            .replace("16384", &huge),
+    );
+    let c = check(&doctor::checks(&big, target, &f), "memory").clone();
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.fix.unwrap().contains("nodes[].memory"));
+}
+
+#[test]
+fn disk_for_boxes_on_a_real_tiny_file_system() {
+    if !have_root() {
+        return;
+    }
+    // A 2 MiB tmpfs as VAGRANT_HOME, mounted in a private mount namespace (gone with it).
+    let dir = tempfile::tempdir().unwrap();
+    let boxes = dir.path().join("vagrant-home");
+    std::fs::create_dir(&boxes).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("mlk");
+    let script = format!(
+        "mount -t tmpfs -o size=2m tmpfs '{}' && exec '{}' --dir '{}' doctor --json --provider libvirt",
+        boxes.display(),
+        bin.display(),
+        dir.path().display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .env("VAGRANT_HOME", &boxes)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let disk = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "disk" && c["detail"].as_str().unwrap().starts_with("Vagrant boxes"))
+        .unwrap_or_else(|| panic!("no boxes disk check in {r}"));
+    assert_eq!(disk["status"], "FAIL", "{disk}");
+    assert!(
+        disk["detail"].as_str().unwrap().contains("0.0 GiB free"),
+        "{disk}"
+    );
+    assert!(
+        disk["fix"].as_str().unwrap().contains("VAGRANT_HOME"),
+        "{disk}"
+    );
+    assert_eq!(out.status.code(), Some(5));
 }

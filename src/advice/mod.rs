@@ -61,8 +61,8 @@ pub fn parse(text: &str) -> Result<Vec<Advice>> {
                     r.id, r.class
                 )
             })?;
-            let regex = Regex::new(&r.pattern)
-                .with_context(|| format!("advice {}: pattern", r.id))?;
+            let regex =
+                Regex::new(&r.pattern).with_context(|| format!("advice {}: pattern", r.id))?;
             Ok(Advice {
                 id: r.id,
                 tool: r.tool,

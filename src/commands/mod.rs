@@ -1,6 +1,7 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
 mod cluster_access;
 mod connect;
+pub mod diagnose;
 pub mod doctor;
 pub mod kubeconfig;
 pub mod plan;
@@ -20,6 +21,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Report(a) => report::run(&cli.global, &a),
         Command::RunWorkload(a) => run_workload::run(&cli.global, &a),
         Command::Doctor(a) => doctor::run(&cli.global, &a),
+        Command::Diagnose(a) => diagnose::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
         Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
     }

@@ -1,8 +1,8 @@
 //! Profiles: load an embedded or user YAML file into a validated, fully defaulted `Profile`.
 mod defaults;
 mod error;
-mod parse_error;
 pub mod lines;
+mod parse_error;
 pub mod requirements;
 mod types;
 pub mod validate;

@@ -45,22 +45,55 @@ pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
             join(named.unwrap_or("?")),
             "the field is given twice".to_string(),
         )
+    } else if parent.is_empty() && message.starts_with("invalid type") {
+        (
+            "(document)".to_string(),
+            format!("{message}; a profile is a mapping with apiVersion, kind, name, box and nodes"),
+        )
     } else if parent.is_empty() {
-        ("(document)".to_string(), format!("not valid YAML: {message}"))
+        (
+            "(document)".to_string(),
+            format!("not valid YAML: {message}"),
+        )
     } else {
         (parent.clone(), humanize(&message))
     };
     // serde's position is the best line for a value it rejected; for a missing field it is
     // the enclosing mapping, which is what `lines::find` gives for the parent path too.
-    let line = e
-        .location()
-        .map(|l| l.line())
+    let duplicate_line = message
+        .starts_with("the field is given twice")
+        .then(|| second_occurrence(src, named.unwrap_or("?")))
+        .flatten();
+    let line = duplicate_line
+        .or_else(|| e.location().map(|l| l.line()))
         .or_else(|| lines::find(&lines::index(src), &field));
     Problem {
         field,
         line,
         message,
     }
+}
+
+/// 1-based line of the second `key:` at the indentation of the first one: serde points at
+/// the enclosing mapping, but the user wants the line that repeats the key.
+fn second_occurrence(src: &str, key: &str) -> Option<usize> {
+    let mut indent = None;
+    for (i, l) in src.lines().enumerate() {
+        let body = l.trim_start_matches([' ', '-']);
+        let Some(rest) = body.strip_prefix(key) else {
+            continue;
+        };
+        if !rest.starts_with(':') {
+            continue;
+        }
+        let at = l.len() - body.len();
+        match indent {
+            None => indent = Some(at),
+            Some(first) if first == at => return Some(i + 1),
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 /// The first `name` between backticks in `s`.

@@ -160,7 +160,8 @@ fn wrap(cmd: &str, timeout: Option<Duration>) -> String {
         Some(t) => format!(
             "exec timeout -k {}s {}s \"${{SHELL:-/bin/sh}}\" -c {}",
             KILL_AFTER.as_secs(),
-            t.as_secs_f64().ceil() as u64,
+            // `timeout 0s` would mean "no timeout": at least one second
+            (t.as_secs_f64().ceil() as u64).max(1),
             sh_quote(cmd)
         ),
     }
@@ -197,6 +198,9 @@ pub fn run(
     let mut ch: Channel = io.retry("open a session channel", || sess.channel_session())?;
     let line = wrap(cmd, timeout);
     io.retry("start the command", || ch.exec(&line))?;
+    // Nothing is ever typed into a command: EOF on its stdin now, so a prompt or a stray
+    // `cat` fails at once instead of hanging until the timeout.
+    io.retry("close the command's stdin", || ch.send_eof())?;
     let deadline = timeout.map(|t| started + t + KILL_AFTER * 2);
     let mut lines = Lines {
         pending: [Vec::new(), Vec::new()],
@@ -309,5 +313,8 @@ mod tests {
             r#"exec timeout -k 5s 2s "${SHELL:-/bin/sh}" -c 'echo '\''hi'\'' && exit 3'"#
         );
         assert_eq!(wrap("true", None), "true");
+        assert!(
+            wrap("true", Some(Duration::from_millis(10))).starts_with("exec timeout -k 5s 1s ")
+        );
     }
 }

@@ -28,6 +28,8 @@ pub struct ConnectOptions {
     pub keepalive_interval: Duration,
     /// Unanswered keepalives before the connection counts as dead (transient error).
     pub keepalive_max_missed: u32,
+    /// ssh-agent socket to try before key files; `new` takes it from SSH_AUTH_SOCK.
+    pub agent_socket: Option<PathBuf>,
 }
 
 impl ConnectOptions {
@@ -41,6 +43,9 @@ impl ConnectOptions {
             io_timeout: Duration::from_secs(30),
             keepalive_interval: Duration::from_secs(5),
             keepalive_max_missed: 3,
+            agent_socket: std::env::var_os("SSH_AUTH_SOCK")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
         }
     }
 
@@ -140,12 +145,9 @@ impl SshRunner {
             if let (
                 Some(p),
                 RemoteError::Transient { message, .. } | RemoteError::Fatal { message, .. },
-            ) = (&conn.proxy, &mut err)
+            ) = (conn.proxy.as_mut(), &mut err)
             {
-                let tail = p.stderr_tail();
-                if !tail.is_empty() {
-                    message.push_str(&format!(" (ProxyCommand said: {tail})"));
-                }
+                message.push_str(&p.describe_failure());
             }
             conn.discard();
             return Err(err);
@@ -165,15 +167,16 @@ impl SshRunner {
         Ok(conn)
     }
 
-    /// ssh-agent first (when SSH_AUTH_SOCK is set), then the endpoint's key files (or the
+    /// ssh-agent first (`agent_socket`, default SSH_AUTH_SOCK), then the endpoint's key files (or the
     /// usual ~/.ssh ones). A key the server rejects is transient: a booting VM refuses keys
     /// until cloud-init/vagrant installed them; the caller caps the retries.
     fn authenticate(&self, sess: &Session) -> Result<(), RemoteError> {
         let (node, user) = (self.node(), self.endpoint.user.as_str());
         let mut tried = Vec::new();
         let mut problems = Vec::new();
-        if std::env::var_os("SSH_AUTH_SOCK").is_some()
+        if let Some(sock) = &self.opts.agent_socket
             && let Ok(mut agent) = sess.agent()
+            && agent.set_identity_path(sock).is_ok()
             && agent.connect().is_ok()
             && agent.list_identities().is_ok()
         {
@@ -308,9 +311,16 @@ impl Runner for SshRunner {
                 _conn: conn,
             })),
             Err(e) => {
-                let err = classify(self.node(), &format!("open a tunnel to {host}:{port}"), &e);
                 conn.discard();
-                Err(err)
+                // The node refused to connect to host:port (nothing listening yet, e.g. a
+                // service still starting): worth a retry, and this session was only ours.
+                Err(RemoteError::Transient {
+                    node: self.node().to_string(),
+                    message: format!(
+                        "open a tunnel to {host}:{port} from the node: {} (is anything listening there?)",
+                        e.message()
+                    ),
+                })
             }
         }
     }

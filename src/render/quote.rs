@@ -4,18 +4,37 @@
 //! with nothing interpolated or executed.
 use std::fmt::Write;
 
-/// A single-quoted Ruby string literal. Only `\` and `'` are special inside `'...'`,
-/// so `#{...}` and newlines stay inert.
+/// A Ruby string literal. Single-quoted when that is exact: only `\` and `'` are special
+/// there, so `#{...}` stays inert. Ruby's reader turns CR LF into LF even inside `'...'`, so
+/// a string with control characters becomes a double-quoted literal with every control
+/// character, `"`, `\` and `#` escaped instead.
 pub fn ruby(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for ch in s.chars() {
-        if ch == '\\' || ch == '\'' {
-            out.push('\\');
+    if !s.chars().any(char::is_control) {
+        out.push('\'');
+        for ch in s.chars() {
+            if ch == '\\' || ch == '\'' {
+                out.push('\\');
+            }
+            out.push(ch);
         }
-        out.push(ch);
+        out.push('\'');
+        return out;
     }
-    out.push('\'');
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' | '\\' | '#' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -66,6 +85,12 @@ pub fn shell(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ruby_escapes_control_characters_in_double_quotes() {
+        assert_eq!(ruby("a'b\\"), r"'a\'b\\'");
+        assert_eq!(ruby("x\r\n#{y}"), r#""x\u{d}\u{a}\#{y}""#);
+    }
 
     #[test]
     fn yaml_escapes_what_json_leaves_raw() {
