@@ -8,7 +8,8 @@
 #
 #   testhosts.sh up N          start node1..nodeN (192.168.56.10, .11, ...); prints the ssh-config path
 #   testhosts.sh down          stop everything `up` started and remove LAB_DIR and the namespaces
-#   testhosts.sh ssh-config    print a `vagrant ssh-config`-style file (ProxyCommand through the lab ns)
+#   testhosts.sh ssh-config    print a `vagrant ssh-config`-style file (ProxyCommand: nc in the lab ns;
+#                              -N so that nc, and the node's session, end when the client dies)
 #   testhosts.sh run CMD...    run CMD inside the lab (client) namespace
 #   testhosts.sh exec I CMD... run CMD as root inside node I (its namespaces and root fs)
 #   fault injection for tests:
@@ -43,7 +44,9 @@ ip_of() { echo "$NET.$((9 + $1))"; }
 nodens() { echo "$LAB_PREFIX-node$1"; }
 count() { cat "$LAB_DIR/count" 2>/dev/null || echo 0; }
 check_node() {
-  [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le "$(count)" ] || die "no node '${1:-}' (have 1..$(count))"
+  if ! [[ "${1:-}" =~ ^[0-9]+$ ]] || [ "$1" -lt 1 ] || [ "$1" -gt "$(count)" ]; then
+    die "no node '${1:-}' (have 1..$(count))"
+  fi
 }
 # PID (in the host's PID namespace) of node I's supervisor, the PID 1 of its PID namespace.
 init_pid() { cat "$LAB_DIR/node$1/init.pid"; }
@@ -115,7 +118,7 @@ wait_banner() {  # wait_banner I: until node I's sshd greets, at most 30 s
 
 cmd_up() {
   local n=${1:-1} i ns
-  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 50 ] || die "up N: N must be 1..50"
+  if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt 50 ]; then die "up N: N must be 1..50"; fi
   [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, mounts)"
   need ip iproute2; need unshare util-linux; need ssh-keygen openssh-client; need nc netcat-openbsd
   [ -x "$LAB_ROOTFS/usr/sbin/sshd" ] || die "$LAB_ROOTFS has no /usr/sbin/sshd (apt-get install -y openssh-server)"
@@ -164,7 +167,7 @@ cmd_down() {
   for i in $(seq 1 "$n"); do
     # unshare blocks SIGTERM while it waits for its child: SIGKILL it; --kill-child does the rest.
     pid=$(cat "$LAB_DIR/node$i/unshare.pid" 2>/dev/null) || continue
-    alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   for i in $(seq 1 "$n"); do
     for _ in $(seq 1 50); do
@@ -198,7 +201,7 @@ Host node$i
   IdentityFile $LAB_DIR/id_ed25519
   IdentitiesOnly yes
   LogLevel FATAL
-  ProxyCommand ip netns exec $LABNS nc %h %p
+  ProxyCommand ip netns exec $LABNS nc -N %h %p
 
 EOF
   done
@@ -218,7 +221,7 @@ cmd_kill_sshd() {
   # Every sshd of the node: the listener and the per-connection processes (a crash of the daemon
   # host-wide, as a reboot would look to the client), but not the node's file system.
   for pid in $(ip netns pids "$(nodens "$i")"); do
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sshd ] && kill -KILL "$pid" 2>/dev/null || true
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sshd ]; then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   for _ in $(seq 1 50); do
     ip netns exec "$LABNS" nc -z -w 1 "$(ip_of "$i")" 22 2>/dev/null || return 0
@@ -261,12 +264,14 @@ cmd_loss() {
   ns=$(nodens "$i")
   ip netns exec "$ns" nft delete table inet mlkloss 2>/dev/null || true
   [ "$pct" = off ] && return 0
-  [[ "$pct" =~ ^[0-9]+$ ]] && [ "$pct" -le 100 ] || die "loss I PCT|off: PCT must be 0..100"
+  if ! [[ "$pct" =~ ^[0-9]+$ ]] || [ "$pct" -gt 100 ]; then die "loss I PCT|off: PCT must be 0..100"; fi
   need nft nftables
+  local sample="numgen random mod 100 < $pct"
+  [ "$pct" = 100 ] && sample=""  # nft rejects `< 100` (out of range for mod 100)
   ip netns exec "$ns" nft -f - <<EOF
 table inet mlkloss {
-  chain in { type filter hook input priority 0; iifname "eth1" numgen random mod 100 < $pct drop; }
-  chain out { type filter hook output priority 0; oifname "eth1" numgen random mod 100 < $pct drop; }
+  chain in { type filter hook input priority 0; iifname "eth1" $sample drop; }
+  chain out { type filter hook output priority 0; oifname "eth1" $sample drop; }
 }
 EOF
 }
@@ -322,7 +327,7 @@ cmd_down_loopback() {
     [ -f "$f" ] || continue
     pid=$(cat "$f")
     # Only the listener we started; its session children exit when their clients go.
-    alive "$pid" && kill -TERM "$pid" 2>/dev/null || true
+    if alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   rm -rf "$d"
   rmdir "$LAB_DIR" 2>/dev/null || true

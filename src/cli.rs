@@ -53,6 +53,14 @@ pub enum Command {
     Plan(crate::commands::plan::PlanArgs),
     /// Write every rendered file (Vagrantfile, cluster.yml, Helm values, stage scripts).
     Render(crate::commands::render::RenderArgs),
+    /// Resource report of recorded workload runs (CPU, memory, network, disk; SVG/PNG charts).
+    Report(crate::commands::report::ReportArgs),
+    /// Run the sample TensorFlow workload (or a manifest) and record the run for `report`.
+    RunWorkload(crate::commands::run_workload::RunWorkloadArgs),
+    /// Check this host for the profile: tools, provider, IP ranges, subnet clashes, memory, disk.
+    Doctor(crate::commands::doctor::DoctorArgs),
+    /// Write a diagnostics bundle (logs, state, rendered files, cluster status; secrets redacted).
+    Diagnose(crate::commands::diagnose::DiagnoseArgs),
     /// Bring the lab up stage by stage; resumes where the last run stopped.
     Up(crate::commands::up::UpArgs),
     /// Each VM's state, each stage's state and the dashboards; exit 0 only when fully up.

@@ -1,6 +1,9 @@
 //! mlk: a machine-learning Kubernetes lab from a YAML profile, in resumable stages.
+pub mod advice;
 pub mod cli;
 pub mod commands;
+pub mod diagnose;
+pub mod doctor;
 pub mod executor;
 pub mod exit;
 pub mod fsutil;
@@ -13,8 +16,11 @@ pub mod progress;
 pub mod provider;
 pub mod remote;
 pub mod render;
+pub mod report;
+pub mod runs;
 pub mod stages;
 pub mod state;
+pub mod workload;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {

@@ -20,7 +20,12 @@ pub struct Lock {
 pub struct Binary {
     pub version: String,
     pub url: String,
+    /// The pinned digest; empty only where none was found published (then `sha256_url`).
     pub sha256: String,
+    /// The release's own checksum file (`<hex> <asset>` lines), used only when `sha256` is
+    /// empty: trust on first use, and the digest it gave is recorded per cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256_url: Option<String>,
     /// Path of the binary inside a tar.gz download; absent for plain binaries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,

@@ -188,3 +188,65 @@ fn a_lock_entry_that_is_not_a_sha256_is_refused_before_any_request() {
     assert!(matches!(err, DownloadError::BadDigest(_)), "{err}");
     assert_eq!(srv.requests.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn an_unpinned_binary_takes_its_digest_from_the_release_checksum_list() {
+    // rke's workflow writes `<hex> <asset>` with one space; sha256sum writes two (or ` *`).
+    let (_, sha) = payload();
+    let sums = format!(
+        "{} rke_linux-arm64\n{sha} rke_linux-amd64\n{}  *rke_windows-amd64.exe\n",
+        "a".repeat(64),
+        "b".repeat(64)
+    );
+    assert_eq!(
+        mlk::stages::cache::digest_from_sums(&sums, "rke_linux-amd64").as_deref(),
+        Some(sha.as_str())
+    );
+    assert_eq!(
+        mlk::stages::cache::digest_from_sums(&sums, "rke_windows-amd64.exe"),
+        Some("b".repeat(64))
+    );
+    assert_eq!(
+        mlk::stages::cache::digest_from_sums(&sums, "rke_linux"),
+        None
+    );
+    let srv = serve(sums.into_bytes(), vec![Mode::Good]);
+    let mut b = mlk::lockfile::Binary {
+        version: "v0".into(),
+        url: "http://127.0.0.1:9/releases/rke_linux-amd64".into(),
+        sha256: String::new(),
+        sha256_url: Some(srv.url.clone()),
+        member: None,
+    };
+    assert_eq!(mlk::stages::binaries::expected_digest(&b).unwrap(), sha);
+    // A pinned digest wins and the list is not fetched.
+    b.sha256 = "c".repeat(64);
+    assert_eq!(
+        mlk::stages::binaries::expected_digest(&b).unwrap(),
+        "c".repeat(64)
+    );
+    assert_eq!(srv.requests.load(Ordering::SeqCst), 1);
+    // A list without the asset is an error naming both.
+    b.sha256 = String::new();
+    b.url = "http://127.0.0.1:9/rke_darwin-amd64".into();
+    let err = format!(
+        "{:#}",
+        mlk::stages::binaries::expected_digest(&b).unwrap_err()
+    );
+    assert!(
+        err.contains("rke_darwin-amd64") && err.contains(&srv.url),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_lock_table_binary_has_a_pinned_digest_or_a_checksum_list() {
+    for (name, b) in &mlk::lockfile::get().binaries {
+        let pinned = b.sha256.len() == 64 && b.sha256.bytes().all(|c| c.is_ascii_hexdigit());
+        let listed = b.sha256.is_empty()
+            && b.sha256_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"));
+        assert!(pinned || listed, "versions.lock.yaml: {name}");
+    }
+}

@@ -1,7 +1,23 @@
 //! The single integration-test binary: one `mod` per area.
-mod ssh_exec;
-mod ssh_support;
+mod advice;
+mod diagnose;
+mod diagnose_e2e;
+mod doctor;
 mod download_cache;
+mod foundation;
+mod helm_values;
 mod kubeconfig_merge;
+mod kubeflow_overlay;
+mod report;
 mod secrets_host;
+mod ssh_connect;
+mod ssh_exec;
+mod ssh_faults;
+mod ssh_files;
+mod ssh_support;
+mod ssh_testhosts;
+mod stages_remote;
 mod tools;
+mod up;
+mod up_preflight;
+mod workload;

@@ -25,6 +25,9 @@ fn ssh_exec_streams_lines_and_returns_exit_codes() {
         1,
         "{lines:?}"
     );
+    // stdin is closed: a command that reads it ends instead of hanging.
+    let (st, lines) = run(&r, "cat; read x || echo stdin-closed");
+    assert_eq!((st, lines), (0, vec!["stdin-closed".to_string()]));
     let (st, _) = run(&r, "exit 7");
     assert_eq!(st, 7);
     // Killed by a signal: 128 + the signal's number, like a shell reports it.

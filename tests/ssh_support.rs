@@ -31,6 +31,7 @@ pub struct TestHosts {
     pub endpoints: Vec<Endpoint>,
     /// Per-test scratch dir (known_hosts lives here).
     pub scratch: tempfile::TempDir,
+    loopback: bool,
 }
 
 impl TestHosts {
@@ -43,6 +44,7 @@ impl TestHosts {
             dir,
             endpoints: vec![],
             scratch,
+            loopback: false,
         };
         let out = hosts.ctl(&["up", &n.to_string()]);
         let config = PathBuf::from(
@@ -58,10 +60,44 @@ impl TestHosts {
         hosts
     }
 
+    /// The loopback variant: N sshd on 127.0.0.1 (random port range), plain TCP, no namespaces.
+    pub fn up_loopback(n: usize) -> TestHosts {
+        let prefix = format!("mlkt{:06x}", rand::random::<u32>() & 0xff_ffff);
+        let dir = std::env::temp_dir().join(&prefix);
+        let scratch = tempfile::tempdir().expect("tempdir");
+        let mut hosts = TestHosts {
+            prefix,
+            dir,
+            endpoints: vec![],
+            scratch,
+            loopback: true,
+        };
+        let base = 20000 + (rand::random::<u16>() % 20000) / 10 * 10;
+        let out = hosts.ctl_env(
+            &["up-loopback", &n.to_string()],
+            &[("LAB_LO_PORT", &base.to_string())],
+        );
+        let config = PathBuf::from(
+            out.lines()
+                .last()
+                .expect("prints the ssh-config path")
+                .trim(),
+        );
+        let text = std::fs::read_to_string(&config).expect("read ssh_config");
+        hosts.endpoints =
+            mlk::inventory::parse(&text, "loopback ssh_config").expect("parse ssh_config");
+        hosts
+    }
+
     /// Runs `testhosts.sh ARGS` with this lab's prefix; panics (with its output) on failure.
     pub fn ctl(&self, args: &[&str]) -> String {
+        self.ctl_env(args, &[])
+    }
+
+    pub fn ctl_env(&self, args: &[&str], env: &[(&str, &str)]) -> String {
         let out = Command::new(script())
             .args(args)
+            .envs(env.iter().copied())
             .env("LAB_PREFIX", &self.prefix)
             .env("LAB_DIR", &self.dir)
             .output()
@@ -103,7 +139,11 @@ impl TestHosts {
 impl Drop for TestHosts {
     fn drop(&mut self) {
         let st = Command::new(script())
-            .arg("down")
+            .arg(if self.loopback {
+                "down-loopback"
+            } else {
+                "down"
+            })
             .env("LAB_PREFIX", &self.prefix)
             .env("LAB_DIR", &self.dir)
             .status();
@@ -122,4 +162,24 @@ pub fn run(r: &dyn mlk::remote::Runner, cmd: &str) -> (i32, Vec<String>) {
         })
         .unwrap_or_else(|e| panic!("`{cmd}` failed: {e}"));
     (out.status, lines)
+}
+
+/// Retries transient failures (at most 5 tries, 0.5 s apart), as the engine does after a
+/// fault; any other error, or the 5th transient one, fails the test.
+pub fn with_retries<T>(
+    what: &str,
+    mut f: impl FnMut() -> Result<T, mlk::remote::RemoteError>,
+) -> T {
+    let mut attempt = 1;
+    loop {
+        match f() {
+            Ok(v) => return v,
+            Err(e) if e.is_transient() && attempt < 5 => {
+                eprintln!("{what}: transient error, retrying as the engine would: {e}");
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => panic!("{what} (attempt {attempt}): {e}"),
+        }
+    }
 }

@@ -1,10 +1,15 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
 mod cluster;
+mod cluster_access;
 mod connect;
+pub mod diagnose;
+pub mod doctor;
 pub mod down;
 pub mod kubeconfig;
 pub mod plan;
 pub mod render;
+pub mod report;
+pub mod run_workload;
 pub mod ssh;
 pub mod status;
 pub mod up;
@@ -17,6 +22,10 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Plan(a) => plan::run(&cli.global, &a),
         Command::Render(a) => render::run(&cli.global, &a),
+        Command::Report(a) => report::run(&cli.global, &a),
+        Command::RunWorkload(a) => run_workload::run(&cli.global, &a),
+        Command::Doctor(a) => doctor::run(&cli.global, &a),
+        Command::Diagnose(a) => diagnose::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
         Command::Status(a) => status::run(&cli.global, &a),
         Command::Ssh(a) => ssh::run(&cli.global, &a),

@@ -42,6 +42,9 @@ pub struct UpArgs {
     /// On failure, destroy the VMs (`mlk down --force --keep-folder`); for CI. Labs keep them.
     #[arg(long)]
     pub destroy_on_failure: bool,
+    /// Do not run `mlk doctor`'s checks first (up stops on any FAIL otherwise).
+    #[arg(long)]
+    pub skip_preflight: bool,
     /// Seconds for one SSH connect and authentication.
     #[arg(long, default_value_t = 15, value_name = "SECS")]
     pub connect_timeout: u64,
@@ -79,6 +82,13 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         profile: a.profile.clone(),
         provider: vagrant,
     })?;
+    if !a.skip_preflight {
+        let target = match kind {
+            Kind::Ssh => crate::doctor::Target::Existing,
+            Kind::Vagrant(_) => crate::doctor::Target::Vagrant(p.provider),
+        };
+        crate::doctor::preflight(&p, target, &super::doctor::home(g))?;
+    }
     let plan = crate::plan::build(&p, &src.file);
     let sel = select::Selection {
         from: a.from.clone(),
@@ -141,7 +151,7 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
             if a.destroy_on_failure {
                 super::down::destroy_after_failure(provider.as_ref(), &p.name);
             }
-            return Err(e.context(format!("log: {}", dir.join("mlk.log").display())));
+            return Err(failed(e, &dir));
         }
     };
     let skipped = sum.already_done.len() + sum.skipped.len();
@@ -172,6 +182,31 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The error of a failed run, with known-error advice for its output, the log and a
+/// diagnostics bundle written for it.
+fn failed(e: anyhow::Error, dir: &std::path::Path) -> anyhow::Error {
+    let mut msg = format!("{e:#}");
+    let matches = crate::advice::match_output(&msg);
+    let mut class = crate::exit::class_of(&e);
+    // An unclassified failure takes the class of the known error it matches.
+    if class == crate::exit::Class::Failure
+        && let Some(a) = matches.first()
+    {
+        class = a.class;
+    }
+    let hints = crate::advice::render(&matches);
+    if !hints.is_empty() {
+        msg.push('\n');
+        msg.push_str(hints.trim_end());
+    }
+    msg.push_str(&format!("\n  full log: {}", dir.join("mlk.log").display()));
+    match crate::diagnose::write(dir) {
+        Ok(path) => msg.push_str(&format!("\n  diagnostics: {}", path.display())),
+        Err(b) => msg.push_str(&format!("\n  diagnostics bundle not written: {b:#}")),
+    }
+    classify(class, msg)
 }
 
 fn retry_policy(a: &UpArgs) -> RetryPolicy {

@@ -40,6 +40,7 @@ impl NodeFailure {
 
     pub fn to_json(&self) -> Value {
         json!({"node": self.node, "stage": self.stage, "reason": self.reason,
-            "command": self.command, "exit_status": self.exit_status, "tail": self.tail})
+            "command": self.command, "exit_status": self.exit_status, "tail": self.tail,
+            "ssh_fault": self.connection})
     }
 }

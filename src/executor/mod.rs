@@ -105,30 +105,31 @@ pub fn execute(ctx: &Ctx, stages: &[Stage], selected: &[usize]) -> Result<Summar
             continue;
         }
         ensure_endpoints(ctx)?;
-        let results: Vec<Result<node::Outcome, failure::NodeFailure>> = std::thread::scope(|s| {
-            let handles: Vec<_> = pending
-                .iter()
-                .map(|n| s.spawn(|| node::run(ctx, stage, n, &hash)))
-                .collect();
-            handles
-                .into_iter()
-                .zip(&pending)
-                .map(|(h, n)| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(failure::NodeFailure {
-                            node: n.to_string(),
-                            stage: stage.id.clone(),
-                            reason: "internal error: the node's worker thread panicked".into(),
-                            command: None,
-                            exit_status: None,
-                            tail: vec![],
-                            connection: false,
+        let results: Vec<Result<node::Outcome, Box<failure::NodeFailure>>> =
+            std::thread::scope(|s| {
+                let handles: Vec<_> = pending
+                    .iter()
+                    .map(|n| s.spawn(|| node::run(ctx, stage, n, &hash)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .zip(&pending)
+                    .map(|(h, n)| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(Box::new(failure::NodeFailure {
+                                node: n.to_string(),
+                                stage: stage.id.clone(),
+                                reason: "internal error: the node's worker thread panicked".into(),
+                                command: None,
+                                exit_status: None,
+                                tail: vec![],
+                                connection: false,
+                            }))
                         })
                     })
-                })
-                .collect()
-        });
-        let failures: Vec<failure::NodeFailure> =
+                    .collect()
+            });
+        let failures: Vec<Box<failure::NodeFailure>> =
             results.iter().filter_map(|r| r.clone().err()).collect();
         if !failures.is_empty() {
             ctx.progress.stage_failed(

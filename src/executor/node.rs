@@ -70,7 +70,7 @@ enum Step {
 }
 
 /// Runs `stage` on `node` and records the result. `hash` is the stage's input hash.
-pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, NodeFailure> {
+pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, Box<NodeFailure>> {
     let started = now();
     let record = |status, message: Option<String>, ended: bool| Record {
         status,
@@ -86,7 +86,7 @@ pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, 
             record(Status::Failed, Some(f.reason.clone()), true),
         );
         ctx.progress.node_state(&stage.id, node, "failed");
-        f
+        Box::new(f)
     };
     if let Err(e) = ctx
         .state
@@ -178,11 +178,11 @@ fn attempt(ctx: &Ctx, stage: &Stage, node: &str) -> Step {
     ctx.progress.node_state(&stage.id, node, "connecting");
     let runner = match ctx.pool.runner(node, &on_retry) {
         Ok(r) => r,
-        Err(e) => return remote_step(stage, node, e, None),
+        // The pool already retried transient faults for the whole budget.
+        Err(e) => return Step::Fail(plain_failure(stage, node, e.to_string(), true)),
     };
     if matches!(stage.action, Action::Script { .. })
-        && !ctx.pool.is_uploaded(node)
-        && let Err(e) = upload_bundle(ctx, runner.as_ref(), stage, node)
+        && let Err(e) = ensure_bundle(ctx, runner.as_ref(), stage, node)
     {
         return remote_step(stage, node, e, None);
     }
@@ -260,6 +260,19 @@ fn exec(
         out.tail = out.tail.split_off(out.tail.len() - TAIL_LINES);
     }
     Ok(out)
+}
+
+/// Uploads the rendered files to the node once per run (again after a reconnect).
+pub fn ensure_bundle(
+    ctx: &Ctx,
+    runner: &dyn Runner,
+    stage: &Stage,
+    node: &str,
+) -> Result<(), RemoteError> {
+    if ctx.pool.is_uploaded(node) {
+        return Ok(());
+    }
+    upload_bundle(ctx, runner, stage, node)
 }
 
 /// Puts the rendered files (all but the Vagrantfile) under /opt/mlk on the node.

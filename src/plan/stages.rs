@@ -19,6 +19,10 @@ pub const BUILTIN_STAGE_IDS: &[&str] = &[
     "summary",
 ];
 
+/// Script stages that mlk drives from the host (`crate::stages`): their script is rendered and
+/// run on a node, but the host does work around it (rke-up restores and saves cluster.rkestate).
+pub const HOST_DRIVEN_SCRIPTS: &[&str] = &["rke-up"];
+
 /// How a stage does its work.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -76,7 +80,7 @@ const DEFS: &[Def] = &[
     },
     Def {
         id: "binaries",
-        title: "Download rke, kubectl and helm once and upload them",
+        title: "Download rke, kubectl, helm and kustomize once and upload them",
         target: StageTarget::Host,
         script: false,
     },
@@ -88,8 +92,8 @@ const DEFS: &[Def] = &[
     },
     Def {
         id: "rke-up",
-        title: "Create the Kubernetes cluster with rke up",
-        target: StageTarget::FirstControlplane,
+        title: "Create the Kubernetes cluster with rke up (on the first controlplane node)",
+        target: StageTarget::Host,
         script: true,
     },
     Def {
@@ -174,7 +178,7 @@ pub fn script_stage_ids(p: &Profile) -> Vec<&'static str> {
 pub fn build(p: &Profile) -> Vec<Stage> {
     let mut out: Vec<Stage> = Vec::new();
     for d in DEFS.iter().filter(|d| enabled(p, d.id)) {
-        let action = if d.script {
+        let action = if d.script && !HOST_DRIVEN_SCRIPTS.contains(&d.id) {
             Action::Script {
                 script: script_path(d.id),
             }

@@ -1,5 +1,5 @@
 //! Fills every optional profile field from the lock table, so later code never guesses.
-use super::types::Profile;
+use super::types::{Profile, Role};
 use crate::lockfile::Lock;
 
 fn fill(slot: &mut Option<String>, value: &str) {
@@ -35,15 +35,25 @@ pub fn resolve(p: &mut Profile, lock: &Lock) {
         }
     }
     // sslip.io resolves `<anything>.<ip>.sslip.io` to <ip>; xip.io, the seed's choice, is dead.
+    // The IP is the first worker's: RKE runs its nginx ingress only on worker nodes (it taints
+    // controlplane- and etcd-only nodes), so a non-worker node1 would answer no request.
+    let ingress_node = p
+        .nodes
+        .iter()
+        .find(|n| n.roles.contains(&Role::Worker))
+        .or(p.nodes.first());
     if p.ingress.domain.is_none()
-        && let Some(first) = p.nodes.first()
+        && let Some(node) = ingress_node
     {
-        p.ingress.domain = Some(format!("{}.sslip.io", first.ip));
+        p.ingress.domain = Some(format!("{}.sslip.io", node.ip));
     }
-    let domain = p.ingress.domain.clone().unwrap_or_default();
-    fill(&mut p.ingress.rancher, &format!("rancher.{domain}"));
-    fill(&mut p.ingress.chronograf, &format!("chronograf.{domain}"));
-    fill(&mut p.ingress.kubeflow, &format!("kubeflow.{domain}"));
+    // No nodes (an invalid profile) leaves no domain; validation reports the nodes, and
+    // host names are not invented from an empty domain.
+    if let Some(domain) = p.ingress.domain.clone() {
+        fill(&mut p.ingress.rancher, &format!("rancher.{domain}"));
+        fill(&mut p.ingress.chronograf, &format!("chronograf.{domain}"));
+        fill(&mut p.ingress.kubeflow, &format!("kubeflow.{domain}"));
+    }
 }
 
 /// A resolved optional field. Panics only if `resolve` was skipped, which is a bug.

@@ -85,6 +85,13 @@ impl MarkedEventReceiver for Walker {
                 };
                 self.stack.push((frame, path));
             }
+            // An alias (`*x`) is a value too: without this, the next key of its map would be
+            // taken for a value and every later path in that map would shift.
+            Event::Alias(_) => {
+                if let Some(path) = self.child_path() {
+                    self.lines.entry(path).or_insert(line);
+                }
+            }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
             }
@@ -128,5 +135,16 @@ mod tests {
         assert_eq!(l.get("nodes[0].ip"), Some(&4));
         assert_eq!(l.get("nodes[1].name"), Some(&5));
         assert_eq!(find(&l, "nodes[1].ip.x"), Some(6));
+    }
+
+    #[test]
+    fn aliases_and_flow_collections_keep_paths_aligned() {
+        let src = "a: &x 1\nb: *x\nc: 3\nnodes: [{name: n1, ip: 1.2.3.4}, {name: n2}]\nlast: 9\n";
+        let l = index(src);
+        assert_eq!(l.get("b"), Some(&2));
+        assert_eq!(l.get("c"), Some(&3));
+        assert_eq!(l.get("nodes[1].name"), Some(&4));
+        assert_eq!(l.get("last"), Some(&5));
+        assert!(!l.contains_key("1"), "a value was taken for a key: {l:?}");
     }
 }

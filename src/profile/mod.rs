@@ -2,6 +2,7 @@
 mod defaults;
 mod error;
 pub mod lines;
+mod parse_error;
 pub mod requirements;
 mod types;
 pub mod validate;
@@ -85,21 +86,8 @@ pub fn load(
         file: src.file.clone(),
         problems,
     };
-    let mut p: Profile = serde_yaml_ng::from_str(&src.text).map_err(|e| {
-        let line = e.location().map(|l| l.line());
-        // serde_yaml_ng prefixes the message with the field path ("nodes[0]: unknown field ...").
-        let msg = e.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        let (field, message) = match msg.split_once(": ") {
-            Some((f, m)) if !f.contains(' ') => (f.to_string(), m.to_string()),
-            _ => ("(document)".to_string(), msg.clone()),
-        };
-        invalid(vec![Problem {
-            field,
-            line,
-            message,
-        }])
-    })?;
+    let mut p: Profile = serde_yaml_ng::from_str(&src.text)
+        .map_err(|e| invalid(vec![parse_error::problem(&e, &src.text)]))?;
     if let Some(provider) = overrides.provider {
         p.provider = provider;
     }

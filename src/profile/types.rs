@@ -199,7 +199,7 @@ pub struct TickVersions {
     pub chronograf: Option<String>,
 }
 
-/// Dashboard host names. Unset names derive from node1's IP: `<app>.<ip>.sslip.io`.
+/// Dashboard host names. Unset names derive from the first worker's IP: `<app>.<ip>.sslip.io`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ingress {

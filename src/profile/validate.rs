@@ -224,7 +224,10 @@ fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rule
             if let Some(ranges) = &rules.vbox_ranges
                 && !ranges.iter().any(|r| r.contains(&ip))
             {
-                let allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                let mut allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                if allowed.is_empty() {
+                    allowed.push("none: the file has no `*` line".into());
+                }
                 c.add(field, format!(
                         "{ip} is outside the ranges VirtualBox 6.1.28+ allows for host-only networks ({}, from {}); \
                          use an address in them, or allow more in /etc/vbox/networks.conf, e.g. a line `* {}/24`",
@@ -361,11 +364,16 @@ fn check_ingress(c: &mut Checker, p: &Profile) {
         ("ingress.chronograf", &i.chronograf),
         ("ingress.kubeflow", &i.kubeflow),
     ] {
-        let v = get(v);
+        let Some(v) = v.as_deref() else {
+            continue; // only when there are no nodes to derive it from, reported there
+        };
         if !is_dns_name(v) {
             c.add(field, format!("`{v}` is not a DNS name; allowed: lowercase labels joined by dots, e.g. rancher.192.168.56.10.sslip.io"));
         }
-        if v.ends_with("xip.io") {
+        let is_xip = |h: &str| h == "xip.io" || h.ends_with(".xip.io");
+        // A host derived from an xip.io domain is the domain's fault: report it once, there.
+        let derived = field != "ingress.domain" && i.domain.as_deref().is_some_and(is_xip);
+        if is_xip(v) && !derived {
             c.add(
                 field,
                 "xip.io has not resolved since 2021; use sslip.io or nip.io",

@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 /// Lines of output kept for error messages.
 pub const TAIL_LINES: usize = 30;
+/// Longest line passed on; a longer run without a newline (a binary blob, `\r` progress
+/// bars) is cut into pieces of this size, so memory stays bounded.
+const MAX_LINE: usize = 64 * 1024;
 /// Grace after the remote `timeout` should have killed the command before we give up on it.
 const KILL_AFTER: Duration = Duration::from_secs(5);
 /// libssh2's LIBSSH2_ERROR_EAGAIN: a non-blocking call would block.
@@ -103,7 +106,7 @@ impl<'a> Io<'a> {
                     }
                     self.wait()?;
                 }
-                Err(e) => return Err(super::ssh::classify(self.node, what, &e)),
+                Err(e) => return Err(super::classify::classify(self.node, what, &e)),
             }
         }
     }
@@ -134,6 +137,10 @@ impl Lines<'_> {
             let line: Vec<u8> = self.pending[stream].drain(..=i).collect();
             self.emit(&line[..i]);
         }
+        while self.pending[stream].len() >= MAX_LINE {
+            let piece: Vec<u8> = self.pending[stream].drain(..MAX_LINE).collect();
+            self.emit(&piece);
+        }
     }
 
     fn finish(mut self) -> Vec<String> {
@@ -160,7 +167,8 @@ fn wrap(cmd: &str, timeout: Option<Duration>) -> String {
         Some(t) => format!(
             "exec timeout -k {}s {}s \"${{SHELL:-/bin/sh}}\" -c {}",
             KILL_AFTER.as_secs(),
-            t.as_secs_f64().ceil() as u64,
+            // `timeout 0s` would mean "no timeout": at least one second
+            (t.as_secs_f64().ceil() as u64).max(1),
             sh_quote(cmd)
         ),
     }
@@ -197,6 +205,9 @@ pub fn run(
     let mut ch: Channel = io.retry("open a session channel", || sess.channel_session())?;
     let line = wrap(cmd, timeout);
     io.retry("start the command", || ch.exec(&line))?;
+    // Nothing is ever typed into a command: EOF on its stdin now, so a prompt or a stray
+    // `cat` fails at once instead of hanging until the timeout.
+    io.retry("close the command's stdin", || ch.send_eof())?;
     let deadline = timeout.map(|t| started + t + KILL_AFTER * 2);
     let mut lines = Lines {
         pending: [Vec::new(), Vec::new()],
@@ -249,7 +260,7 @@ pub fn run(
         Some(name) => 128 + signal_number(name),
         None => ch
             .exit_status()
-            .map_err(|e| super::ssh::classify(io.node, "read exit status", &e))?,
+            .map_err(|e| super::classify::classify(io.node, "read exit status", &e))?,
     };
     let tail = lines.finish();
     if let Some(t) = timeout
@@ -302,6 +313,23 @@ mod tests {
     }
 
     #[test]
+    fn a_line_without_newline_is_cut_at_the_cap() {
+        let mut seen = Vec::new();
+        let mut cb = |l: &str| seen.push(l.len());
+        let mut lines = Lines {
+            pending: [Vec::new(), Vec::new()],
+            tail: VecDeque::new(),
+            on_line: &mut cb,
+        };
+        for _ in 0..10 {
+            lines.push(0, &[b'x'; 20_000]);
+        }
+        assert_eq!(lines.pending[0].len(), 200_000 - 3 * MAX_LINE);
+        lines.finish();
+        assert_eq!(seen, [MAX_LINE, MAX_LINE, MAX_LINE, 200_000 - 3 * MAX_LINE]);
+    }
+
+    #[test]
     fn timeout_wrapper_quotes_the_command_as_one_word() {
         let w = wrap("echo 'hi' && exit 3", Some(Duration::from_millis(1500)));
         assert_eq!(
@@ -309,5 +337,8 @@ mod tests {
             r#"exec timeout -k 5s 2s "${SHELL:-/bin/sh}" -c 'echo '\''hi'\'' && exit 3'"#
         );
         assert_eq!(wrap("true", None), "true");
+        assert!(
+            wrap("true", Some(Duration::from_millis(10))).starts_with("exec timeout -k 5s 1s ")
+        );
     }
 }

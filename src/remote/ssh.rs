@@ -2,6 +2,7 @@
 //!
 //! A session's channels block each other (libssh2 holds one lock per session), so a runner
 //! serialises its node's operations, and `tunnel` opens a second session of its own.
+use super::classify::classify;
 use super::exec::{self, Io, Liveness};
 use super::transport::{self, Proxy};
 use super::{ExecOutput, RemoteError, Runner, Tunnel, hostkeys};
@@ -28,6 +29,8 @@ pub struct ConnectOptions {
     pub keepalive_interval: Duration,
     /// Unanswered keepalives before the connection counts as dead (transient error).
     pub keepalive_max_missed: u32,
+    /// ssh-agent socket to try before key files; `new` takes it from SSH_AUTH_SOCK.
+    pub agent_socket: Option<PathBuf>,
 }
 
 impl ConnectOptions {
@@ -41,6 +44,9 @@ impl ConnectOptions {
             io_timeout: Duration::from_secs(30),
             keepalive_interval: Duration::from_secs(5),
             keepalive_max_missed: 3,
+            agent_socket: std::env::var_os("SSH_AUTH_SOCK")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
         }
     }
 
@@ -140,12 +146,9 @@ impl SshRunner {
             if let (
                 Some(p),
                 RemoteError::Transient { message, .. } | RemoteError::Fatal { message, .. },
-            ) = (&conn.proxy, &mut err)
+            ) = (conn.proxy.as_mut(), &mut err)
             {
-                let tail = p.stderr_tail();
-                if !tail.is_empty() {
-                    message.push_str(&format!(" (ProxyCommand said: {tail})"));
-                }
+                message.push_str(&p.describe_failure());
             }
             conn.discard();
             return Err(err);
@@ -165,15 +168,16 @@ impl SshRunner {
         Ok(conn)
     }
 
-    /// ssh-agent first (when SSH_AUTH_SOCK is set), then the endpoint's key files (or the
+    /// ssh-agent first (`agent_socket`, default SSH_AUTH_SOCK), then the endpoint's key files (or the
     /// usual ~/.ssh ones). A key the server rejects is transient: a booting VM refuses keys
     /// until cloud-init/vagrant installed them; the caller caps the retries.
     fn authenticate(&self, sess: &Session) -> Result<(), RemoteError> {
         let (node, user) = (self.node(), self.endpoint.user.as_str());
         let mut tried = Vec::new();
         let mut problems = Vec::new();
-        if std::env::var_os("SSH_AUTH_SOCK").is_some()
+        if let Some(sock) = &self.opts.agent_socket
             && let Ok(mut agent) = sess.agent()
+            && agent.set_identity_path(sock).is_ok()
             && agent.connect().is_ok()
             && agent.list_identities().is_ok()
         {
@@ -308,9 +312,16 @@ impl Runner for SshRunner {
                 _conn: conn,
             })),
             Err(e) => {
-                let err = classify(self.node(), &format!("open a tunnel to {host}:{port}"), &e);
                 conn.discard();
-                Err(err)
+                // The node refused to connect to host:port (nothing listening yet, e.g. a
+                // service still starting): worth a retry, and this session was only ours.
+                Err(RemoteError::Transient {
+                    node: self.node().to_string(),
+                    message: format!(
+                        "open a tunnel to {host}:{port} from the node: {} (is anything listening there?)",
+                        e.message()
+                    ),
+                })
             }
         }
     }
@@ -339,42 +350,4 @@ impl Write for TunnelStream {
 
 fn millis(d: Duration) -> u32 {
     d.as_millis().clamp(1, u32::MAX as u128) as u32
-}
-
-/// Sorts a libssh2 error into transient (the connection broke or timed out: retry) and
-/// fatal (protocol, file, permission: retrying will not help).
-pub(super) fn classify(node: &str, what: &str, e: &ssh2::Error) -> RemoteError {
-    let node = node.to_string();
-    match e.code() {
-        // banner recv/send, socket send, key exchange cut off, timeout, disconnect,
-        // socket timeout, socket recv, bad socket, channel closed, auth refused
-        ErrorCode::Session(-2 | -3 | -7 | -8 | -9 | -13 | -30 | -43 | -45 | -26 | -18 | -19) => {
-            let message = match e.code() {
-                ErrorCode::Session(-9 | -30) => format!("{what}: timed out ({})", e.message()),
-                _ => format!("{what}: {}", e.message()),
-            };
-            RemoteError::Transient { node, message }
-        }
-        ErrorCode::SFTP(code) => RemoteError::Fatal {
-            node,
-            message: format!("{what}: {}", sftp_reason(code)),
-        },
-        ErrorCode::Session(code) => RemoteError::Fatal {
-            node,
-            message: format!("{what}: {} (libssh2 error {code})", e.message()),
-        },
-    }
-}
-
-fn sftp_reason(code: i32) -> String {
-    match code {
-        2 => "no such file".to_string(),
-        3 => "permission denied".to_string(),
-        4 => "failure (e.g. a directory in the way, or disk full)".to_string(),
-        10 => "no such path".to_string(),
-        11 => "file already exists".to_string(),
-        12 => "write protected".to_string(),
-        14 => "no space on the file system".to_string(),
-        c => format!("SFTP error {c}"),
-    }
 }

@@ -41,19 +41,51 @@ impl AsRawFd for Stream {
 pub struct Proxy {
     child: Child,
     stderr: Arc<Mutex<Vec<String>>>,
+    stderr_reader: std::thread::JoinHandle<()>,
 }
 
 impl Proxy {
-    /// The last lines the command wrote to stderr, e.g. `nc: connect ... refused`.
+    /// The last lines the command wrote to stderr, e.g. `nc: connect ... refused`. Waits a
+    /// moment for a proxy that is exiting, so that its last words are not lost to the race.
     pub fn stderr_tail(&self) -> String {
+        let t0 = std::time::Instant::now();
+        while !self.stderr_reader.is_finished() && t0.elapsed() < Duration::from_millis(300) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let lines = self.stderr.lock().unwrap_or_else(|p| p.into_inner());
         lines.join(" / ")
+    }
+
+    /// What the proxy did, for a failed handshake: e.g. ` (ProxyCommand exited with exit
+    /// status: 1; it said: ...)`. Empty when it still runs and said nothing.
+    pub fn describe_failure(&mut self) -> String {
+        // The session may see EOF a moment before the proxy can be reaped: give it 500 ms
+        // (a proxy that is still connecting, e.g. to a node whose link is down, keeps running).
+        let t0 = std::time::Instant::now();
+        let mut exit = self.exited();
+        while exit.is_none() && t0.elapsed() < Duration::from_millis(500) {
+            std::thread::sleep(Duration::from_millis(10));
+            exit = self.exited();
+        }
+        let tail = self.stderr_tail();
+        let mut parts = Vec::new();
+        if let Some(exit) = exit {
+            parts.push(exit);
+        }
+        if !tail.is_empty() {
+            parts.push(format!("it said: {tail}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join("; "))
+        }
     }
 
     /// Whether the command has exited already (then the transport is dead).
     pub fn exited(&mut self) -> Option<String> {
         match self.child.try_wait() {
-            Ok(Some(st)) => Some(format!("ProxyCommand exited ({st})")),
+            Ok(Some(st)) => Some(format!("ProxyCommand exited with {st}")),
             _ => None,
         }
     }
@@ -158,7 +190,7 @@ pub fn proxy(node: &str, command: &str) -> Result<Transport, RemoteError> {
     });
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&lines);
-    std::thread::spawn(move || {
+    let stderr_reader = std::thread::spawn(move || {
         use std::io::BufRead;
         for line in std::io::BufReader::new(stderr)
             .lines()
@@ -178,6 +210,7 @@ pub fn proxy(node: &str, command: &str) -> Result<Transport, RemoteError> {
         proxy: Some(Proxy {
             child,
             stderr: lines,
+            stderr_reader,
         }),
     })
 }

@@ -6,6 +6,7 @@
 pub mod addresses;
 pub mod context;
 pub mod quote;
+mod stale;
 
 use crate::plan;
 use crate::profile::Profile;
@@ -82,20 +83,28 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
             "kubeflow/kustomization.yaml",
             "kubeflow/kustomization.yaml".into(),
         )?;
+        put("kubeflow/ingress.yaml", "kubeflow/ingress.yaml".into())?;
     }
     Ok(out)
 }
 
-/// Writes rendered files under `dir`, each atomically. Scripts get mode 0755.
+/// Writes rendered files under `dir`, each atomically, then removes stale files from mlk's
+/// own subfolders (see `stale`), so the folder matches the render. Scripts get mode 0755.
 pub fn write(dir: &Path, files: &Rendered) -> Result<()> {
     for (rel, text) in files {
         let mode = if rel.ends_with(".sh") { 0o755 } else { 0o644 };
         crate::fsutil::write_atomic(&dir.join(rel), text.as_bytes(), Some(mode))?;
     }
+    for rel in stale::find(dir, files)? {
+        let path = dir.join(&rel);
+        std::fs::remove_file(&path)
+            .with_context(|| format!("removing stale {}", path.display()))?;
+    }
     Ok(())
 }
 
-/// Unified diffs of every file in `dir` that differs from `files`; empty when all match.
+/// Unified diffs of every file in `dir` that differs from `files`, is missing, or is stale;
+/// empty when the folder matches the render.
 pub fn check(dir: &Path, files: &Rendered) -> Result<Vec<String>> {
     if !dir.is_dir() {
         bail!("{} does not exist or is not a folder", dir.display());
@@ -103,19 +112,30 @@ pub fn check(dir: &Path, files: &Rendered) -> Result<Vec<String>> {
     let mut diffs = Vec::new();
     for (rel, want) in files {
         let path = dir.join(rel);
-        let have = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        let (have, old) = match std::fs::read_to_string(&path) {
+            Ok(s) => (s, format!("a/{rel}")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                (String::new(), "/dev/null".to_string())
+            }
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
         if &have != want {
             let d = similar::TextDiff::from_lines(&have, want);
             diffs.push(format!(
                 "{}",
-                d.unified_diff()
-                    .header(&format!("a/{rel}"), &format!("b/{rel}"))
+                d.unified_diff().header(&old, &format!("b/{rel}"))
             ));
         }
+    }
+    for rel in stale::find(dir, files)? {
+        let path = dir.join(&rel);
+        let have = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let d = similar::TextDiff::from_lines(have.as_str(), "");
+        diffs.push(format!(
+            "{}",
+            d.unified_diff().header(&format!("a/{rel}"), "/dev/null")
+        ));
     }
     Ok(diffs)
 }

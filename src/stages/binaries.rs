@@ -1,5 +1,6 @@
-//! Host stage `binaries`: rke, kubectl and helm, downloaded once into the cache, checked
-//! against versions.lock.yaml, and uploaded to every node's /opt/mlk/bin.
+//! Host stage `binaries`: rke, kubectl, helm and kustomize (the lock table's `binaries`),
+//! downloaded once into the cache, checked against versions.lock.yaml, and uploaded to every
+//! node's /opt/mlk/bin.
 //!
 //! Nodes then need no internet for these, and a second cluster downloads nothing.
 use super::cache::{self, Cache, Source};
@@ -17,6 +18,8 @@ pub struct Prepared {
     pub data: Vec<u8>,
     /// sha256 of `data` (for tar.gz downloads, of the extracted member).
     pub sha256: String,
+    /// sha256 of the download it came from.
+    pub source_sha256: String,
 }
 
 /// Where a binary lives on the nodes.
@@ -43,10 +46,29 @@ pub fn extract_member(archive: &Path, member: &str) -> Result<Vec<u8>> {
     bail!("{} has no member {member}", archive.display())
 }
 
+/// The digest a download must have: the lock table's, or (only where the lock has none) the
+/// one the release's own checksum file lists for the asset.
+pub fn expected_digest(b: &Binary) -> Result<String> {
+    if !b.sha256.is_empty() {
+        return Ok(b.sha256.clone());
+    }
+    let sums_url = b.sha256_url.as_deref().with_context(|| {
+        format!(
+            "versions.lock.yaml: {} has neither sha256 nor sha256_url",
+            b.url
+        )
+    })?;
+    let asset = b.url.rsplit('/').next().unwrap_or(&b.url);
+    let sums = cache::get_text(sums_url)?;
+    cache::digest_from_sums(&sums, asset)
+        .with_context(|| format!("{sums_url} lists no sha256 for {asset}"))
+}
+
 /// Downloads (or finds in the cache) one locked binary and returns what goes to the nodes.
 pub fn prepare(cache: &Cache, name: &str, b: &Binary) -> Result<(Prepared, Source)> {
+    let digest = expected_digest(b)?;
     let (file, source) = cache
-        .fetch(&b.url, &b.sha256, name)
+        .fetch(&b.url, &digest, name)
         .with_context(|| format!("binary {name} {}", b.version))?;
     let data = match &b.member {
         Some(m) => extract_member(&file, m)?,
@@ -58,6 +80,7 @@ pub fn prepare(cache: &Cache, name: &str, b: &Binary) -> Result<(Prepared, Sourc
             name: name.to_string(),
             data,
             sha256,
+            source_sha256: digest,
         },
         source,
     ))
@@ -96,8 +119,10 @@ fn read_record(cluster_dir: &Path) -> Option<Vec<(String, String)>> {
             .find(|l| l.split_whitespace().nth(1) == Some(name))?;
         let mut it = line.split_whitespace();
         let sha = it.next()?;
-        // A lock-table change (new pin) invalidates the record.
-        if it.nth(1)? != b.sha256 {
+        // A lock-table change (new pin) invalidates the record. An unpinned binary keeps the
+        // digest its release listed when it was first fetched.
+        let source = it.nth(1)?;
+        if !b.sha256.is_empty() && source != b.sha256 {
             return None;
         }
         out.push((name.clone(), sha.to_string()));
@@ -105,26 +130,71 @@ fn read_record(cluster_dir: &Path) -> Option<Vec<(String, String)>> {
     Some(out)
 }
 
+/// Runners by node name, as host stages get them.
+pub type Runners = std::collections::BTreeMap<String, std::sync::Arc<dyn crate::remote::Runner>>;
+
+/// Whether every node has every binary of `want` (name, sha256), by the node's own sha256sum.
+pub fn nodes_have(runners: &Runners, want: &[(String, String)]) -> Result<bool> {
+    let names: Vec<&String> = want.iter().map(|(n, _)| n).collect();
+    let cmd = sums_cmd(&names);
+    for (node, r) in runners {
+        let mut lines = Vec::new();
+        let out = r
+            .exec(&cmd, None, &mut |l| lines.push(l.to_string()))
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{node}: {cmd}"))?;
+        if out.status != 0 || !sums_match(&lines, want) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Uploads every prepared binary to every node (0755), then checks them there.
+pub fn upload_and_verify(
+    runners: &Runners,
+    prepared: &[Prepared],
+    log: &dyn Fn(&str),
+) -> Result<()> {
+    let want: Vec<(String, String)> = prepared
+        .iter()
+        .map(|p| (p.name.clone(), p.sha256.clone()))
+        .collect();
+    for (node, r) in runners {
+        let mut noop = |_: &str| {};
+        let mk = format!("mkdir -p {REMOTE_DIR}/bin");
+        let out = r.exec(&mk, None, &mut noop).map_err(anyhow::Error::from)?;
+        if out.status != 0 {
+            bail!("{node}: `{mk}` failed with status {}", out.status);
+        }
+        for p in prepared {
+            r.upload(&p.data, &remote_path(&p.name), 0o755)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("{node}: uploading {}", p.name))?;
+        }
+        log(&format!(
+            "{node}: {} in {REMOTE_DIR}/bin",
+            want.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // Verify on the nodes what arrived, with their own sha256sum.
+    if !nodes_have(runners, &want)? {
+        bail!("the uploaded binaries do not have the expected sha256 on every node");
+    }
+    Ok(())
+}
+
 pub struct Binaries;
 
 impl HostStage for Binaries {
     fn check(&self, ctx: &HostCtx) -> Result<bool> {
-        let Some(want) = read_record(ctx.cluster_dir) else {
-            return Ok(false);
-        };
-        let names: Vec<&String> = want.iter().map(|(n, _)| n).collect();
-        let cmd = sums_cmd(&names);
-        for (node, r) in ctx.runners {
-            let mut lines = Vec::new();
-            let out = r
-                .exec(&cmd, None, &mut |l| lines.push(l.to_string()))
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("{node}: {cmd}"))?;
-            if out.status != 0 || !sums_match(&lines, &want) {
-                return Ok(false);
-            }
+        match read_record(ctx.cluster_dir) {
+            Some(want) => nodes_have(ctx.runners, &want),
+            None => Ok(false),
         }
-        Ok(true)
     }
 
     fn run(&self, ctx: &HostCtx) -> Result<()> {
@@ -136,6 +206,13 @@ impl HostStage for Binaries {
         let mut record = String::new();
         for (name, b) in &lock.binaries {
             let (p, source) = prepare(&cache, name, b)?;
+            if b.sha256.is_empty() {
+                (ctx.log)(&format!(
+                    "warning: {name} has no pinned sha256 in versions.lock.yaml; verified against \
+                     the release's own checksum list (trust on first use): {}",
+                    p.source_sha256
+                ));
+            }
             (ctx.log)(&format!(
                 "{name} {}: {} ({})",
                 b.version,
@@ -143,40 +220,12 @@ impl HostStage for Binaries {
                     Source::Cache => "cache hit",
                     Source::Network => "downloaded and verified",
                 },
-                cache.path_for(&b.sha256).display()
+                cache.path_for(&p.source_sha256).display()
             ));
-            record.push_str(&format!("{}  {name}  {}\n", p.sha256, b.sha256));
+            record.push_str(&format!("{}  {name}  {}\n", p.sha256, p.source_sha256));
             prepared.push(p);
         }
-        let want: Vec<(String, String)> = prepared
-            .iter()
-            .map(|p| (p.name.clone(), p.sha256.clone()))
-            .collect();
-        let names: Vec<&String> = want.iter().map(|(n, _)| n).collect();
-        for (node, r) in ctx.runners {
-            let mut noop = |_: &str| {};
-            let mk = format!("mkdir -p {REMOTE_DIR}/bin");
-            let out = r.exec(&mk, None, &mut noop).map_err(anyhow::Error::from)?;
-            if out.status != 0 {
-                bail!("{node}: `{mk}` failed with status {}", out.status);
-            }
-            for p in &prepared {
-                r.upload(&p.data, &remote_path(&p.name), 0o755)
-                    .map_err(anyhow::Error::from)
-                    .with_context(|| format!("{node}: uploading {}", p.name))?;
-            }
-            // Verify on the node what arrived, with the node's own sha256sum.
-            let mut lines = Vec::new();
-            let out = r
-                .exec(&sums_cmd(&names), None, &mut |l| lines.push(l.to_string()))
-                .map_err(anyhow::Error::from)?;
-            if out.status != 0 || !sums_match(&lines, &want) {
-                bail!("{node}: the uploaded binaries do not have the expected sha256");
-            }
-            (ctx.log)(&format!(
-                "{node}: rke, kubectl, helm in {REMOTE_DIR}/bin, sha256 checked"
-            ));
-        }
+        upload_and_verify(ctx.runners, &prepared, ctx.log)?;
         crate::fsutil::write_atomic(&record_path(ctx.cluster_dir), record.as_bytes(), None)?;
         Ok(())
     }

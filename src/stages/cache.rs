@@ -79,6 +79,61 @@ pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
     Ok(hex::encode(h.finalize()))
 }
 
+/// Runs a future on a runtime owned by a separate thread, so this works from inside another
+/// runtime too.
+fn block_on<T: Send>(
+    fut: impl std::future::Future<Output = Result<T, DownloadError>> + Send,
+) -> Result<T, DownloadError> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the download runtime")?;
+            rt.block_on(fut)
+        })
+        .join()
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("download thread panicked").into()))
+    })
+}
+
+/// A small text file (a release's checksum list), not cached.
+pub fn get_text(url: &str) -> Result<String, DownloadError> {
+    block_on(async {
+        let transfer = |e: &dyn std::fmt::Display| DownloadError::Transfer {
+            url: url.to_string(),
+            received: 0,
+            message: e.to_string(),
+        };
+        let resp = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(30))
+            .build()
+            .context("building the HTTP client")?
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transfer(&e))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(DownloadError::Http {
+                url: url.to_string(),
+                status,
+            });
+        }
+        resp.text().await.map_err(|e| transfer(&e))
+    })
+}
+
+/// The digest of `asset` in a `sha256sum`-style list (`<hex> <name>`, one or two spaces,
+/// optional `*` binary marker).
+pub fn digest_from_sums(sums: &str, asset: &str) -> Option<String> {
+    sums.lines().find_map(|l| {
+        let mut it = l.split_whitespace();
+        let (hex, name) = (it.next()?, it.next()?);
+        (name.trim_start_matches('*') == asset && is_sha256(hex)).then(|| hex.to_ascii_lowercase())
+    })
+}
+
 impl Cache {
     pub fn new(dir: PathBuf, show_progress: bool) -> Cache {
         Cache { dir, show_progress }
@@ -115,19 +170,7 @@ impl Cache {
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         let part = self.dir.join(format!("{want}.part"));
-        // A separate thread owns the runtime, so this works from inside another runtime too.
-        let result = std::thread::scope(|s| {
-            s.spawn(|| {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .context("starting the download runtime")?;
-                rt.block_on(self.download(url, &part, label))
-            })
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("download thread panicked").into()))
-        });
-        result?;
+        block_on(self.download(url, &part, label))?;
         let actual = sha256_file(&part)?;
         if actual != want {
             let _ = std::fs::remove_file(&part);

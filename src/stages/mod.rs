@@ -3,6 +3,7 @@
 pub mod binaries;
 pub mod cache;
 pub mod kubeconfig;
+pub mod rke;
 pub mod secrets;
 pub mod summary;
 
@@ -37,6 +38,7 @@ pub fn host_stage(id: &str) -> Option<Box<dyn HostStage>> {
     match id {
         "binaries" => Some(Box::new(binaries::Binaries)),
         "secrets" => Some(Box::new(secrets::Secrets)),
+        "rke-up" => Some(Box::new(rke::RkeUp)),
         "kubeconfig" => Some(Box::new(kubeconfig::Kubeconfig)),
         "summary" => Some(Box::new(summary::Summary)),
         _ => None,

@@ -29,6 +29,28 @@ use std::time::Duration;
 /// File in the cluster folder naming the hypervisor `up` used, for `status`/`ssh`/`down`.
 pub const PROVIDER_FILE: &str = "vagrant-provider";
 
+/// File in the cluster folder with every node's endpoint (mlk's key), in ssh_config format:
+/// what `mlk report` and `mlk run-workload` read, and what a user can pass to `ssh -F`.
+pub const SSH_CONFIG_FILE: &str = "ssh-config";
+
+/// `eps` as ssh_config text that `inventory::parse` reads back the same.
+pub fn ssh_config(eps: &[Endpoint]) -> String {
+    let mut s = String::new();
+    for e in eps {
+        s.push_str(&format!(
+            "Host {}\n  HostName {}\n  Port {}\n  User {}\n  IdentitiesOnly yes\n",
+            e.name, e.host, e.port, e.user
+        ));
+        for k in &e.identity_files {
+            s.push_str(&format!("  IdentityFile \"{}\"\n", k.display()));
+        }
+        if let Some(p) = &e.proxy_command {
+            s.push_str(&format!("  ProxyCommand {p}\n"));
+        }
+    }
+    s
+}
+
 /// How `up` starts several machines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpMode {
@@ -297,7 +319,13 @@ impl Provider for VagrantProvider {
         if self.vagrant.provider == Hypervisor::Hyperv {
             self.learn_addresses(&eps, log)?;
         }
-        self.switch_keys(&eps, log)
+        let eps = self.switch_keys(&eps, log)?;
+        crate::fsutil::write_atomic(
+            &self.cluster_dir.join(SSH_CONFIG_FILE),
+            ssh_config(&eps).as_bytes(),
+            Some(0o644),
+        )?;
+        Ok(eps)
     }
 
     fn endpoints(&self) -> Result<Vec<Endpoint>> {

@@ -79,3 +79,27 @@ fn vagrant_errors_become_provider_errors_with_advice() {
     let msg = cli::explain(Hypervisor::Libvirt, &["up"], &e).to_string();
     assert!(msg.contains("vagrant box add"), "{msg}");
 }
+
+#[test]
+fn ssh_config_file_reads_back_as_the_same_endpoints() {
+    let eps = vec![
+        Endpoint {
+            name: "node1".into(),
+            host: "192.168.121.44".into(),
+            port: 22,
+            user: "vagrant".into(),
+            identity_files: vec![PathBuf::from("/c/my lab/ssh/id_ed25519")],
+            proxy_command: None,
+        },
+        Endpoint {
+            name: "node2".into(),
+            host: "10.0.0.2".into(),
+            port: 2222,
+            user: "vagrant".into(),
+            identity_files: vec![],
+            proxy_command: Some("ip netns exec x nc %h %p".into()),
+        },
+    ];
+    let back = crate::inventory::parse(&ssh_config(&eps), "t").unwrap();
+    assert_eq!(back, eps);
+}

@@ -1,0 +1,110 @@
+//! `mlk report RUN [RUN…]`: resource use of recorded workload runs, from the cluster's InfluxDB.
+use super::cluster_access;
+use crate::cli::Global;
+use crate::exit::{Class, classify};
+use crate::remote::Runner;
+use crate::report::influx::Client;
+use crate::report::{self, locate, write::Format};
+use crate::runs::{self, RunRecord};
+use anyhow::Result;
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Runs to report on: NAME (in --cluster) or CLUSTER/NAME. Two runs are shown side by side.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<String>,
+    /// The cluster of runs given without one (default: the only cluster folder).
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Output folder (default: <cluster>/reports/<run>[-vs-<run>…]).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Html)]
+    pub format: Format,
+    /// The nodes' ssh-config (default: <cluster>/ssh-config).
+    #[arg(long)]
+    pub inventory: Option<PathBuf>,
+    /// InfluxDB's address as seen from the first controlplane node, HOST[:PORT] (default:
+    /// the ClusterIP of Service tick/influxdb, read with the node's kubectl).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub influx: Option<String>,
+}
+
+struct Target {
+    run: RunRecord,
+    dir: PathBuf,
+}
+
+fn targets(g: &Global, a: &ReportArgs) -> Result<Vec<Target>> {
+    let root = cluster_access::root(g.dir.as_deref());
+    let mut out = Vec::new();
+    for arg in &a.runs {
+        let (cluster, name) = match arg.split_once('/') {
+            Some((c, n)) => (Some(c), n),
+            None => (a.cluster.as_deref(), arg.as_str()),
+        };
+        let (_, dir) = cluster_access::resolve(&root, cluster)?;
+        let run = runs::load(&dir, name)?;
+        out.push(Target { run, dir });
+    }
+    Ok(out)
+}
+
+pub fn run(g: &Global, a: &ReportArgs) -> Result<()> {
+    let targets = targets(g, a)?;
+    let influx = a.influx.as_deref().map(locate::parse_addr).transpose()?;
+    // One client per cluster: an SSH connection to its first controlplane node.
+    let mut clients: BTreeMap<String, Client<'static>> = BTreeMap::new();
+    for t in &targets {
+        if clients.contains_key(&t.run.cluster) {
+            continue;
+        }
+        let password = locate::password(&t.dir)?;
+        let node = (!t.run.controlplane.is_empty()).then_some(t.run.controlplane.as_str());
+        let runner: Arc<dyn Runner> =
+            cluster_access::connect(&t.dir, a.inventory.as_deref(), node)?;
+        let (host, port) = match &influx {
+            Some(hp) => hp.clone(),
+            None => locate::service(runner.as_ref(), crate::plan::releases::TICK_NAMESPACE)?,
+        };
+        let at = format!("{host}:{port} (tunnelled from {})", runner.node());
+        let dial: report::influx::Dialer<'static> =
+            Box::new(move || Ok(runner.tunnel(&host, port)?));
+        clients.insert(
+            t.run.cluster.clone(),
+            Client::new(dial, &at, report::DATABASE, report::USER, &password),
+        );
+    }
+    let records: Vec<RunRecord> = targets.iter().map(|t| t.run.clone()).collect();
+    let out = match &a.out {
+        Some(o) => o.clone(),
+        None => {
+            let names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
+            targets[0].dir.join("reports").join(names.join("-vs-"))
+        }
+    };
+    let files = report::generate(
+        &records,
+        &mut |r| {
+            clients.get(&r.cluster).ok_or_else(|| {
+                classify(
+                    Class::Failure,
+                    format!("no client for cluster {}", r.cluster),
+                )
+            })
+        },
+        &out,
+        a.format,
+    )?;
+    eprintln!(
+        "mlk: report written: {} file(s) in {}",
+        files.len(),
+        out.display()
+    );
+    println!("{}", files[0].display());
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! Everything the checks look at, gathered once; the checks themselves are pure functions of it.
+use super::Target;
+use super::host::{self, CpuFlags, Iface, Route};
+use crate::profile::{Profile, Provider};
+use serde::Serialize;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+/// A tool's version line, or why it could not be read.
+pub type ToolFact = Result<String, String>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Disk {
+    /// What lives there: "Vagrant boxes", "VM disks".
+    pub what: String,
+    pub path: PathBuf,
+    /// Free MiB on its file system, None when unknown.
+    pub free_mib: Option<u64>,
+}
+
+/// Another cluster folder under the same mlk home.
+#[derive(Debug, Clone, Serialize)]
+pub struct OtherCluster {
+    pub name: String,
+    pub dir: PathBuf,
+    pub ips: Vec<Ipv4Addr>,
+    /// Its state records a stage done: it was brought up and not torn down.
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Facts {
+    /// std::env::consts::OS.
+    pub os: String,
+    pub vagrant: ToolFact,
+    pub vagrant_plugins: Option<ToolFact>,
+    pub vboxmanage: Option<ToolFact>,
+    pub libvirt_socket: Option<(PathBuf, Result<(), String>)>,
+    pub hyperv: Option<ToolFact>,
+    /// /etc/vbox/networks.conf (or MLK_VBOX_NETWORKS_CONF) and its text when it exists.
+    pub networks_conf: (String, Option<String>),
+    pub interfaces: Result<Vec<Iface>, String>,
+    pub routes: Vec<Route>,
+    pub mem_total_mib: Option<u64>,
+    pub mem_available_mib: Option<u64>,
+    pub cpus: usize,
+    pub disks: Vec<Disk>,
+    pub cpu_flags: Option<CpuFlags>,
+    pub dev_kvm: bool,
+    /// This host's fs.inotify.max_user_instances and max_user_watches.
+    pub host_inotify: (Option<u64>, Option<u64>),
+    /// The os-prep stage script as rendered for this profile (it sets the nodes' sysctls).
+    pub os_prep_script: Option<String>,
+    pub other_clusters: Vec<OtherCluster>,
+}
+
+/// Where Vagrant keeps boxes: VAGRANT_HOME, else ~/.vagrant.d.
+pub fn vagrant_home() -> PathBuf {
+    std::env::var_os("VAGRANT_HOME")
+        .map(PathBuf::from)
+        .or_else(|| dirs::home_dir().map(|h| h.join(".vagrant.d")))
+        .unwrap_or_else(|| PathBuf::from(".vagrant.d"))
+}
+
+/// Where the provider keeps VM disks by default.
+pub fn vm_disk_dir(p: Provider) -> Option<PathBuf> {
+    match p {
+        Provider::Virtualbox => dirs::home_dir().map(|h| h.join("VirtualBox VMs")),
+        Provider::Libvirt => Some(PathBuf::from("/var/lib/libvirt/images")),
+        Provider::Hyperv => None,
+    }
+}
+
+/// Gathers the facts the checks for `target` need; `home` is the mlk home (root of cluster folders).
+pub fn gather(p: &Profile, target: Target, home: &Path) -> Facts {
+    let vagrant_target = match target {
+        Target::Vagrant(v) => Some(v),
+        Target::Existing => None,
+    };
+    let vagrant = if vagrant_target.is_some() {
+        host::first_line("vagrant", &["--version"])
+    } else {
+        Err("not used: the nodes are existing SSH hosts".into())
+    };
+    let networks_conf_path = std::env::var("MLK_VBOX_NETWORKS_CONF")
+        .unwrap_or_else(|_| "/etc/vbox/networks.conf".into());
+    let (mem_total_mib, mem_available_mib) = host::read("/proc/meminfo")
+        .map(|t| host::parse_meminfo(&t))
+        .unwrap_or((None, None));
+    let mut disks = Vec::new();
+    if let Some(v) = vagrant_target {
+        let boxes = vagrant_home();
+        disks.push(Disk {
+            what: "Vagrant boxes".into(),
+            free_mib: host::free_mib(&boxes).map(|(_, m)| m),
+            path: boxes,
+        });
+        if let Some(d) = vm_disk_dir(v) {
+            disks.push(Disk {
+                what: "VM disks".into(),
+                free_mib: host::free_mib(&d).map(|(_, m)| m),
+                path: d,
+            });
+        }
+    }
+    let libvirt_sock = libvirt_socket_path(std::env::var("LIBVIRT_DEFAULT_URI").ok().as_deref());
+    Facts {
+        os: std::env::consts::OS.to_string(),
+        vagrant_plugins: (vagrant_target == Some(Provider::Libvirt) && vagrant.is_ok())
+            .then(|| host::output("vagrant", &["plugin", "list"])),
+        vagrant,
+        vboxmanage: (vagrant_target == Some(Provider::Virtualbox))
+            .then(|| host::first_line("VBoxManage", &["--version"])),
+        libvirt_socket: (vagrant_target == Some(Provider::Libvirt)).then(|| {
+            let r = host::socket_connects(&libvirt_sock);
+            (libvirt_sock, r)
+        }),
+        hyperv: (vagrant_target == Some(Provider::Hyperv) && cfg!(windows)).then(|| {
+            host::first_line(
+                "powershell",
+                &[
+                    "-NoProfile",
+                    "-Command",
+                    "(Get-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V-All).State",
+                ],
+            )
+        }),
+        networks_conf: (networks_conf_path.clone(), host::read(&networks_conf_path)),
+        interfaces: host::interfaces(),
+        routes: host::read("/proc/net/route")
+            .map(|t| host::parse_proc_route(&t))
+            .unwrap_or_default(),
+        mem_total_mib,
+        mem_available_mib,
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        disks,
+        cpu_flags: host::read("/proc/cpuinfo").and_then(|t| host::parse_cpuinfo(&t)),
+        dev_kvm: Path::new("/dev/kvm").exists(),
+        host_inotify: (
+            host::sysctl("fs/inotify/max_user_instances"),
+            host::sysctl("fs/inotify/max_user_watches"),
+        ),
+        os_prep_script: crate::render::render_all(p).ok().and_then(|r| {
+            r.into_iter()
+                .find(|(k, _)| k.ends_with("os-prep.sh"))
+                .map(|(_, v)| v)
+        }),
+        other_clusters: other_clusters(home, &p.name),
+    }
+}
+
+/// The libvirtd socket: `?socket=` of LIBVIRT_DEFAULT_URI when given, else the system one.
+pub fn libvirt_socket_path(uri: Option<&str>) -> PathBuf {
+    uri.and_then(|u| u.split_once("socket="))
+        .map(|(_, rest)| rest.split('&').next().unwrap_or(rest))
+        .map_or_else(
+            || PathBuf::from("/var/run/libvirt/libvirt-sock"),
+            PathBuf::from,
+        )
+}
+
+/// Cluster folders under `home` other than `own`, with the node addresses of their rendered
+/// cluster.yml and whether their state records any finished stage.
+pub fn other_clusters(home: &Path, own: &str) -> Vec<OtherCluster> {
+    let Ok(rd) = std::fs::read_dir(home) else {
+        return Vec::new();
+    };
+    let mut v: Vec<OtherCluster> = rd
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir() && e.file_name().to_str() != Some(own))
+        .filter_map(|e| {
+            let dir = e.path();
+            let yml = std::fs::read_to_string(dir.join("rendered/cluster.yml")).ok()?;
+            let ips = cluster_yml_ips(&yml);
+            let active = std::fs::read_to_string(dir.join("state.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .is_some_and(|s| any_done(&s));
+            Some(OtherCluster {
+                name: e.file_name().to_string_lossy().into_owned(),
+                dir,
+                ips,
+                active,
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| a.name.cmp(&b.name));
+    v
+}
+
+/// `nodes[].address` and `internal_address` of an RKE cluster.yml.
+pub fn cluster_yml_ips(text: &str) -> Vec<Ipv4Addr> {
+    let Ok(doc) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) else {
+        return Vec::new();
+    };
+    let mut ips = Vec::new();
+    for n in doc["nodes"].as_sequence().into_iter().flatten() {
+        for key in ["address", "internal_address"] {
+            if let Some(ip) = n[key].as_str().and_then(|s| s.parse().ok())
+                && !ips.contains(&ip)
+            {
+                ips.push(ip);
+            }
+        }
+    }
+    ips
+}
+
+/// Whether a state.json (stage -> node -> record) has any record with status done.
+fn any_done(state: &serde_json::Value) -> bool {
+    state["stages"].as_object().is_some_and(|stages| {
+        stages.values().any(|nodes| {
+            nodes
+                .as_object()
+                .is_some_and(|n| n.values().any(|r| r["status"] == "done"))
+        })
+    })
+}

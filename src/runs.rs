@@ -1,0 +1,171 @@
+//! Workload run records: `<cluster>/runs/<name>.json`, written by `run-workload`, read by `report`.
+use crate::exit::{Class, classify};
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// One workload run on one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub name: String,
+    pub cluster: String,
+    /// The profile the cluster was built from (e.g. `mono`, `distributed`).
+    pub profile: String,
+    /// `mnist` or the path of the user's manifest.
+    pub workload: String,
+    /// RFC 3339, UTC.
+    pub start: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    pub outcome: Outcome,
+    /// Nodes the cluster had, in profile order.
+    #[serde(default)]
+    pub nodes: Vec<String>,
+    /// The first controlplane node: where kubectl ran and InfluxDB is tunnelled from.
+    #[serde(default)]
+    pub controlplane: String,
+}
+
+/// Run names become file names: keep them to a safe alphabet.
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(classify(
+            Class::Usage,
+            format!(
+                "run name `{name}`: allowed are 1-40 characters a-z, 0-9 and `-`, not starting or ending with `-`"
+            ),
+        ))
+    }
+}
+
+pub fn runs_dir(cluster_dir: &Path) -> PathBuf {
+    cluster_dir.join("runs")
+}
+
+pub fn path(cluster_dir: &Path, name: &str) -> PathBuf {
+    runs_dir(cluster_dir).join(format!("{name}.json"))
+}
+
+/// Writes the record atomically.
+pub fn save(cluster_dir: &Path, r: &RunRecord) -> Result<()> {
+    check_name(&r.name)?;
+    let mut text = serde_json::to_string_pretty(r)?;
+    text.push('\n');
+    crate::fsutil::write_atomic(&path(cluster_dir, &r.name), text.as_bytes(), Some(0o644))
+}
+
+/// Names of the recorded runs, sorted.
+pub fn list(cluster_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(runs_dir(cluster_dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".json")
+                .map(String::from)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Reads run `name`; an unknown name is a usage error listing the runs that exist.
+pub fn load(cluster_dir: &Path, name: &str) -> Result<RunRecord> {
+    check_name(name)?;
+    let p = path(cluster_dir, name);
+    let text = match std::fs::read_to_string(&p) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let have = list(cluster_dir);
+            let have = if have.is_empty() {
+                "none yet; record one with `mlk run-workload`".to_string()
+            } else {
+                have.join(", ")
+            };
+            return Err(classify(
+                Class::Usage,
+                format!(
+                    "no run `{name}` in {} (recorded runs: {have})",
+                    runs_dir(cluster_dir).display()
+                ),
+            ));
+        }
+        Err(e) => return Err(e).with_context(|| format!("reading {}", p.display())),
+    };
+    serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a run record", p.display()))
+        .map_err(|e| classify(Class::Usage, format!("{e:#}")))
+}
+
+/// New unique run name: `<cluster>-<YYYYmmdd-HHMMSS>`.
+pub fn default_name(cluster: &str, epoch: i64) -> String {
+    let t = crate::report::time::rfc3339(epoch);
+    let stamp: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+    let stamp = format!(
+        "{}-{}",
+        &stamp[..8.min(stamp.len())],
+        &stamp[8.min(stamp.len())..]
+    );
+    let base: String = cluster
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("{}-{stamp}", base.trim_matches('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_round_trip() {
+        assert!(check_name("mono-1").is_ok());
+        for bad in ["", "../x", "A", "a/b", "-a", "a-", &"x".repeat(41)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            default_name("Mono_Lab", 1_700_000_000),
+            "mono-lab-20231114-221320"
+        );
+        let d = tempfile::tempdir().unwrap();
+        let r = RunRecord {
+            name: "r1".into(),
+            cluster: "mono".into(),
+            profile: "mono".into(),
+            workload: "mnist".into(),
+            start: "2023-11-14T22:13:20Z".into(),
+            end: None,
+            outcome: Outcome::Running,
+            nodes: vec!["node1".into()],
+            controlplane: "node1".into(),
+        };
+        save(d.path(), &r).unwrap();
+        assert_eq!(load(d.path(), "r1").unwrap(), r);
+        let e = format!("{:#}", load(d.path(), "r2").unwrap_err());
+        assert!(
+            e.contains("no run `r2`") && e.contains("recorded runs: r1"),
+            "{e}"
+        );
+    }
+}

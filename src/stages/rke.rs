@@ -1,0 +1,170 @@
+//! Host stage `rke-up` (RKE1-specific): runs the rendered `stages/rke-up.sh` on the first
+//! controlplane node, and keeps `cluster.rkestate` safe around it.
+//!
+//! Losing cluster.rkestate breaks the cluster (it holds the cluster's CA and certificates),
+//! so: before a run the host's copy is restored to a node that lacks it (a rebuilt node1), and
+//! after every run, failed or not, the node's copy is saved 0600 in the cluster folder.
+//! rke on node1 reaches every node over SSH with a key made on node1; its public half is added
+//! to each node's authorized_keys. Another distribution (RKE2, k3s) would get its own stage.
+use super::{HostCtx, HostStage};
+use crate::remote::Runner;
+use crate::render::context::{REMOTE_DIR, REMOTE_USER};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+pub const STATE_FILE: &str = "cluster.rkestate";
+const SCRIPT: &str = "stages/rke-up.sh";
+
+/// The host's copy of the RKE state.
+pub fn state_path(cluster_dir: &Path) -> PathBuf {
+    cluster_dir.join(STATE_FILE)
+}
+
+fn remote(rel: &str) -> String {
+    format!("{REMOTE_DIR}/{rel}")
+}
+
+fn exec_ok(r: &dyn Runner, cmd: &str, out: &mut Vec<String>) -> Result<bool> {
+    let res = r
+        .exec(cmd, None, &mut |l| out.push(l.to_string()))
+        .map_err(anyhow::Error::from)?;
+    Ok(res.status == 0)
+}
+
+fn must(r: &dyn Runner, cmd: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    if !exec_ok(r, cmd, &mut out)? {
+        bail!(
+            "{}: `{cmd}` failed: {}",
+            r.node(),
+            out.last().map(String::as_str).unwrap_or("")
+        );
+    }
+    Ok(out)
+}
+
+/// Puts the files rke-up needs on node1 (the bundle upload may not have run in this session).
+fn upload_inputs(ctx: &HostCtx, r: &dyn Runner) -> Result<()> {
+    must(r, &format!("mkdir -p {REMOTE_DIR}/stages"))?;
+    for (rel, mode) in [("cluster.yml", 0o644), (SCRIPT, 0o755)] {
+        let text = ctx
+            .rendered
+            .get(rel)
+            .with_context(|| format!("{rel} was not rendered"))?;
+        r.upload(text.as_bytes(), &remote(rel), mode)
+            .map_err(anyhow::Error::from)?;
+    }
+    Ok(())
+}
+
+/// Makes node1's SSH key for rke and authorizes it on every node.
+fn authorize_key(ctx: &HostCtx, first: &dyn Runner) -> Result<()> {
+    let key = remote("ssh/id_ed25519");
+    must(
+        first,
+        &format!(
+            "mkdir -p {REMOTE_DIR}/ssh && chmod 700 {REMOTE_DIR}/ssh && \
+             {{ [ -f {key} ] || ssh-keygen -q -t ed25519 -N '' -C mlk-rke -f {key}; }}"
+        ),
+    )?;
+    let pubkey = must(first, &format!("cat {key}.pub"))?
+        .into_iter()
+        .find(|l| l.starts_with("ssh-ed25519 "))
+        .context("node1 has no ed25519 public key for rke")?;
+    let q = crate::render::quote::shell(&pubkey);
+    let cmd = format!(
+        "h=$(getent passwd {REMOTE_USER} | cut -d: -f6) && mkdir -p \"$h/.ssh\" && chmod 700 \"$h/.ssh\" && \
+         touch \"$h/.ssh/authorized_keys\" && chmod 600 \"$h/.ssh/authorized_keys\" && \
+         {{ grep -qxF {q} \"$h/.ssh/authorized_keys\" || echo {q} >> \"$h/.ssh/authorized_keys\"; }}"
+    );
+    for r in ctx.runners.values() {
+        must(r.as_ref(), &cmd)?;
+    }
+    Ok(())
+}
+
+/// Saves node1's cluster.rkestate and kubeconfig into the cluster folder, 0600.
+fn save_state(ctx: &HostCtx, r: &dyn Runner) -> Result<bool> {
+    let mut out = Vec::new();
+    if !exec_ok(r, &format!("test -s {}", remote(STATE_FILE)), &mut out)? {
+        return Ok(false);
+    }
+    let data = r
+        .download(&remote(STATE_FILE))
+        .map_err(anyhow::Error::from)?;
+    crate::fsutil::write_atomic(&state_path(ctx.cluster_dir), &data, Some(0o600))?;
+    Ok(true)
+}
+
+pub struct RkeUp;
+
+impl RkeUp {
+    fn first<'a>(ctx: &'a HostCtx) -> Result<&'a dyn Runner> {
+        let n = &ctx.profile.first_controlplane().name;
+        ctx.runners
+            .get(n)
+            .map(|r| r.as_ref())
+            .with_context(|| format!("no connection to node {n}"))
+    }
+}
+
+impl HostStage for RkeUp {
+    fn check(&self, ctx: &HostCtx) -> Result<bool> {
+        let r = Self::first(ctx)?;
+        let Ok(host) = std::fs::read(state_path(ctx.cluster_dir)) else {
+            return Ok(false);
+        };
+        let mut out = Vec::new();
+        if !exec_ok(r, &format!("test -f {}", remote(SCRIPT)), &mut out)?
+            || !exec_ok(r, &format!("bash {} check", remote(SCRIPT)), &mut out)?
+        {
+            return Ok(false);
+        }
+        // Done only when the host holds the state the cluster runs with.
+        let node = r
+            .download(&remote(STATE_FILE))
+            .map_err(anyhow::Error::from)?;
+        Ok(node == host)
+    }
+
+    fn run(&self, ctx: &HostCtx) -> Result<()> {
+        let r = Self::first(ctx)?;
+        upload_inputs(ctx, r)?;
+        authorize_key(ctx, r)?;
+        let host_state = state_path(ctx.cluster_dir);
+        let mut out = Vec::new();
+        if host_state.exists() && !exec_ok(r, &format!("test -s {}", remote(STATE_FILE)), &mut out)?
+        {
+            let data = std::fs::read(&host_state)
+                .with_context(|| format!("reading {}", host_state.display()))?;
+            r.upload(&data, &remote(STATE_FILE), 0o600)
+                .map_err(anyhow::Error::from)?;
+            (ctx.log)(&format!(
+                "restored {} to {}",
+                host_state.display(),
+                r.node()
+            ));
+        }
+        let cmd = format!("bash {} run", remote(SCRIPT));
+        let res = r.exec(&cmd, None, &mut |l| (ctx.log)(l));
+        // Save the state whatever happened: a half-finished rke up has written it too.
+        let saved = save_state(ctx, r);
+        let res = res.map_err(anyhow::Error::from)?;
+        if res.status != 0 {
+            bail!(
+                "{}: `{cmd}` exited with status {}{}",
+                r.node(),
+                res.status,
+                match &saved {
+                    Ok(true) => format!("; {} saved", host_state.display()),
+                    _ => String::new(),
+                }
+            );
+        }
+        if !saved? {
+            bail!("rke up succeeded but left no {}", remote(STATE_FILE));
+        }
+        (ctx.log)(&format!("saved {} (0600)", host_state.display()));
+        Ok(())
+    }
+}

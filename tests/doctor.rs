@@ -1,0 +1,392 @@
+//! `mlk doctor` on real inputs: a networks.conf in a temp dir, the interface addresses and
+//! routes of network namespaces this test creates, other cluster folders made by `mlk render`.
+use mlk::doctor::{self, Status, Target, facts};
+use mlk::profile::{self, Provider};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn load(yaml: &str) -> mlk::profile::Profile {
+    let src = profile::Source {
+        file: "test.yaml".into(),
+        text: yaml.into(),
+    };
+    let rules = profile::validate::HostRules {
+        vbox_ranges: None,
+        vbox_source: "test".into(),
+    };
+    profile::load(&src, &profile::Overrides::default(), &rules).expect("profile")
+}
+
+/// The embedded mono profile with its node moved to `ip` and renamed `name`.
+fn mono_at(name: &str, ip: &str) -> String {
+    profile::embedded_source("mono")
+        .expect("mono")
+        .replace("name: mono", &format!("name: {name}"))
+        .replace("192.168.56.10", ip)
+}
+
+fn check<'a>(checks: &'a [doctor::Check], id: &str) -> &'a doctor::Check {
+    checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id}: {checks:?}"))
+}
+
+#[test]
+fn vbox_ranges_from_a_real_networks_conf() {
+    // The thesis address, outside VirtualBox's default range.
+    let p = load(&mono_at("thesis", "192.168.50.6"));
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let conf = dir.path().join("networks.conf");
+    let target = Target::Vagrant(Provider::Virtualbox);
+    let mut f = facts::gather(&p, target, &home);
+    let path = conf.display().to_string();
+
+    // No file: VirtualBox's default applies, and the fix must keep it when creating the file.
+    f.networks_conf = (path.clone(), std::fs::read_to_string(&conf).ok());
+    let c = check(&doctor::checks(&p, target, &f), "vbox-ranges").clone();
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.detail.contains("node1 192.168.50.6"), "{c:?}");
+    let fix = c.fix.unwrap();
+    assert!(fix.contains("'* 192.168.56.0/21 192.168.50.0/24'"), "{fix}");
+    assert!(fix.contains(&format!("sudo tee {path}")), "{fix}");
+
+    // A file that allows other ranges only: append the missing /24.
+    std::fs::write(&conf, "* 10.0.0.0/8\n").unwrap();
+    f.networks_conf = (path.clone(), std::fs::read_to_string(&conf).ok());
+    let c = check(&doctor::checks(&p, target, &f), "vbox-ranges").clone();
+    assert_eq!(c.status, Status::Fail);
+    assert!(
+        c.fix
+            .unwrap()
+            .contains(&format!("echo '* 192.168.50.0/24' | sudo tee -a {path}"))
+    );
+
+    // The documented fix line, applied: now it passes.
+    std::fs::write(&conf, "* 10.0.0.0/8\n* 192.168.56.0/21 192.168.50.0/24\n").unwrap();
+    f.networks_conf = (path, std::fs::read_to_string(&conf).ok());
+    let c = check(&doctor::checks(&p, target, &f), "vbox-ranges").clone();
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+}
+
+#[test]
+fn preflight_stops_on_fail_with_class_preflight_and_the_fix() {
+    let p = load(&mono_at("thesis", "192.168.50.6"));
+    let dir = tempfile::tempdir().unwrap();
+    let target = Target::Vagrant(Provider::Virtualbox);
+    let mut f = facts::gather(&p, target, dir.path());
+    f.networks_conf = ("/nonexistent/networks.conf".into(), None);
+    let report = doctor::Report::new(&p, target, doctor::checks(&p, target, &f));
+    assert!(report.fail >= 1);
+    let err = doctor::preflight_verdict(&report).unwrap_err();
+    assert_eq!(mlk::exit::class_of(&err), mlk::exit::Class::Preflight);
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("FAIL [vbox-ranges]") && msg.contains("fix: "),
+        "{msg}"
+    );
+    assert!(msg.contains("--skip-preflight"), "{msg}");
+}
+
+/// Runs `mlk` with `args` and parses its JSON report; returns (exit code, report).
+fn doctor_json(prefix: &[&str], args: &[&str], env: &[(&str, &Path)]) -> (i32, Value) {
+    let bin = assert_cmd::cargo::cargo_bin("mlk");
+    let mut cmd = Command::new(prefix.first().copied().unwrap_or(bin.to_str().unwrap()));
+    if !prefix.is_empty() {
+        cmd.args(&prefix[1..]).arg(&bin);
+    }
+    cmd.args(args).env_remove("MLK_HOME");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run mlk");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn json_check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report}"))
+}
+
+#[test]
+fn other_cluster_with_the_same_ips_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let other = home.join("other.yaml");
+    std::fs::write(&other, mono_at("other", "192.168.56.10")).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("mlk");
+    let st = Command::new(&bin)
+        .args(["render", "-p", other.to_str().unwrap(), "--out"])
+        .arg(home.join("other/rendered"))
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let args = [
+        "--dir",
+        home.to_str().unwrap(),
+        "doctor",
+        "--json",
+        "--provider",
+        "ssh",
+    ];
+
+    // Rendered but never brought up: a warning.
+    let (code, r) = doctor_json(&[], &args, &[]);
+    let c = json_check(&r, "other-clusters");
+    assert_eq!(c["status"], "WARN", "{r}");
+    assert!(c["detail"].as_str().unwrap().contains("other"), "{c}");
+    assert_eq!(code, 0, "{r}");
+
+    // Its state records a finished stage: it is running, so up must stop.
+    let state = r#"{"format":1,"cluster":"other","stages":{"os-prep":{"node1":{"status":"done","input_hash":"x"}}}}"#;
+    std::fs::write(home.join("other/state.json"), state).unwrap();
+    let (code, r) = doctor_json(&[], &args, &[]);
+    assert_eq!(json_check(&r, "other-clusters")["status"], "FAIL", "{r}");
+    assert_eq!(code, 5, "exit class Preflight");
+
+    // A profile on another /24 does not collide.
+    let mine = home.join("mine.yaml");
+    std::fs::write(&mine, mono_at("mine", "192.168.57.10")).unwrap();
+    let args = [
+        "--dir",
+        home.to_str().unwrap(),
+        "doctor",
+        "--json",
+        "--provider",
+        "ssh",
+        "-p",
+        mine.to_str().unwrap(),
+    ];
+    let (_, r) = doctor_json(&[], &args, &[]);
+    assert_eq!(json_check(&r, "other-clusters")["status"], "PASS", "{r}");
+}
+
+/// A network namespace for one test, deleted on drop (also when the test fails).
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Netns {
+        let name = format!("mlk-dr{}-{tag}", std::process::id() % 100_000);
+        ip(&["netns", "add", &name]);
+        ip(&["-n", &name, "link", "set", "lo", "up"]);
+        Netns(name)
+    }
+    /// An interface `name` (a veth whose peer stays in the namespace; the CI kernel has no
+    /// dummy driver), up.
+    fn link(&self, name: &str) {
+        let peer = format!("{name}p");
+        self.ip(&["link", "add", name, "type", "veth", "peer", "name", &peer]);
+        self.ip(&["link", "set", name, "up"]);
+        self.ip(&["link", "set", &peer, "up"]);
+    }
+    fn ip(&self, args: &[&str]) {
+        let mut v = vec!["-n", self.0.as_str()];
+        v.extend_from_slice(args);
+        ip(&v);
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("ip");
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Namespaces need root. CI runs as root and must not skip.
+fn have_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true: this test needs root"
+    );
+    eprintln!("skipping: creating network namespaces needs root");
+    false
+}
+
+/// `mlk doctor --json` inside namespace `ns`, for the mono profile (192.168.56.10).
+fn doctor_in(ns: &Netns, home: &Path, conf: &Path) -> Value {
+    let args = [
+        "--dir",
+        home.to_str().unwrap(),
+        "doctor",
+        "--json",
+        "--provider",
+        "virtualbox",
+    ];
+    doctor_json(
+        &["ip", "netns", "exec", &ns.0],
+        &args,
+        &[("MLK_VBOX_NETWORKS_CONF", conf)],
+    )
+    .1
+}
+
+#[test]
+fn host_subnet_clash_in_a_real_namespace() {
+    if !have_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("networks.conf");
+
+    // Clean namespace (only lo): no clash.
+    let clean = Netns::new("c");
+    let r = doctor_in(&clean, dir.path(), &conf);
+    assert_eq!(json_check(&r, "host-subnet")["status"], "PASS", "{r}");
+    assert_eq!(json_check(&r, "vbox-ranges")["status"], "PASS", "{r}");
+
+    // An interface with an address in the nodes' /24 (a docker bridge, a LAN): clash.
+    let busy = Netns::new("b");
+    busy.link("mlklan0");
+    busy.ip(&["addr", "add", "192.168.56.5/24", "dev", "mlklan0"]);
+    let r = doctor_in(&busy, dir.path(), &conf);
+    let c = json_check(&r, "host-subnet");
+    assert_eq!(c["status"], "FAIL", "{r}");
+    let detail = c["detail"].as_str().unwrap();
+    assert!(detail.contains("mlklan0 has 192.168.56.5/24"), "{detail}");
+    // The fix names a /24 that is free in this namespace.
+    assert!(c["fix"].as_str().unwrap().contains("192.168.57.10"), "{c}");
+
+    // VirtualBox's own host-only interface on .1 is the lab's network, not a clash.
+    let vbox = Netns::new("v");
+    vbox.link("vboxnet0");
+    vbox.ip(&["addr", "add", "192.168.56.1/24", "dev", "vboxnet0"]);
+    let c = json_check(&doctor_in(&vbox, dir.path(), &conf), "host-subnet").clone();
+    assert_eq!(c["status"], "PASS", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("vboxnet0 192.168.56.1/24"),
+        "{c}"
+    );
+
+    // A VPN's broad route: the host-only /24 still wins, so only a warning...
+    let vpn = Netns::new("r");
+    vpn.link("vpn0");
+    vpn.ip(&["addr", "add", "10.8.0.2/24", "dev", "vpn0"]);
+    vpn.ip(&["route", "add", "192.168.0.0/16", "dev", "vpn0"]);
+    let c = json_check(&doctor_in(&vpn, dir.path(), &conf), "host-subnet").clone();
+    assert_eq!(c["status"], "WARN", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("192.168.0.0/16 via vpn0"),
+        "{c}"
+    );
+    // ...but a route as specific as the nodes' /24 takes their traffic: clash.
+    vpn.ip(&["route", "add", "192.168.56.0/24", "dev", "vpn0"]);
+    let c = json_check(&doctor_in(&vpn, dir.path(), &conf), "host-subnet").clone();
+    assert_eq!(c["status"], "FAIL", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("192.168.56.0/24 via vpn0"),
+        "{c}"
+    );
+    // A reject route (the test lab's guard) carries nothing: no clash.
+    let guard = Netns::new("g");
+    guard.ip(&["route", "add", "unreachable", "192.168.56.0/24"]);
+    let c = json_check(&doctor_in(&guard, dir.path(), &conf), "host-subnet").clone();
+    assert_eq!(c["status"], "PASS", "{c}");
+}
+
+#[test]
+fn memory_against_this_hosts_real_meminfo() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = Target::Vagrant(Provider::Virtualbox);
+    // Only Kubernetes itself (2 GiB), which any CI machine has free.
+    let small = load(
+        &profile::embedded_source("mono")
+            .unwrap()
+            .replace("{enabled: true}", "{enabled: false}")
+            .replace("memory: 16384", "memory: 2048"),
+    );
+    let f = facts::gather(&small, target, dir.path());
+    let total = f.mem_total_mib.expect("/proc/meminfo has MemTotal");
+    assert!(f.mem_available_mib.is_some_and(|a| a <= total));
+    let c = check(&doctor::checks(&small, target, &f), "memory").clone();
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    // More than the machine has in total can never fit.
+    let huge = (total + 1024).to_string();
+    let big = load(
+        &profile::embedded_source("mono")
+            .unwrap()
+            .replace("16384", &huge),
+    );
+    let c = check(&doctor::checks(&big, target, &f), "memory").clone();
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.fix.unwrap().contains("nodes[].memory"));
+}
+
+#[test]
+fn disk_for_boxes_on_a_real_tiny_file_system() {
+    if !have_root() {
+        return;
+    }
+    // A 2 MiB tmpfs as VAGRANT_HOME, mounted in a private mount namespace (gone with it).
+    let dir = tempfile::tempdir().unwrap();
+    let boxes = dir.path().join("vagrant-home");
+    std::fs::create_dir(&boxes).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("mlk");
+    let script = format!(
+        "mount -t tmpfs -o size=2m tmpfs '{}' && exec '{}' --dir '{}' doctor --json --provider libvirt",
+        boxes.display(),
+        bin.display(),
+        dir.path().display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .env("VAGRANT_HOME", &boxes)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let disk = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "disk" && c["detail"].as_str().unwrap().starts_with("Vagrant boxes"))
+        .unwrap_or_else(|| panic!("no boxes disk check in {r}"));
+    assert_eq!(disk["status"], "FAIL", "{disk}");
+    assert!(
+        disk["detail"].as_str().unwrap().contains("0.0 GiB free"),
+        "{disk}"
+    );
+    assert!(
+        disk["fix"].as_str().unwrap().contains("VAGRANT_HOME"),
+        "{disk}"
+    );
+    assert_eq!(out.status.code(), Some(5));
+}

@@ -1,0 +1,287 @@
+//! Tests of meaning: what the rendered files say agrees with the profile and the lock table.
+use super::common::{PROFILES, load, render};
+use mlk::profile::{Provider, Role};
+use serde_yaml_ng::Value;
+
+fn yaml(text: &str) -> Value {
+    serde_yaml_ng::from_str(text).unwrap()
+}
+
+#[test]
+fn cluster_yml_nodes_roles_and_version_follow_the_profile() {
+    let lock = mlk::lockfile::get();
+    for name in PROFILES {
+        let p = load(name, None);
+        let files = render(name, Provider::Virtualbox);
+        let c = yaml(&files["cluster.yml"]);
+        assert_eq!(
+            c["kubernetes_version"].as_str(),
+            Some(lock.kubernetes.as_str())
+        );
+        assert_eq!(c["cluster_name"].as_str(), Some(name));
+        assert_eq!(c["ingress"]["provider"].as_str(), Some("nginx"));
+        assert_eq!(c["network"]["plugin"].as_str(), Some("canal"));
+        let nodes = c["nodes"].as_sequence().unwrap();
+        assert_eq!(nodes.len(), p.nodes.len());
+        for (n, want) in nodes.iter().zip(&p.nodes) {
+            let ip = want.ip.to_string();
+            assert_eq!(n["address"].as_str(), Some(ip.as_str()));
+            // Not 10.0.2.15: every VirtualBox VM has that NAT address.
+            assert_eq!(n["internal_address"].as_str(), Some(ip.as_str()));
+            assert_eq!(n["hostname_override"].as_str(), Some(want.name.as_str()));
+            assert_eq!(n["user"].as_str(), Some("vagrant"));
+            assert!(n["ssh_key_path"].as_str().is_some_and(|k| !k.is_empty()));
+            let roles: Vec<&str> = n["role"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap())
+                .collect();
+            let want_roles: Vec<&str> = want.roles.iter().map(|r| r.as_str()).collect();
+            assert_eq!(roles, want_roles, "{name} {}", want.name);
+        }
+    }
+    // The documented split of `distributed`.
+    let d = load("distributed", None);
+    assert_eq!(
+        d.nodes[0].roles,
+        [Role::Controlplane, Role::Etcd, Role::Worker]
+    );
+    assert!(d.nodes[1..].iter().all(|n| n.roles == [Role::Worker]));
+    let total = |n: &str| {
+        let p = load(n, None);
+        (
+            p.nodes.iter().map(|n| n.cpus).sum::<u32>(),
+            p.nodes.iter().map(|n| n.memory).sum::<u32>(),
+        )
+    };
+    assert_eq!(
+        total("mono"),
+        total("distributed"),
+        "same total CPU and memory"
+    );
+}
+
+/// The `config.vm.define` blocks of a Vagrantfile, by node name.
+fn define_blocks(vf: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for part in vf.split("config.vm.define '").skip(1) {
+        let (name, rest) = part.split_once('\'').unwrap();
+        out.push((name.to_string(), rest.to_string()));
+    }
+    out
+}
+
+fn setting(block: &str, key: &str) -> String {
+    let line = block
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(&format!("{key} = ")))
+        .unwrap_or_else(|| panic!("no `{key}` in\n{block}"));
+    line.split_once(" = ").unwrap().1.to_string()
+}
+
+#[test]
+fn vagrantfile_has_one_define_per_node_with_its_ip_cpus_and_memory() {
+    for name in PROFILES {
+        for prov in Provider::ALL {
+            let p = load(name, Some(prov));
+            let vf = &render(name, prov)["Vagrantfile"];
+            let blocks = define_blocks(vf);
+            let names: Vec<&str> = blocks.iter().map(|(n, _)| n.as_str()).collect();
+            let want: Vec<&str> = p.nodes.iter().map(|n| n.name.as_str()).collect();
+            assert_eq!(names, want, "{name}/{prov:?}");
+            for ((_, b), n) in blocks.iter().zip(&p.nodes) {
+                assert_eq!(setting(b, "node.vm.hostname"), format!("'{}'", n.name));
+                assert!(
+                    b.contains(&format!("\"private_network\", ip: '{}'", n.ip)),
+                    "{b}"
+                );
+                for prefix in ["vb", "hv", "lv"] {
+                    assert_eq!(setting(b, &format!("{prefix}.cpus")), n.cpus.to_string());
+                    assert_eq!(
+                        setting(b, &format!("{prefix}.memory")),
+                        n.memory.to_string()
+                    );
+                }
+                assert_eq!(setting(b, "hv.maxmemory"), n.maxmemory.unwrap().to_string());
+                assert_eq!(setting(b, "vb.name"), format!("'mlk-{name}-{}'", n.name));
+                assert_eq!(setting(b, "lv.driver"), "'kvm'");
+            }
+            let default = format!("ENV[\"VAGRANT_DEFAULT_PROVIDER\"] ||= '{}'", prov.as_str());
+            assert!(vf.contains(&default), "{name}/{prov:?} lacks {default}");
+            assert!(vf.contains("config.vm.synced_folder \".\", \"/vagrant\", disabled: true"));
+            assert!(
+                !vf.contains(".vm.provision"),
+                "no provisioning in the Vagrantfile"
+            );
+        }
+    }
+}
+
+#[test]
+fn values_files_use_sslip_host_names_of_node1() {
+    for name in PROFILES {
+        let p = load(name, None);
+        let ip = p.nodes[0].ip;
+        let files = render(name, Provider::Virtualbox);
+        let rancher = yaml(&files["values/rancher.yaml"]);
+        assert_eq!(
+            rancher["hostname"].as_str(),
+            Some(format!("rancher.{ip}.sslip.io").as_str())
+        );
+        let chrono = yaml(&files["values/chronograf.yaml"]);
+        assert_eq!(
+            chrono["ingress"]["hostname"].as_str(),
+            Some(format!("chronograf.{ip}.sslip.io").as_str())
+        );
+        assert_eq!(chrono["ingress"]["className"].as_str(), Some("nginx"));
+        let kf = yaml(&files["kubeflow/ingress.yaml"]);
+        let kf_host = format!("kubeflow.{ip}.sslip.io");
+        assert_eq!(
+            kf["spec"]["rules"][0]["host"].as_str(),
+            Some(kf_host.as_str())
+        );
+        assert_eq!(kf["spec"]["ingressClassName"].as_str(), Some("nginx"));
+        let plan = mlk::plan::build(&p, name);
+        let urls: Vec<&str> = plan.dashboards.iter().map(|d| d.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                format!("https://rancher.{ip}.sslip.io"),
+                format!("http://chronograf.{ip}.sslip.io"),
+                format!("https://{kf_host}"),
+            ]
+        );
+        for (path, text) in &files {
+            assert!(!text.contains("xip.io"), "{path} mentions the dead xip.io");
+        }
+    }
+}
+
+#[test]
+fn plan_json_versions_and_releases_match_the_lock_and_the_render() {
+    let lock = mlk::lockfile::get();
+    for name in PROFILES {
+        let p = load(name, None);
+        let files = render(name, Provider::Virtualbox);
+        let plan = mlk::plan::build(&p, name);
+        let j: serde_json::Value = serde_json::to_value(&plan).unwrap();
+        assert_eq!(j["kubernetes_version"], lock.kubernetes.as_str());
+        for b in j["binaries"].as_array().unwrap() {
+            let pin = lock.binary(b["name"].as_str().unwrap());
+            assert_eq!(b["version"], pin.version.as_str());
+            assert_eq!(b["url"], pin.url.as_str());
+        }
+        let bins: Vec<&str> = j["binaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap())
+            .collect();
+        let locked: Vec<&str> = lock.binaries.keys().map(String::as_str).collect();
+        assert_eq!(bins, locked, "the plan shows every pinned binary");
+        for needed in ["helm", "kubectl", "rke"] {
+            assert!(bins.contains(&needed), "{needed} missing from the plan");
+        }
+        let releases = j["helm_releases"].as_array().unwrap();
+        let names: Vec<&str> = releases
+            .iter()
+            .map(|r| r["release"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "local-path-provisioner",
+                "cert-manager",
+                "rancher",
+                "influxdb",
+                "telegraf",
+                "telegraf-ds",
+                "kapacitor",
+                "chronograf"
+            ]
+        );
+        for r in releases {
+            let chart_name = r["chart"].as_str().unwrap().split_once('/').unwrap().1;
+            let pin = lock.chart(chart_name);
+            assert_eq!(r["chart"], format!("{}/{chart_name}", pin.repo));
+            assert_eq!(r["repo_url"], pin.repo_url.as_str());
+            assert_eq!(r["version"], pin.version.as_str());
+            assert!(r["namespace"].as_str().is_some_and(|n| !n.is_empty()));
+            let values = r["values"].as_str().unwrap();
+            assert!(files.contains_key(values), "{values} is not rendered");
+        }
+        assert_eq!(
+            j["kubeflow"]["manifests_release"],
+            lock.kubeflow.version.as_str()
+        );
+        let ns =
+            |rel: &str| releases.iter().find(|r| r["release"] == rel).unwrap()["namespace"].clone();
+        assert_eq!(ns("rancher"), "cattle-system");
+        assert_eq!(ns("influxdb"), "tick");
+        // Every script stage's script is rendered.
+        for st in j["stages"].as_array().unwrap() {
+            if let Some(script) = st["action"]["script"].as_str() {
+                assert!(files.contains_key(script), "{script} is not rendered");
+            }
+        }
+    }
+}
+
+#[test]
+fn profile_overrides_reach_the_render() {
+    let path = super::common::fixture("profiles/good/full.yaml");
+    let p = load(path.to_str().unwrap(), None);
+    let files = mlk::render::render_all(&p).unwrap();
+    let c = yaml(&files["cluster.yml"]);
+    assert_eq!(c["kubernetes_version"].as_str(), Some("v1.31.9-rancher1-1"));
+    assert_eq!(
+        c["network"]["options"]["flannel_iface"].as_str(),
+        Some("enp0s8")
+    );
+    let vf = &files["Vagrantfile"];
+    assert!(vf.contains("lv.driver = 'qemu'") && vf.contains("vb.linked_clone = false"));
+    assert!(vf.contains("hv.maxmemory = 12288"));
+    let rancher = yaml(&files["values/rancher.yaml"]);
+    assert_eq!(
+        rancher["hostname"].as_str(),
+        Some("rancher.lab.example.test")
+    );
+    let plan = mlk::plan::build(&p, "full");
+    let ids: Vec<&str> = plan.stages.iter().map(|s| s.id.as_str()).collect();
+    let at = |id: &str| ids.iter().position(|x| *x == id).unwrap();
+    assert_eq!(at("gpu-check"), at("os-prep") + 1);
+    assert_eq!(at("say-done"), at("summary") + 1);
+    let chart = |r: &str| {
+        plan.helm_releases
+            .iter()
+            .find(|x| x.release == r)
+            .unwrap()
+            .version
+            .clone()
+    };
+    assert_eq!(chart("rancher"), "2.12.3");
+    assert_eq!(chart("telegraf"), "1.8.70");
+}
+
+/// RKE's ingress runs only on workers: default host names use the first worker's address.
+#[test]
+fn default_host_names_point_at_the_first_worker() {
+    let full = super::common::fixture("profiles/good/full.yaml");
+    let text = std::fs::read_to_string(full).unwrap();
+    // full.yaml without its ingress section: cp1 (.20) is no worker, w1 (.21) is.
+    let cut = text.find("ingress:").unwrap();
+    let end = text.find("virtualbox:").unwrap();
+    let src = mlk::profile::Source {
+        file: "no-ingress.yaml".into(),
+        text: format!("{}{}", &text[..cut], &text[end..]),
+    };
+    let p = mlk::profile::load(&src, &Default::default(), &super::common::rules()).unwrap();
+    let files = mlk::render::render_all(&p).unwrap();
+    let rancher = yaml(&files["values/rancher.yaml"]);
+    assert_eq!(
+        rancher["hostname"].as_str(),
+        Some("rancher.192.168.57.21.sslip.io")
+    );
+}

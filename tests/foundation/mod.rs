@@ -1,0 +1,11 @@
+//! Tests of the foundation (issue 2): profiles, schema, plan, rendering and the CLI around them.
+mod bad_profiles;
+mod cli;
+mod common;
+mod helm_keys;
+mod lint;
+mod meaning;
+mod quote_prop;
+mod schema;
+mod snapshots;
+mod vagrant;

@@ -1,0 +1,129 @@
+//! The report's figures through mlk's SSH tunnel: a real influxd runs INSIDE a test host
+//! (scripts/testhosts.sh, own network namespace), bound to the node's 127.0.0.1, so the only
+//! way in is an SSH direct-tcpip channel from the node.
+use super::{Dial, Env, cli, influxd};
+use crate::ssh_support::{TestHosts, have_root, run};
+use mlk::remote::{Runner, SshRunner, Tunnel};
+use std::sync::Arc;
+
+const PORT: u16 = 8086;
+
+/// Starts influxd in node1 and returns the environment (hosts torn down on drop).
+fn node_env() -> Option<Env> {
+    if !have_root("report through the SSH tunnel") {
+        return None;
+    }
+    if !influxd::available() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "influxd missing in CI (apt package influxdb)"
+        );
+        eprintln!("SKIP: /usr/bin/influxd not installed (apt-get install influxdb)");
+        return None;
+    }
+    let hosts = TestHosts::up(1);
+    let runner = Arc::new(hosts.connect(1));
+    let dir = "/tmp/mlk-influx";
+    runner
+        .upload(
+            influxd::config(dir, "127.0.0.1", PORT, PORT + 2).as_bytes(),
+            "/tmp/influxdb.conf",
+            0o644,
+        )
+        .expect("upload influxd config");
+    let (st, out) = run(
+        runner.as_ref(),
+        // The subshell detaches influxd from the SSH channel, so exec returns at once.
+        &format!(
+            "mkdir -p {dir} && (setsid /usr/bin/influxd -config /tmp/influxdb.conf >{dir}/log 2>&1 </dev/null &) && echo started"
+        ),
+    );
+    assert_eq!(st, 0, "{out:?}");
+    let r = runner.clone();
+    let dial: Dial = Arc::new(move || Ok(r.tunnel("127.0.0.1", PORT)?));
+    let password = format!("pw-{:08x}", rand::random::<u32>());
+    let env = Env {
+        dial,
+        password,
+        _guard: Box::new((runner, hosts)),
+    };
+    influxd::init(&|| env.dialer(), &env.password);
+    Some(env)
+}
+
+#[test]
+fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
+    let Some(env) = node_env() else { return };
+    let runs = super::check_figures(&env);
+    super::check_no_data(&env);
+    let guard = env
+        ._guard
+        .downcast_ref::<(Arc<SshRunner>, TestHosts)>()
+        .expect("guard");
+    let r = guard.0.clone();
+    // Nothing listens on port 1 inside the node: the channel open fails.
+    super::check_influx_errors(
+        &env,
+        Box::new(move || Ok(r.tunnel("127.0.0.1", 1)? as Box<dyn Tunnel>)),
+    );
+
+    // The command line, end to end: two clusters' runs side by side, through the tunnel.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let ssh_config = guard.1.dir.join("ssh_config");
+    cli::cluster(
+        root,
+        "mono",
+        &[&runs[0]],
+        Some(&env.password),
+        Some(&ssh_config),
+    );
+    cli::cluster(
+        root,
+        "distributed",
+        &[&runs[1]],
+        Some(&env.password),
+        Some(&ssh_config),
+    );
+    let o = cli::mlk(
+        root,
+        &[
+            "report",
+            "mono/mono-mnist",
+            "distributed/dist-mnist",
+            "--influx",
+            "127.0.0.1:8086",
+            "--format",
+            "md",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let main = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    assert_eq!(
+        main,
+        root.join("mono/reports/mono-mnist-vs-dist-mnist/report.md")
+    );
+    let md = std::fs::read_to_string(&main).unwrap();
+    assert!(
+        md.contains("| Node CPU-seconds (all nodes) | 600 CPU·s |"),
+        "{md}"
+    );
+    // Nothing listens there: a clear error, exit class remote (4).
+    let o = cli::mlk(
+        root,
+        &[
+            "report",
+            "mono/mono-mnist",
+            "--influx",
+            "127.0.0.1:1",
+            "--out",
+            "x",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cannot reach InfluxDB at 127.0.0.1:1 (tunnelled from node1)"),
+        "{err}"
+    );
+}

@@ -1,0 +1,17 @@
+//! `mlk up` on real SSH hosts (sshd in network namespaces): stages, resume, kill -9, lock.
+mod conflicts;
+mod faults;
+mod happy;
+mod host;
+mod journal;
+mod kill;
+mod lab;
+
+/// A cluster name unique to one test.
+fn cluster(tag: &str) -> String {
+    format!("{tag}-{:04x}", rand::random::<u16>())
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
