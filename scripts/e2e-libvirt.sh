@@ -150,6 +150,7 @@ step "teardown"
 trap - EXIT
 if [ -n "${KEEP_LOGS:-}" ]; then
   mkdir -p "/tmp/$prefix-logs"; cp "$lab"/clusters/*/mlk.log "$NS_DIR"/*.log "/tmp/$prefix-logs/" 2>/dev/null || true
+  echo "e2e-libvirt: logs kept in /tmp/$prefix-logs"
 fi
 teardown
 ip netns list | grep -qw "^$NS" && fail "namespace $NS left"
