@@ -17,9 +17,12 @@ fi
 [ -n "$mirror" ] || { echo "box-rootfs: no Debian mirror in this machine's apt sources" >&2; exit 1; }
 command -v debootstrap >/dev/null || { echo "box-rootfs: install debootstrap first" >&2; exit 1; }
 # What a Vagrant guest and mlk's stages need: sshd, sudo, systemd, ifupdown (Vagrant's Debian
-# guest plugin configures private networks through /etc/network/interfaces), python3.
+# guest plugin configures private networks through /etc/network/interfaces), python3, and what
+# os-prep checks for, since the VMs have no package mirror: kmod (modprobe), git, curl, an NTP
+# client (timedatectl set-ntp).
 pkgs=linux-image-cloud-amd64,openssh-server,sudo,systemd-sysv,udev,dbus,iproute2,ifupdown
 pkgs=$pkgs,isc-dhcp-client,ca-certificates,python3,procps,iputils-ping,netcat-openbsd,curl,rsync,less
+pkgs=$pkgs,kmod,git,systemd-timesyncd
 debootstrap --variant=minbase --include="$pkgs" bookworm "$root" "$mirror"
 rm -f "$root/etc/apt/sources.list" "$root"/etc/apt/sources.list.d/*
 echo "# no apt sources: tests provide their own" > "$root/etc/apt/sources.list"

@@ -2,6 +2,7 @@
 use crate::cli::{Global, ProfileArgs};
 use crate::profile::{Profile, Provider as Hypervisor};
 use crate::provider::Provider;
+use crate::provider::ssh::SshProvider;
 use crate::provider::vagrant::VagrantProvider;
 use crate::state;
 use anyhow::Result;
@@ -15,7 +16,8 @@ pub struct Opened {
 }
 
 /// The profile the command line names, with the hypervisor `mlk up` recorded for the
-/// cluster unless `--provider` overrides it, and that cluster's Vagrant provider.
+/// cluster unless `--provider` overrides it, and that cluster's provider: Vagrant, or the
+/// `ssh` provider when the cluster has `<cluster>/ssh-config` but no Vagrant record.
 pub fn open(g: &Global, args: &ProfileArgs) -> Result<Opened> {
     let (named, _) = super::load_profile(args)?;
     let dir = state::cluster_dir(g.dir.as_deref(), &named.name);
@@ -29,8 +31,15 @@ pub fn open(g: &Global, args: &ProfileArgs) -> Result<Opened> {
         }
         _ => named,
     };
-    let connect = super::connect::connector(&dir, Duration::from_secs(15));
-    let provider = Box::new(VagrantProvider::new(&profile, &dir, connect)?);
+    let inventory = dir.join(crate::provider::vagrant::SSH_CONFIG_FILE);
+    let provider: Box<dyn Provider> =
+        if args.provider.is_none() && recorded(&dir).is_none() && inventory.is_file() {
+            // Not made by Vagrant: hosts that already existed (`mlk up --provider ssh`).
+            Box::new(SshProvider::from_inventory(&inventory, &profile)?)
+        } else {
+            let connect = super::connect::connector(&dir, Duration::from_secs(15));
+            Box::new(VagrantProvider::new(&profile, &dir, connect)?)
+        };
     Ok(Opened {
         profile,
         dir,
