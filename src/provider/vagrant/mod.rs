@@ -350,8 +350,15 @@ impl Provider for VagrantProvider {
     }
 
     fn destroy(&self, log: &mut dyn FnMut(&str)) -> Result<()> {
+        let never_created = || {
+            self.status()
+                .is_ok_and(|m| m.iter().all(|m| m.state == "not_created"))
+        };
         if !cli::has_vagrantfile(&self.vagrant.dir) {
             log("no Vagrantfile: no machines to destroy");
+        } else if never_created() {
+            // `destroy` would still connect to the hypervisor (libvirtd) for nothing.
+            log("no machine was created: nothing to destroy");
         } else {
             self.vagrant.run(&["destroy", "-f"], log)?;
         }
