@@ -85,6 +85,7 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
         Some(&env.password),
         Some(&ssh_config),
     );
+    let t = std::time::Instant::now();
     let o = cli::mlk(
         root,
         &[
@@ -97,6 +98,13 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
             "md",
         ],
     );
+    if std::env::var_os("MLK_BENCH").is_some() {
+        // Read by scripts/bench/report.sh; no test asserts on time.
+        eprintln!(
+            "bench: mlk report, 2 runs, md, via SSH tunnel: {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let main = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
     assert_eq!(
