@@ -1,7 +1,7 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
+mod cluster_access;
 mod connect;
 pub mod diagnose;
-mod cluster_access;
 pub mod doctor;
 pub mod kubeconfig;
 pub mod plan;
