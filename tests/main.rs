@@ -7,6 +7,7 @@ mod download_cache;
 mod foundation;
 mod helm_values;
 mod kubeconfig_merge;
+mod kubeflow_overlay;
 mod report;
 mod secrets_host;
 mod ssh_connect;

@@ -46,6 +46,8 @@ impl TestHosts {
             scratch,
             loopback: false,
         };
+        // Labs of earlier test runs that were killed before their Drop ran.
+        hosts.ctl(&["gc"]);
         let out = hosts.ctl(&["up", &n.to_string()]);
         let config = PathBuf::from(
             out.lines()
@@ -97,9 +99,11 @@ impl TestHosts {
     pub fn ctl_env(&self, args: &[&str], env: &[(&str, &str)]) -> String {
         let out = Command::new(script())
             .args(args)
-            .envs(env.iter().copied())
+            .env("LAB_OWNER", std::process::id().to_string())
             .env("LAB_PREFIX", &self.prefix)
             .env("LAB_DIR", &self.dir)
+            // last, so that a caller can override the three above
+            .envs(env.iter().copied())
             .output()
             .expect("run testhosts.sh");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -162,4 +166,24 @@ pub fn run(r: &dyn mlk::remote::Runner, cmd: &str) -> (i32, Vec<String>) {
         })
         .unwrap_or_else(|e| panic!("`{cmd}` failed: {e}"));
     (out.status, lines)
+}
+
+/// Retries transient failures (at most 5 tries, 0.5 s apart), as the engine does after a
+/// fault; any other error, or the 5th transient one, fails the test.
+pub fn with_retries<T>(
+    what: &str,
+    mut f: impl FnMut() -> Result<T, mlk::remote::RemoteError>,
+) -> T {
+    let mut attempt = 1;
+    loop {
+        match f() {
+            Ok(v) => return v,
+            Err(e) if e.is_transient() && attempt < 5 => {
+                eprintln!("{what}: transient error, retrying as the engine would: {e}");
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => panic!("{what} (attempt {attempt}): {e}"),
+        }
+    }
 }

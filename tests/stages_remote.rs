@@ -250,3 +250,142 @@ fn secrets_stage_uploads_0600_and_never_logs_a_secret() {
     stage.run(&ctx).unwrap();
     assert!(stage.check(&ctx).unwrap());
 }
+
+/// rke itself cannot run here (no Docker daemon on the test hosts, no Kubernetes), so a
+/// STAND-IN `rke` on the node records what it found and writes new state, then fails like a
+/// half-finished `rke up`. What is real: the rke-up host stage, the rendered script, SSH.
+#[test]
+fn rke_up_restores_state_before_and_saves_it_after_a_failed_run_with_a_stand_in_rke() {
+    if !have_root(
+        "rke_up_restores_state_before_and_saves_it_after_a_failed_run_with_a_stand_in_rke",
+    ) {
+        return;
+    }
+    let lab = TestHosts::up(1);
+    let rs = runners(&lab, 1);
+    let r = rs["node1"].as_ref();
+    prepare_node(r);
+    let stand_in = "#!/bin/sh\n# stand-in for rke: no Docker here\ncat cluster.rkestate > seen-state 2>/dev/null || echo none > seen-state\necho \"$@\" > seen-args\nprintf STATE-B > cluster.rkestate\nexit 1\n";
+    run(r, "mkdir -p /opt/mlk/bin");
+    r.upload(stand_in.as_bytes(), "/opt/mlk/bin/rke", 0o755)
+        .unwrap();
+    let p = profile("mono");
+    let cluster = tempfile::tempdir().unwrap();
+    let state = mlk::stages::rke::state_path(cluster.path());
+    std::fs::write(&state, "STATE-A").unwrap();
+    let rendered = mlk::render::render_all(&p).unwrap();
+    let log = Mutex::new(Vec::<String>::new());
+    let log_fn = |l: &str| log.lock().unwrap().push(l.to_string());
+    let ctx = HostCtx {
+        profile: &p,
+        cluster_dir: cluster.path(),
+        rendered: &rendered,
+        runners: &rs,
+        log: &log_fn,
+    };
+    let stage = mlk::stages::host_stage("rke-up").expect("rke-up is driven from the host");
+    assert!(!stage.check(&ctx).unwrap());
+    let err = format!("{:#}", stage.run(&ctx).unwrap_err());
+    assert!(
+        err.contains("exited with status") && err.contains("saved"),
+        "{err}"
+    );
+    let (_, seen) = run(
+        r,
+        "cat /opt/mlk/seen-state; echo; cat /opt/mlk/seen-args; stat -c %a /opt/mlk/cluster.yml",
+    );
+    assert_eq!(
+        seen,
+        [
+            "STATE-A",
+            "up --config cluster.yml --ignore-docker-version",
+            "644"
+        ],
+        "the host's state was restored first"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&state).unwrap(),
+        "STATE-B",
+        "the node's new state came back despite the failure"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&state).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // rke's key exists on node1 and every node authorizes it, once however often the stage runs.
+    let _ = stage.run(&ctx);
+    let (st, out) = run(
+        r,
+        "cut -d' ' -f2 /opt/mlk/ssh/id_ed25519.pub > /tmp/k; grep -c -F -f /tmp/k ~/.ssh/authorized_keys; stat -c %a /opt/mlk/ssh/id_ed25519",
+    );
+    assert_eq!((st, out), (0, vec!["1".to_string(), "600".to_string()]));
+}
+
+/// The kubeconfig stage over SSH: RKE's file (written here as rke writes it, since rke cannot
+/// run) is fetched from node1, rewritten, stored 0600, and read back by the real kubectl.
+#[test]
+fn kubeconfig_stage_fetches_rewrites_and_checks_against_the_node() {
+    if !have_root("kubeconfig_stage_fetches_rewrites_and_checks_against_the_node") {
+        return;
+    }
+    let lab = TestHosts::up(1);
+    let rs = runners(&lab, 1);
+    let r = rs["node1"].as_ref();
+    prepare_node(r);
+    let rke = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: \"https://10.0.2.15:6443\"\n  name: \"mono\"\ncontexts:\n- context:\n    cluster: \"mono\"\n    user: \"kube-admin-mono\"\n  name: \"mono\"\ncurrent-context: \"mono\"\nusers:\n- name: \"kube-admin-mono\"\n  user:\n    client-certificate-data: Q0VSVA==\n    client-key-data: S0VZ\n";
+    r.upload(rke.as_bytes(), "/opt/mlk/kube_config_cluster.yml", 0o600)
+        .unwrap();
+    let p = profile("mono");
+    let cluster = tempfile::tempdir().unwrap();
+    let rendered = mlk::render::render_all(&p).unwrap();
+    let log_fn = |_: &str| {};
+    let ctx = HostCtx {
+        profile: &p,
+        cluster_dir: cluster.path(),
+        rendered: &rendered,
+        runners: &rs,
+        log: &log_fn,
+    };
+    let stage = mlk::stages::host_stage("kubeconfig").unwrap();
+    assert!(!stage.check(&ctx).unwrap());
+    stage.run(&ctx).unwrap();
+    assert!(stage.check(&ctx).unwrap());
+    let kc = mlk::stages::kubeconfig::local_path(cluster.path());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&kc).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    if let Some(kubectl) = crate::tools::find("kubectl") {
+        let out = std::process::Command::new(kubectl)
+            .args([
+                "config",
+                "view",
+                "--minify",
+                "-o",
+                "jsonpath={.current-context} {.clusters[0].cluster.server}",
+            ])
+            .env("KUBECONFIG", &kc)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "mlk-mono https://192.168.56.10:6443"
+        );
+    }
+    // New certificates on the node (rke up again): the host copy is stale.
+    r.upload(
+        rke.replace("S0VZ", "TkVX").as_bytes(),
+        "/opt/mlk/kube_config_cluster.yml",
+        0o600,
+    )
+    .unwrap();
+    assert!(!stage.check(&ctx).unwrap());
+}

@@ -175,8 +175,14 @@ impl Plan {
             );
         }
         let _ = writeln!(s, "\nBinaries (sha256-checked):");
+        let w = self
+            .binaries
+            .iter()
+            .map(|b| b.name.len())
+            .max()
+            .unwrap_or(0);
         for b in &self.binaries {
-            let _ = writeln!(s, "  {:<8} {:<8} {}", b.name, b.version, b.url);
+            let _ = writeln!(s, "  {:<w$} {:<8} {}", b.name, b.version, b.url);
         }
         if !self.dashboards.is_empty() {
             let _ = writeln!(s, "\nDashboards:");

@@ -8,8 +8,21 @@ use super::lines;
 
 /// The problem a parse error stands for.
 pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
-    let msg = e.to_string();
-    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    let full = e.to_string();
+    // "found unexpected end of stream at line 6 column 1, while scanning a quoted scalar at
+    // line 3 column 7": the line shown is the first position (the problem, also what
+    // `e.location()` gives); the context's position stays in the message, as a line.
+    let mut n = 0;
+    let msg = position_re()
+        .replace_all(&full, |c: &regex::Captures| {
+            n += 1;
+            if n == 1 {
+                String::new()
+            } else {
+                format!(" that starts on line {}", &c[1])
+            }
+        })
+        .to_string();
     let (parent, message) = match msg.split_once(": ") {
         Some((f, m)) if !f.contains(' ') && !f.is_empty() => (f.to_string(), m.to_string()),
         _ => (String::new(), msg.clone()),
@@ -31,9 +44,13 @@ pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
             .strip_prefix("one of ")
             .unwrap_or(&allowed)
             .to_string();
+        let name = named.unwrap_or("?");
+        let hint = closest(name, &allowed)
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
         (
-            join(named.unwrap_or("?")),
-            format!("unknown field; allowed here: {allowed}"),
+            join(name),
+            format!("unknown field{hint}; allowed here: {allowed}"),
         )
     } else if message.starts_with("missing field") {
         (
@@ -72,6 +89,36 @@ pub fn problem(e: &serde_yaml_ng::Error, src: &str) -> Problem {
         line,
         message,
     }
+}
+
+/// The allowed name (from serde's "`a`, `b`" list) nearest to a misspelt one, if it is close.
+fn closest(name: &str, allowed: &str) -> Option<String> {
+    allowed
+        .split(", ")
+        .map(|a| a.trim_matches('`'))
+        .map(|a| (edit_distance(&name.to_lowercase(), &a.to_lowercase()), a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a.to_string())
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn position_re() -> regex::Regex {
+    regex::Regex::new(r" at line (\d+) column \d+").expect("constant regex")
 }
 
 /// 1-based line of the second `key:` at the indentation of the first one: serde points at
@@ -114,4 +161,17 @@ fn humanize(m: &str) -> String {
     }
     m.replace("unknown variant", "unknown value")
         .replace("expected one of", "allowed:")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_only_close_names() {
+        let allowed = "`name`, `ip`, `cpus`, `memory`, `maxmemory`, `roles`";
+        assert_eq!(closest("cpu", allowed).as_deref(), Some("cpus"));
+        assert_eq!(closest("memroy", allowed).as_deref(), Some("memory"));
+        assert_eq!(closest("colour", allowed), None);
+    }
 }

@@ -17,6 +17,7 @@
 //! means retry the same call with backoff; the runner has dropped its dead session and the
 //! next call reconnects. `HostKeyMismatch` and `Fatal` must not be retried. `Timeout` means the
 //! command outlived its timeout and was killed (its output tail is in the error).
+mod classify;
 mod exec;
 mod files;
 pub mod hostkeys;

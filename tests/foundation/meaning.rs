@@ -136,6 +136,23 @@ fn values_files_use_sslip_host_names_of_node1() {
             Some(format!("chronograf.{ip}.sslip.io").as_str())
         );
         assert_eq!(chrono["ingress"]["className"].as_str(), Some("nginx"));
+        let kf = yaml(&files["kubeflow/ingress.yaml"]);
+        let kf_host = format!("kubeflow.{ip}.sslip.io");
+        assert_eq!(
+            kf["spec"]["rules"][0]["host"].as_str(),
+            Some(kf_host.as_str())
+        );
+        assert_eq!(kf["spec"]["ingressClassName"].as_str(), Some("nginx"));
+        let plan = mlk::plan::build(&p, name);
+        let urls: Vec<&str> = plan.dashboards.iter().map(|d| d.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                format!("https://rancher.{ip}.sslip.io"),
+                format!("http://chronograf.{ip}.sslip.io"),
+                format!("https://{kf_host}"),
+            ]
+        );
         for (path, text) in &files {
             assert!(!text.contains("xip.io"), "{path} mentions the dead xip.io");
         }
@@ -162,7 +179,11 @@ fn plan_json_versions_and_releases_match_the_lock_and_the_render() {
             .iter()
             .map(|b| b["name"].as_str().unwrap())
             .collect();
-        assert_eq!(bins, ["helm", "kubectl", "rke"]);
+        let locked: Vec<&str> = lock.binaries.keys().map(String::as_str).collect();
+        assert_eq!(bins, locked, "the plan shows every pinned binary");
+        for needed in ["helm", "kubectl", "rke"] {
+            assert!(bins.contains(&needed), "{needed} missing from the plan");
+        }
         let releases = j["helm_releases"].as_array().unwrap();
         let names: Vec<&str> = releases
             .iter()
