@@ -49,10 +49,29 @@ fn failing_command_shows_node_stage_command_and_output_exit_4() {
     let stages = "  - id: breaks\n    after: docker\n    run: |\n      echo preparing on $MLK_NODE\n      if [ \"$MLK_NODE\" = node2 ]; then echo 'disk on fire' >&2; exit 7; fi\n";
     let profile = lab.profile(&name, stages);
     let out = lab
-        .up_cmd(&profile, &["--only", "breaks"])
+        .up_cmd(&profile, &["--only", "breaks", "--json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let failed = events
+        .iter()
+        .find(|e| e["event"] == "stage_failed")
+        .expect("a stage_failed event");
+    assert_eq!(failed["current"], 1);
+    assert_eq!(failed["total"], 1);
+    let f = &failed["failures"][0];
+    assert_eq!(f["node"], "node2");
+    assert_eq!(f["exit_status"], 7);
+    assert!(f["command"].as_str().unwrap().contains("bash -c"));
+    assert_eq!(
+        f["tail"].as_array().unwrap().last().unwrap(),
+        "disk on fire"
+    );
+    assert_eq!(events.last().unwrap()["status"], "failed");
     let err = text(&out.stderr);
     assert!(
         err.contains("stage `breaks` failed on node `node2`: the command exited with status 7"),
