@@ -249,6 +249,8 @@ fn profile_overrides_reach_the_render() {
     let vf = &files["Vagrantfile"];
     assert!(vf.contains("lv.driver = 'qemu'") && vf.contains("vb.linked_clone = false"));
     assert!(vf.contains("hv.maxmemory = 12288"));
+    // Software emulation has no host CPU to pass through.
+    assert!(vf.contains("lv.cpu_model = \"qemu64\""));
     let rancher = yaml(&files["values/rancher.yaml"]);
     assert_eq!(
         rancher["hostname"].as_str(),
