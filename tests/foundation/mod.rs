@@ -3,6 +3,7 @@ mod bad_profiles;
 mod cli;
 mod common;
 mod helm_keys;
+mod lines_prop;
 mod lint;
 mod meaning;
 mod quote_prop;
