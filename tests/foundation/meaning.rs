@@ -249,6 +249,7 @@ fn profile_overrides_reach_the_render() {
     let vf = &files["Vagrantfile"];
     assert!(vf.contains("lv.driver = 'qemu'") && vf.contains("vb.linked_clone = false"));
     assert!(vf.contains("hv.maxmemory = 12288"));
+    assert!(vf.contains("config.vm.synced_folder \".\", \"/vagrant\"\n"));
     // Software emulation has no host CPU to pass through.
     assert!(vf.contains("lv.cpu_model = \"qemu64\""));
     let rancher = yaml(&files["values/rancher.yaml"]);
