@@ -141,6 +141,7 @@ fn bundle_has_the_pieces_and_no_secret() {
         "rendered/stages/rancher.sh",
         "rendered/leaked.yaml",
         "NOTES.txt",
+        "host.txt",
     ] {
         assert!(
             names.iter().any(|n| n == want),

@@ -290,14 +290,32 @@ fn host_subnet_clash_in_a_real_namespace() {
         "{c}"
     );
 
-    // A route (a VPN) that sends the nodes' subnet elsewhere: clash; a reject route: none.
+    // A VPN's broad route: the host-only /24 still wins, so only a warning...
     let vpn = Netns::new("r");
     vpn.link("vpn0");
     vpn.ip(&["addr", "add", "10.8.0.2/24", "dev", "vpn0"]);
     vpn.ip(&["route", "add", "192.168.0.0/16", "dev", "vpn0"]);
     let c = json_check(&doctor_in(&vpn, dir.path(), &conf), "host-subnet").clone();
+    assert_eq!(c["status"], "WARN", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("192.168.0.0/16 via vpn0"),
+        "{c}"
+    );
+    // ...but a route as specific as the nodes' /24 takes their traffic: clash.
+    vpn.ip(&["route", "add", "192.168.56.0/24", "dev", "vpn0"]);
+    let c = json_check(&doctor_in(&vpn, dir.path(), &conf), "host-subnet").clone();
     assert_eq!(c["status"], "FAIL", "{c}");
-    assert!(c["detail"].as_str().unwrap().contains("via vpn0"), "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("192.168.56.0/24 via vpn0"),
+        "{c}"
+    );
+    // A reject route (the test lab's guard) carries nothing: no clash.
     let guard = Netns::new("g");
     guard.ip(&["route", "add", "unreachable", "192.168.56.0/24"]);
     let c = json_check(&doctor_in(&guard, dir.path(), &conf), "host-subnet").clone();

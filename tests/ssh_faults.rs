@@ -1,6 +1,6 @@
 //! Network and server faults on real sshd nodes: each ends in a transient error within the
 //! keepalive budget (so the engine can retry) and the same runner reconnects afterwards.
-use crate::ssh_support::{TestHosts, have_root, run};
+use crate::ssh_support::{TestHosts, have_root, run, with_retries};
 use mlk::remote::{RemoteError, Runner, SshRunner};
 use std::time::{Duration, Instant};
 
@@ -27,21 +27,6 @@ fn exec_during(
         })
     });
     (res, lines, t0.elapsed())
-}
-
-/// Retries transient failures (at most 3 tries), as the engine does; anything else fails.
-fn with_retries<T>(what: &str, mut f: impl FnMut() -> Result<T, RemoteError>) -> T {
-    let mut attempt = 1;
-    loop {
-        match f() {
-            Ok(v) => return v,
-            Err(e) if e.is_transient() && attempt < 3 => {
-                eprintln!("{what}: transient error, retrying as the engine would: {e}");
-                attempt += 1;
-            }
-            Err(e) => panic!("{what} (attempt {attempt}): {e}"),
-        }
-    }
 }
 
 #[test]
@@ -80,6 +65,9 @@ fn ssh_sshd_killed_mid_command_is_transient_and_the_runner_reconnects() {
     );
     lab.ctl(&["start-sshd", "1"]);
     // The same runner opens a new session: what the engine's retry relies on.
+    with_retries("reconnect after sshd restart", || {
+        r.exec("true", None, &mut |_| {})
+    });
     assert_eq!(run(&r, "hostname").1, ["node1"]);
     // Only sshd died, not the node: what it had written is still there.
     assert_eq!(
@@ -111,6 +99,9 @@ fn ssh_link_down_beyond_the_keepalive_budget_is_transient_then_recovers() {
     assert_eq!(lines, ["started"]);
     assert!(took < Duration::from_secs(8), "noticed only after {took:?}");
     lab.ctl(&["link", "1", "up"]);
+    with_retries("reconnect after link up", || {
+        r.exec("true", None, &mut |_| {})
+    });
     assert_eq!(run(&r, "echo back").1, ["back"]);
 }
 
@@ -182,5 +173,43 @@ fn ssh_packet_loss_still_completes_and_total_loss_is_a_clear_transient_error() {
         t0.elapsed()
     );
     lab.ctl(&["loss", "1", "off"]);
+    with_retries("reconnect after loss ends", || {
+        r.exec("true", None, &mut |_| {})
+    });
     assert_eq!(run(&r, "echo clear").1, ["clear"]);
+}
+
+#[test]
+fn ssh_link_down_during_an_upload_is_transient_within_the_io_timeout() {
+    if !have_root("ssh_link_down_during_an_upload_is_transient_within_the_io_timeout") {
+        return;
+    }
+    let lab = TestHosts::up(1);
+    let r = lab.connect(1); // io_timeout 5 s
+    let data = vec![0x5au8; 64 << 20];
+    let t0 = Instant::now();
+    let res = std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(300));
+            lab.ctl(&["link", "1", "down"]);
+        });
+        r.upload(&data, "/tmp/big.bin", 0o600)
+    });
+    let took = t0.elapsed();
+    let err = res.expect_err("the link went down mid-upload");
+    eprintln!("link down mid-upload reads: {err} (after {took:?})");
+    assert!(err.is_transient(), "{err:?}");
+    // io_timeout (5 s) plus slack, and no hang while dropping the dead session.
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    lab.ctl(&["link", "1", "up"]);
+    with_retries("reconnect after link up", || {
+        r.exec("true", None, &mut |_| {})
+    });
+    let (_, left) = run(&r, "ls /tmp | grep -c mlk-tmp || true");
+    assert_eq!(left, ["1"], "the interrupted upload's temp file is there");
+    r.upload(b"small", "/tmp/big.bin", 0o600)
+        .expect("upload after recovery");
+    assert_eq!(run(&r, "cat /tmp/big.bin").1, ["small"]);
+    let (_, left) = run(&r, "ls /tmp | grep -c mlk-tmp || true");
+    assert_eq!(left, ["0"], "the next upload to the path sweeps it");
 }

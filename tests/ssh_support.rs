@@ -163,3 +163,23 @@ pub fn run(r: &dyn mlk::remote::Runner, cmd: &str) -> (i32, Vec<String>) {
         .unwrap_or_else(|e| panic!("`{cmd}` failed: {e}"));
     (out.status, lines)
 }
+
+/// Retries transient failures (at most 5 tries, 0.5 s apart), as the engine does after a
+/// fault; any other error, or the 5th transient one, fails the test.
+pub fn with_retries<T>(
+    what: &str,
+    mut f: impl FnMut() -> Result<T, mlk::remote::RemoteError>,
+) -> T {
+    let mut attempt = 1;
+    loop {
+        match f() {
+            Ok(v) => return v,
+            Err(e) if e.is_transient() && attempt < 5 => {
+                eprintln!("{what}: transient error, retrying as the engine would: {e}");
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => panic!("{what} (attempt {attempt}): {e}"),
+        }
+    }
+}

@@ -8,7 +8,7 @@ use mlk::lockfile::Binary;
 use mlk::remote::Runner;
 use mlk::stages::binaries::{self, Runners};
 use mlk::stages::cache::Cache;
-use mlk::stages::{HostCtx, HostStage, secrets};
+use mlk::stages::{HostCtx, secrets};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::net::TcpListener;

@@ -183,7 +183,15 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
 /// diagnostics bundle written for it.
 fn failed(e: anyhow::Error, dir: &std::path::Path) -> anyhow::Error {
     let mut msg = format!("{e:#}");
-    let hints = crate::advice::hints_for(&msg);
+    let matches = crate::advice::match_output(&msg);
+    let mut class = crate::exit::class_of(&e);
+    // An unclassified failure takes the class of the known error it matches.
+    if class == crate::exit::Class::Failure
+        && let Some(a) = matches.first()
+    {
+        class = a.class;
+    }
+    let hints = crate::advice::render(&matches);
     if !hints.is_empty() {
         msg.push('\n');
         msg.push_str(hints.trim_end());
@@ -193,7 +201,7 @@ fn failed(e: anyhow::Error, dir: &std::path::Path) -> anyhow::Error {
         Ok(path) => msg.push_str(&format!("\n  diagnostics: {}", path.display())),
         Err(b) => msg.push_str(&format!("\n  diagnostics bundle not written: {b:#}")),
     }
-    classify(crate::exit::class_of(&e), msg)
+    classify(class, msg)
 }
 
 fn retry_policy(a: &UpArgs) -> RetryPolicy {

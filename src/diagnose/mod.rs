@@ -104,6 +104,7 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
     b.add_file("state.json", &dir.join("state.json"));
     add_tree(&mut b, &dir.join("rendered"), "rendered");
     b.note("cluster.rkestate: never included (it holds the cluster's private keys)");
+    host(&mut b, dir);
     vagrant(&mut b, dir);
     kube(&mut b, dir);
     let notes = b.notes.join("\n") + "\n";
@@ -142,6 +143,40 @@ fn add_tree(b: &mut Bundle, root: &Path, prefix: &str) {
             root.display()
         ));
     }
+}
+
+/// This host at the time of the failure: tools, memory, CPUs, free disk, addresses.
+fn host(b: &mut Bundle, dir: &Path) {
+    use crate::doctor::host as h;
+    let show = |r: Result<String, String>| r.unwrap_or_else(|e| format!("({e})"));
+    let (total, avail) = h::read("/proc/meminfo")
+        .map(|t| h::parse_meminfo(&t))
+        .unwrap_or((None, None));
+    let mut t = format!(
+        "os: {}
+vagrant: {}
+VBoxManage: {}
+memory MiB: total {}, available {}
+cpus: {}
+",
+        std::env::consts::OS,
+        show(h::first_line("vagrant", &["--version"])),
+        show(h::first_line("VBoxManage", &["--version"])),
+        total.map_or("unknown".into(), |v| v.to_string()),
+        avail.map_or("unknown".into(), |v| v.to_string()),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    for (what, p) in [
+        ("cluster folder", dir.to_path_buf()),
+        ("Vagrant boxes", crate::doctor::facts::vagrant_home()),
+    ] {
+        let free = h::free_mib(&p).map_or("unknown".into(), |(_, m)| format!("{m} MiB"));
+        t.push_str(&format!("free disk, {what} ({}): {free}\n", p.display()));
+    }
+    for i in h::interfaces().unwrap_or_default() {
+        t.push_str(&format!("interface {} {}/{}\n", i.name, i.addr, i.prefix));
+    }
+    b.add("host.txt", &t);
 }
 
 fn vagrant(b: &mut Bundle, dir: &Path) {

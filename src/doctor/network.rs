@@ -135,21 +135,44 @@ pub fn host_subnet(p: &Profile, f: &Facts) -> Check {
             ));
         }
     }
+    // Routes: one as specific as the host-only /24 (or more) steals its traffic; a broader one
+    // (a VPN's 192.168.0.0/16) loses to the /24 the hypervisor adds, unless the VPN enforces it.
+    let mut broader = Vec::new();
     for r in &f.routes {
-        let covers = nets
+        if r.net.prefix_len() == 0 || is_hypervisor(&r.iface) {
+            continue;
+        }
+        let Some(net) = nets
             .iter()
-            .find(|net| r.net.prefix_len() > 0 && r.net.contains(*net));
-        if let Some(net) = covers
-            && !is_hypervisor(&r.iface)
-            // The kernel's own route for an address already judged above.
-            && !ifaces
-                .iter()
-                .any(|i| i.name == r.iface && (net.contains(&i.addr) || i.net().contains(net)))
-        {
-            clashes.push(format!("a route sends {} via {} (a VPN?)", net, r.iface));
+            .find(|net| r.net.contains(*net) || net.contains(&r.net))
+        else {
+            continue;
+        };
+        // The kernel's own route for an address already judged above.
+        let own_addr_route = ifaces
+            .iter()
+            .any(|i| i.name == r.iface && (net.contains(&i.addr) || i.net().contains(net)));
+        if own_addr_route {
+            continue;
+        }
+        if r.net.prefix_len() >= net.prefix_len() {
+            clashes.push(format!("a route sends {} via {}", r.net, r.iface));
+        } else {
+            broader.push(format!("{} via {}", r.net, r.iface));
         }
     }
     let nodes: Vec<String> = nets.iter().map(ToString::to_string).collect();
+    if clashes.is_empty() && !broader.is_empty() {
+        return Check::warn(
+            id,
+            format!(
+                "a broader route covers {} ({}): the host-only /24 is more specific and wins, unless a VPN client forces its routes",
+                nodes.join(", "),
+                broader.join(", ")
+            ),
+            "if the VMs are unreachable while the VPN is up, disconnect it or exclude the nodes' /24 from it",
+        );
+    }
     if clashes.is_empty() {
         let mut d = format!("no host address or route in {}", nodes.join(", "));
         if !own.is_empty() {

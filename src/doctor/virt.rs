@@ -58,10 +58,18 @@ pub fn virtualization(p: &Profile, provider: Provider, f: &Facts) -> Check {
 }
 
 /// Reads `key = N` from a sysctl.d text.
+/// The value the os-prep script sets for `key`, in either `key = value` (a sysctl.conf line)
+/// or `key value mode` (the script's own table) form.
 fn sysctl_value(text: &str, key: &str) -> Option<u64> {
     text.lines().find_map(|l| {
-        let (k, v) = l.split_once('=')?;
-        (k.trim() == key).then(|| v.trim().parse().ok())?
+        let rest = l.trim().trim_start_matches('"').strip_prefix(key)?;
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix('=').unwrap_or(rest);
+        rest.split_whitespace()
+            .next()?
+            .trim_end_matches('"')
+            .parse()
+            .ok()
     })
 }
 

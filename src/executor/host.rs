@@ -1,7 +1,7 @@
 //! Stages that run on the host: `machines` (the provider), built-in host stages from
 //! `crate::stages`, and custom stages with `target: host`.
 use super::Ctx;
-use super::failure::{NodeFailure, TAIL_LINES};
+use super::failure::TAIL_LINES;
 use crate::exit::{Class, classify};
 use crate::plan::stages::{Action, Stage};
 use crate::remote::Runner;
@@ -61,8 +61,21 @@ pub fn run(ctx: &Ctx, stage: &Stage) -> Result<HostOutcome> {
                 Ok(HostOutcome::Done("ran".into()))
             }
         },
-        Action::Custom { run, check, .. } => {
-            if let Some(check) = check {
+        Action::Custom {
+            run,
+            check,
+            timeout,
+            ..
+        } => {
+            let limit = |snippet: &str| match timeout {
+                Some(t) => format!(
+                    "timeout {t} bash -c {}",
+                    crate::render::quote::shell(snippet)
+                ),
+                None => snippet.to_string(),
+            };
+            let (run, check) = (&limit(run), check.as_deref().map(limit));
+            if let Some(check) = &check {
                 ctx.progress.node_state(&stage.id, HOST, "checking");
                 if local(ctx, stage, check)?.0 == 0 {
                     return Ok(HostOutcome::Done("check passed; run skipped".into()));
@@ -71,16 +84,23 @@ pub fn run(ctx: &Ctx, stage: &Stage) -> Result<HostOutcome> {
             ctx.progress.node_state(&stage.id, HOST, "running");
             let (status, tail) = local(ctx, stage, run)?;
             if status != 0 {
-                let f = NodeFailure {
-                    node: HOST.into(),
-                    stage: stage.id.clone(),
-                    reason: format!("the command exited with status {status}"),
-                    command: Some(format!("bash -c {}", crate::render::quote::shell(run))),
-                    exit_status: Some(status),
-                    tail,
-                    connection: false,
+                let shown = if timeout.is_some() {
+                    run.clone()
+                } else {
+                    format!("bash -c {}", crate::render::quote::shell(run))
                 };
-                return Err(classify(Class::Remote, f.to_text()));
+                let mut msg = format!("the command exited with status {status}");
+                if timeout.is_some() && status == 124 {
+                    msg.push_str(" (killed by its timeout)");
+                }
+                msg.push_str(&format!("\n  command (run on this machine):\n    {shown}"));
+                if !tail.is_empty() {
+                    msg.push_str(&format!("\n  last {} lines of output:", tail.len()));
+                    for l in &tail {
+                        msg.push_str(&format!("\n    | {l}"));
+                    }
+                }
+                return Err(classify(Class::Remote, msg));
             }
             Ok(HostOutcome::Done("ran".into()))
         }
@@ -102,6 +122,10 @@ fn all_runners(ctx: &Ctx, stage: &Stage) -> Result<BTreeMap<String, Arc<dyn Runn
                 ctx.progress
                     .log_line(&n.name, &stage.id, &format!("connect retry: {e}"))
             })
+            .map_err(|e| classify(Class::Remote, format!("stage `{}`: {e}", stage.id)))?;
+        // Host stages drive the nodes with the rendered files (rke-up uses cluster.yml), and
+        // this run may have skipped every script stage that would have uploaded them.
+        super::node::ensure_bundle(ctx, r.as_ref(), stage, &n.name)
             .map_err(|e| classify(Class::Remote, format!("stage `{}`: {e}", stage.id)))?;
         m.insert(n.name.clone(), r);
     }

@@ -182,8 +182,7 @@ fn attempt(ctx: &Ctx, stage: &Stage, node: &str) -> Step {
         Err(e) => return Step::Fail(plain_failure(stage, node, e.to_string(), true)),
     };
     if matches!(stage.action, Action::Script { .. })
-        && !ctx.pool.is_uploaded(node)
-        && let Err(e) = upload_bundle(ctx, runner.as_ref(), stage, node)
+        && let Err(e) = ensure_bundle(ctx, runner.as_ref(), stage, node)
     {
         return remote_step(stage, node, e, None);
     }
@@ -261,6 +260,19 @@ fn exec(
         out.tail = out.tail.split_off(out.tail.len() - TAIL_LINES);
     }
     Ok(out)
+}
+
+/// Uploads the rendered files to the node once per run (again after a reconnect).
+pub fn ensure_bundle(
+    ctx: &Ctx,
+    runner: &dyn Runner,
+    stage: &Stage,
+    node: &str,
+) -> Result<(), RemoteError> {
+    if ctx.pool.is_uploaded(node) {
+        return Ok(());
+    }
+    upload_bundle(ctx, runner, stage, node)
 }
 
 /// Puts the rendered files (all but the Vagrantfile) under /opt/mlk on the node.

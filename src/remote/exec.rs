@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 /// Lines of output kept for error messages.
 pub const TAIL_LINES: usize = 30;
+/// Longest line passed on; a longer run without a newline (a binary blob, `\r` progress
+/// bars) is cut into pieces of this size, so memory stays bounded.
+const MAX_LINE: usize = 64 * 1024;
 /// Grace after the remote `timeout` should have killed the command before we give up on it.
 const KILL_AFTER: Duration = Duration::from_secs(5);
 /// libssh2's LIBSSH2_ERROR_EAGAIN: a non-blocking call would block.
@@ -103,7 +106,7 @@ impl<'a> Io<'a> {
                     }
                     self.wait()?;
                 }
-                Err(e) => return Err(super::ssh::classify(self.node, what, &e)),
+                Err(e) => return Err(super::classify::classify(self.node, what, &e)),
             }
         }
     }
@@ -133,6 +136,10 @@ impl Lines<'_> {
         while let Some(i) = self.pending[stream].iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.pending[stream].drain(..=i).collect();
             self.emit(&line[..i]);
+        }
+        while self.pending[stream].len() >= MAX_LINE {
+            let piece: Vec<u8> = self.pending[stream].drain(..MAX_LINE).collect();
+            self.emit(&piece);
         }
     }
 
@@ -253,7 +260,7 @@ pub fn run(
         Some(name) => 128 + signal_number(name),
         None => ch
             .exit_status()
-            .map_err(|e| super::ssh::classify(io.node, "read exit status", &e))?,
+            .map_err(|e| super::classify::classify(io.node, "read exit status", &e))?,
     };
     let tail = lines.finish();
     if let Some(t) = timeout
@@ -303,6 +310,23 @@ mod tests {
         assert_eq!(tail.len(), TAIL_LINES);
         assert_eq!(tail[TAIL_LINES - 2..], ["err-line", "partial"]);
         assert_eq!(tail[0], "12");
+    }
+
+    #[test]
+    fn a_line_without_newline_is_cut_at_the_cap() {
+        let mut seen = Vec::new();
+        let mut cb = |l: &str| seen.push(l.len());
+        let mut lines = Lines {
+            pending: [Vec::new(), Vec::new()],
+            tail: VecDeque::new(),
+            on_line: &mut cb,
+        };
+        for _ in 0..10 {
+            lines.push(0, &[b'x'; 20_000]);
+        }
+        assert_eq!(lines.pending[0].len(), 200_000 - 3 * MAX_LINE);
+        lines.finish();
+        assert_eq!(seen, [MAX_LINE, MAX_LINE, MAX_LINE, 200_000 - 3 * MAX_LINE]);
     }
 
     #[test]

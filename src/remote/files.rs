@@ -4,8 +4,9 @@
 //! exists, and ssh2 does not expose the posix-rename@openssh.com extension. So the data goes
 //! over SFTP to a temp file next to the target, and `mv -f` (one rename(2)) replaces it.
 use super::RemoteError;
+use super::classify::classify;
 use super::exec::sh_quote;
-use super::ssh::{Conn, classify};
+use super::ssh::Conn;
 use ssh2::{FileStat, OpenFlags, OpenType};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -36,7 +37,13 @@ pub(super) fn upload(
         return written;
     }
     drop(file);
-    let mv = format!("mv -f -- {} {}", sh_quote(&tmp), sh_quote(path));
+    // Also sweeps temp files of earlier uploads to this path that a dead connection left.
+    let mv = format!(
+        "mv -f -- {} {} && rm -f -- {}.mlk-tmp-*",
+        sh_quote(&tmp),
+        sh_quote(path),
+        sh_quote(path)
+    );
     match run_quiet(c, node, &mv) {
         Ok((0, _)) => Ok(()),
         Ok((status, out)) => {

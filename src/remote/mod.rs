@@ -1,7 +1,23 @@
 //! The remote-runner seam: run commands on one node and move files to and from it.
 //!
 //! Blocking by design (ssh2 is blocking); the executor calls runners from worker threads.
-//! The real implementation is `ssh` (ssh2, one session per node).
+//! The real implementation is `ssh` (ssh2, one session per node):
+//!
+//! ```no_run
+//! # use mlk::remote::{ConnectOptions, Runner, SshRunner};
+//! # fn f(ep: &mlk::inventory::Endpoint) -> Result<(), mlk::remote::RemoteError> {
+//! let opts = ConnectOptions::new(".mlk/lab/known_hosts"); // pins host keys here
+//! let node = SshRunner::connect(ep, &opts)?; // or SshRunner::lazy: connect on first use
+//! let out = node.exec("sudo apt-get install -y curl", None, &mut |line| println!("{line}"))?;
+//! assert_eq!(out.status, 0); // non-zero exit is Ok: the caller decides
+//! # Ok(()) }
+//! ```
+//!
+//! Errors: `Transient` (connection refused/reset/lost, timeouts, key refused while a VM boots)
+//! means retry the same call with backoff; the runner has dropped its dead session and the
+//! next call reconnects. `HostKeyMismatch` and `Fatal` must not be retried. `Timeout` means the
+//! command outlived its timeout and was killed (its output tail is in the error).
+mod classify;
 mod exec;
 mod files;
 pub mod hostkeys;

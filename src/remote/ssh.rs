@@ -2,6 +2,7 @@
 //!
 //! A session's channels block each other (libssh2 holds one lock per session), so a runner
 //! serialises its node's operations, and `tunnel` opens a second session of its own.
+use super::classify::classify;
 use super::exec::{self, Io, Liveness};
 use super::transport::{self, Proxy};
 use super::{ExecOutput, RemoteError, Runner, Tunnel, hostkeys};
@@ -349,42 +350,4 @@ impl Write for TunnelStream {
 
 fn millis(d: Duration) -> u32 {
     d.as_millis().clamp(1, u32::MAX as u128) as u32
-}
-
-/// Sorts a libssh2 error into transient (the connection broke or timed out: retry) and
-/// fatal (protocol, file, permission: retrying will not help).
-pub(super) fn classify(node: &str, what: &str, e: &ssh2::Error) -> RemoteError {
-    let node = node.to_string();
-    match e.code() {
-        // banner recv/send, socket send, key exchange cut off, timeout, disconnect,
-        // socket timeout, socket recv, bad socket, channel closed, auth refused
-        ErrorCode::Session(-2 | -3 | -7 | -8 | -9 | -13 | -30 | -43 | -45 | -26 | -18 | -19) => {
-            let message = match e.code() {
-                ErrorCode::Session(-9 | -30) => format!("{what}: timed out ({})", e.message()),
-                _ => format!("{what}: {}", e.message()),
-            };
-            RemoteError::Transient { node, message }
-        }
-        ErrorCode::SFTP(code) => RemoteError::Fatal {
-            node,
-            message: format!("{what}: {}", sftp_reason(code)),
-        },
-        ErrorCode::Session(code) => RemoteError::Fatal {
-            node,
-            message: format!("{what}: {} (libssh2 error {code})", e.message()),
-        },
-    }
-}
-
-fn sftp_reason(code: i32) -> String {
-    match code {
-        2 => "no such file".to_string(),
-        3 => "permission denied".to_string(),
-        4 => "failure (e.g. a directory in the way, or disk full)".to_string(),
-        10 => "no such path".to_string(),
-        11 => "file already exists".to_string(),
-        12 => "write protected".to_string(),
-        14 => "no space on the file system".to_string(),
-        c => format!("SFTP error {c}"),
-    }
 }

@@ -1,7 +1,8 @@
 //! A minimal HTTP/1.1 client over any byte stream (an SSH direct-tcpip channel, a TcpStream).
 //!
-//! One request per stream with `Connection: close`, so no connection reuse is needed. The
-//! response body is read by Content-Length, chunked transfer coding, or until EOF.
+//! Requests are sent one at a time (no pipelining), so a stream can carry several in a row
+//! (keep-alive). The response body is read by Content-Length, chunked transfer coding, or
+//! until EOF.
 use std::io::{BufRead, BufReader, Read, Write};
 
 /// One HTTP response: status code and body (headers are consumed).
@@ -9,6 +10,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 pub struct Response {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The server will close the stream (`Connection: close` or a body read to EOF).
+    pub closes: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -21,17 +24,19 @@ pub enum HttpError {
 
 /// Sends one request (`method` `target`, e.g. `/query?q=...`) and reads the whole response.
 /// `headers` are extra `Name: value` pairs; `Host`, `Connection` and `Content-Length` are set here.
+/// With `keep_alive` false the request asks the server to close the stream afterwards.
 pub fn request<S: Read + Write>(
-    stream: S,
+    stream: &mut S,
+    keep_alive: bool,
     method: &str,
     host: &str,
     target: &str,
     headers: &[(&str, String)],
     body: &[u8],
 ) -> Result<Response, HttpError> {
-    let mut stream = stream;
+    let conn = if keep_alive { "keep-alive" } else { "close" };
     let mut head = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nUser-Agent: mlk\r\n"
+        "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: {conn}\r\nUser-Agent: mlk\r\n"
     );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -43,6 +48,7 @@ pub fn request<S: Read + Write>(
     stream.write_all(head.as_bytes())?;
     stream.write_all(body)?;
     stream.flush()?;
+    // The server sends nothing unasked, so the buffer cannot swallow a later response.
     read_response(BufReader::new(stream))
 }
 
@@ -71,6 +77,8 @@ pub fn read_response<R: BufRead>(mut r: R) -> Result<Response, HttpError> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| HttpError::Malformed(format!("status line `{status_line}`")))?;
     let mut length: Option<usize> = None;
+    // HTTP/1.0 closes unless told otherwise; mlk never asks it not to.
+    let mut closes = version == "HTTP/1.0";
     let mut chunked = false;
     loop {
         let line = read_line(&mut r)?;
@@ -89,6 +97,8 @@ pub fn read_response<R: BufRead>(mut r: R) -> Result<Response, HttpError> {
             );
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             chunked = value.to_ascii_lowercase().contains("chunked");
+        } else if name.eq_ignore_ascii_case("connection") {
+            closes |= value.eq_ignore_ascii_case("close");
         }
     }
     let mut body = Vec::new();
@@ -117,8 +127,13 @@ pub fn read_response<R: BufRead>(mut r: R) -> Result<Response, HttpError> {
         r.read_exact(&mut body)?;
     } else if !(status == 204 || status == 304 || (100..200).contains(&status)) {
         r.read_to_end(&mut body)?;
+        closes = true;
     }
-    Ok(Response { status, body })
+    Ok(Response {
+        status,
+        body,
+        closes,
+    })
 }
 
 /// Percent-encodes a query-string value (RFC 3986 unreserved characters stay as they are).
@@ -165,12 +180,18 @@ mod tests {
     fn chunked_and_length_bodies() {
         let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n";
         let r = read_response(&raw[..]).unwrap();
-        assert_eq!((r.status, r.body.as_slice()), (200, &b"hello world"[..]));
+        assert_eq!(
+            (r.status, r.body.as_slice(), r.closes),
+            (200, &b"hello world"[..], false)
+        );
         let raw = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 3\r\n\r\nabcdef";
         let r = read_response(&raw[..]).unwrap();
         assert_eq!((r.status, r.body.as_slice()), (401, &b"abc"[..]));
         let raw = b"HTTP/1.0 200 OK\r\n\r\nto the end";
-        assert_eq!(read_response(&raw[..]).unwrap().body, b"to the end");
+        let r = read_response(&raw[..]).unwrap();
+        assert_eq!((r.body.as_slice(), r.closes), (&b"to the end"[..], true));
+        let raw = b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+        assert!(read_response(&raw[..]).unwrap().closes);
         assert!(read_response(&b"SSH-2.0-OpenSSH\r\n"[..]).is_err());
         assert!(read_response(&b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"[..]).is_err());
     }

@@ -69,6 +69,7 @@ pub struct Client<'a> {
     pub db: String,
     user: String,
     password: String,
+    conn: std::sync::Mutex<Option<Box<dyn Tunnel>>>,
 }
 
 impl<'a> Client<'a> {
@@ -79,6 +80,7 @@ impl<'a> Client<'a> {
             db: db.into(),
             user: user.into(),
             password: password.into(),
+            conn: std::sync::Mutex::new(None),
         }
     }
 
@@ -87,20 +89,35 @@ impl<'a> Client<'a> {
             at: self.at.clone(),
             message,
         };
-        let stream = (self.dial)().map_err(|e| unreachable(format!("{e:#}")))?;
         let auth = [(
             "Authorization",
             http::basic_auth(&self.user, &self.password),
         )];
-        let resp =
-            http::request(stream, method, "influxdb", target, &auth, body).map_err(
-                |e| match e {
-                    HttpError::Io(e) => unreachable(e.to_string()),
-                    HttpError::Malformed(m) => {
-                        unreachable(format!("{m} (is this an InfluxDB 1.x HTTP port?)"))
+        // One stream (one SSH channel) for all requests while the server keeps it open; a
+        // reused stream that fails is replaced once, since the server may have timed it out.
+        let mut slot = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut reused = slot.is_some();
+        let resp = loop {
+            let mut stream = match slot.take() {
+                Some(s) => s,
+                None => (self.dial)().map_err(|e| unreachable(format!("{e:#}")))?,
+            };
+            match http::request(&mut stream, true, method, "influxdb", target, &auth, body) {
+                Ok(r) => {
+                    if !r.closes {
+                        *slot = Some(stream);
                     }
-                },
-            )?;
+                    break r;
+                }
+                Err(_) if reused => reused = false,
+                Err(HttpError::Io(e)) => return Err(unreachable(e.to_string())),
+                Err(HttpError::Malformed(m)) => {
+                    return Err(unreachable(format!(
+                        "{m} (is this an InfluxDB 1.x HTTP port?)"
+                    )));
+                }
+            }
+        };
         match resp.status {
             200..=299 => Ok(resp),
             401 | 403 => Err(InfluxError::Auth {

@@ -62,6 +62,13 @@ impl Metric {
     }
 }
 
+/// The node's own NICs (eth*, en*). Pod traffic crosses veth*, cni0, flannel.1 and docker0
+/// as well as the NIC, so summing every interface would count it two or three times; `lo`
+/// is not network traffic and `all` carries protocol counters.
+const PHYSICAL_NIC: &str = "\"interface\" =~ /^(eth|en)[0-9a-z]+$/";
+/// Whole disks only: diskio also reports partitions (sda1) and device-mapper volumes (dm-0)
+/// whose bytes are already counted on the disk below them.
+const WHOLE_DISK: &str = "\"name\" =~ /^([shv]d[a-z]+|xvd[a-z]+|nvme[0-9]+n[0-9]+)$/";
 const NODE: &[&str] = &["host"];
 const NODE_IF: &[&str] = &["host", "interface"];
 const NODE_DISK: &[&str] = &["host", "name"];
@@ -121,7 +128,7 @@ pub static METRICS: &[Metric] = &[
         "Node network received",
         Scope::Node,
         ("net", "bytes_recv", Kind::Counter),
-        "\"interface\" != 'all' AND \"interface\" != 'lo'",
+        PHYSICAL_NIC,
         NODE_IF,
         Unit::BytesPerSec,
     ),
@@ -130,7 +137,7 @@ pub static METRICS: &[Metric] = &[
         "Node network sent",
         Scope::Node,
         ("net", "bytes_sent", Kind::Counter),
-        "\"interface\" != 'all' AND \"interface\" != 'lo'",
+        PHYSICAL_NIC,
         NODE_IF,
         Unit::BytesPerSec,
     ),
@@ -139,7 +146,7 @@ pub static METRICS: &[Metric] = &[
         "Node disk read",
         Scope::Node,
         ("diskio", "read_bytes", Kind::Counter),
-        "",
+        WHOLE_DISK,
         NODE_DISK,
         Unit::BytesPerSec,
     ),
@@ -148,7 +155,7 @@ pub static METRICS: &[Metric] = &[
         "Node disk written",
         Scope::Node,
         ("diskio", "write_bytes", Kind::Counter),
-        "",
+        WHOLE_DISK,
         NODE_DISK,
         Unit::BytesPerSec,
     ),
@@ -293,7 +300,7 @@ mod tests {
         let q = query(&METRICS[2], 0, 600, 10);
         assert_eq!(
             q,
-            "SELECT non_negative_derivative(max(\"bytes_recv\"), 1s) AS \"value\" FROM \"net\" WHERE time >= '1970-01-01T00:00:10Z' AND time < '1970-01-01T00:10:10Z' AND \"interface\" != 'all' AND \"interface\" != 'lo' GROUP BY time(10s), \"host\", \"interface\" fill(none)"
+            "SELECT non_negative_derivative(max(\"bytes_recv\"), 1s) AS \"value\" FROM \"net\" WHERE time >= '1970-01-01T00:00:10Z' AND time < '1970-01-01T00:10:10Z' AND \"interface\" =~ /^(eth|en)[0-9a-z]+$/ GROUP BY time(10s), \"host\", \"interface\" fill(none)"
         );
         for m in METRICS {
             assert!(input_of(m.measurement).is_some(), "{}", m.id);

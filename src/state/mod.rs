@@ -82,7 +82,9 @@ pub struct Store {
 
 impl Store {
     /// Opens `<cluster_dir>/state.json`, or starts empty when there is none.
+    /// Call with the cluster lock held: it also removes temp files a killed run left.
     pub fn open(cluster_dir: &Path, cluster: &str) -> Result<Store> {
+        remove_stale_temps(cluster_dir);
         let path = cluster_dir.join("state.json");
         let data = match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str::<StateFile>(&text).with_context(|| {
@@ -163,6 +165,18 @@ impl Store {
     }
 }
 
+/// Temp files of `write_atomic` that a `kill -9` left behind (the lock says no writer is alive).
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(".mlk-tmp-") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,7 +184,10 @@ mod tests {
     #[test]
     fn records_survive_reopen_and_interrupt_marks_running_failed() {
         let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".mlk-tmp-left-by-kill");
+        std::fs::write(&stale, "half").unwrap();
         let s = Store::open(dir.path(), "c").unwrap();
+        assert!(!stale.exists(), "stale temp files are removed on open");
         let rec = |status| Record {
             status,
             started: Some(now()),

@@ -100,3 +100,25 @@ fn packet_loss_on_one_node_is_survived() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_final(&lab, &name);
 }
+
+#[test]
+fn changed_host_key_is_refused_with_exit_4() {
+    let Some(lab) = Lab::up(1) else { return };
+    let name = cluster("rekey");
+    let stages = "  - id: first\n    after: docker\n    run: 'true'\n  - id: second\n    after: first\n    run: 'true'\n";
+    let profile = lab.profile(&name, stages);
+    let ok = lab.up_cmd(&profile, &["--only", "first"]).output().unwrap();
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    lab.ctl(&["rekey", "1"]);
+    let out = lab
+        .up_cmd(&profile, &["--only", "second"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("failed on node `node1`"), "{err}");
+    assert!(err.contains("host key"), "{err}");
+    let state = std::fs::read_to_string(lab.cluster_dir(&name).join("state.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["stages"]["second"]["node1"]["status"], "failed");
+}

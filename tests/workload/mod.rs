@@ -203,9 +203,9 @@ fn user_manifests_need_a_job_and_errors_name_the_file() {
 /// first: a YAML 1.1 trap such as `namespace: y` (a bool) fails there, as the control shows.
 #[test]
 fn kubectl_decodes_the_built_in_manifests() {
-    let Some(kubectl) = ["/usr/bin/kubectl", ".tools/bin/kubectl"]
-        .iter()
-        .map(std::path::PathBuf::from)
+    let tools = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/kubectl");
+    let Some(kubectl) = [tools, "/usr/bin/kubectl".into()]
+        .into_iter()
         .find(|p| p.is_file())
     else {
         assert!(std::env::var("CI").is_err(), "kubectl missing in CI");
@@ -246,4 +246,62 @@ fn kubectl_decodes_the_built_in_manifests() {
     }
     let bad = decode("apiVersion: batch/v1\nkind: Job\nmetadata: {name: x, namespace: y}\n");
     assert!(bad.contains("unable to decode"), "control: {bad}");
+}
+
+#[test]
+fn run_workload_usage_errors_are_clear() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join("mono")).unwrap();
+    let mlk = |args: &[&str]| {
+        let o = assert_cmd::Command::cargo_bin("mlk")
+            .unwrap()
+            .arg("--dir")
+            .arg(root)
+            .arg("run-workload")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = mlk(&["--cluster", "nope"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--cluster nope: no cluster folder") && err.contains("mono"),
+        "{err}"
+    );
+    let (code, err) = mlk(&["--name", "Bad_Name"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("run name `Bad_Name`"), "{err}");
+    let f = root.join("nojob.yaml");
+    std::fs::write(&f, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n").unwrap();
+    let (code, err) = mlk(&["--workload", f.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no Job or TFJob"), "{err}");
+    // Everything else is fine: the missing piece is the node inventory, and no run is recorded.
+    let (code, err) = mlk(&["--name", "r1"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("cannot read the node inventory") && err.contains("--inventory"),
+        "{err}"
+    );
+    assert!(!root.join("mono/runs/r1.json").exists());
+    let rec = mlk::runs::RunRecord {
+        name: "r1".into(),
+        cluster: "mono".into(),
+        profile: "mono".into(),
+        workload: "mnist".into(),
+        start: "2026-01-01T00:00:00Z".into(),
+        end: None,
+        outcome: mlk::runs::Outcome::Running,
+        nodes: vec![],
+        controlplane: String::new(),
+    };
+    mlk::runs::save(&root.join("mono"), &rec).unwrap();
+    let (code, err) = mlk(&["--name", "r1"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("run `r1` already exists"), "{err}");
 }
