@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod helm_keys;
 mod lines_prop;
+mod lock;
 mod lint;
 mod meaning;
 mod quote_prop;
