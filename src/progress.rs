@@ -66,17 +66,6 @@ impl Progress {
         }
     }
 
-    /// A message for the user (stderr, above the spinners) and the log.
-    pub fn say(&self, msg: &str) {
-        match &self.bars {
-            Some(mp) => {
-                let _ = mp.println(msg);
-            }
-            None => eprintln!("{msg}"),
-        }
-        self.log_line("mlk", "-", msg);
-    }
-
     /// One line into mlk.log, prefixed with node and stage.
     pub fn log_line(&self, node: &str, stage: &str, line: &str) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
