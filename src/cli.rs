@@ -63,6 +63,12 @@ pub enum Command {
     Diagnose(crate::commands::diagnose::DiagnoseArgs),
     /// Bring the lab up stage by stage; resumes where the last run stopped.
     Up(crate::commands::up::UpArgs),
+    /// Each VM's state, each stage's state and the dashboards; exit 0 only when fully up.
+    Status(crate::commands::status::StatusArgs),
+    /// Log in to a node, or run `-- CMD` there and exit with its code.
+    Ssh(crate::commands::ssh::SshArgs),
+    /// Destroy the VMs and remove the kubeconfig context (asks on a terminal unless --force).
+    Down(crate::commands::down::DownArgs),
     /// Print the cluster's kubeconfig path, or merge it into ~/.kube/config (--merge).
     Kubeconfig(crate::commands::kubeconfig::KubeconfigArgs),
 }

@@ -20,4 +20,5 @@ mod stages_remote;
 mod tools;
 mod up;
 mod up_preflight;
+mod vagrant_cli;
 mod workload;

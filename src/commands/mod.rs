@@ -1,13 +1,17 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
+mod cluster;
 mod cluster_access;
 mod connect;
 pub mod diagnose;
 pub mod doctor;
+pub mod down;
 pub mod kubeconfig;
 pub mod plan;
 pub mod render;
 pub mod report;
 pub mod run_workload;
+pub mod ssh;
+pub mod status;
 pub mod up;
 
 use crate::cli::{Cli, Command};
@@ -23,6 +27,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Doctor(a) => doctor::run(&cli.global, &a),
         Command::Diagnose(a) => diagnose::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),
+        Command::Status(a) => status::run(&cli.global, &a),
+        Command::Ssh(a) => ssh::run(&cli.global, &a),
+        Command::Down(a) => down::run(&cli.global, &a),
         Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
     }
 }

@@ -39,6 +39,9 @@ pub struct UpArgs {
     /// Seconds to keep retrying transient SSH faults (reset, timeout, auth while booting).
     #[arg(long, default_value_t = 120, value_name = "SECS")]
     pub retry_budget: u64,
+    /// On failure, destroy the VMs (`mlk down --force --keep-folder`); for CI. Labs keep them.
+    #[arg(long)]
+    pub destroy_on_failure: bool,
     /// Do not run `mlk doctor`'s checks first (up stops on any FAIL otherwise).
     #[arg(long)]
     pub skip_preflight: bool,
@@ -93,7 +96,8 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         skip: select::split_ids(&a.skip),
     };
     let picked = select::select(&plan.stages, &sel)?;
-    let rendered = crate::render::render_all(&p)?;
+    let learned = crate::render::addresses::load(&state::cluster_dir(g.dir.as_deref(), &p.name))?;
+    let rendered = crate::render::addresses::render_all_with(&p, &learned)?;
     let provider: Box<dyn Provider> = match kind {
         Kind::Ssh => {
             let inv = a.inventory.as_ref().ok_or_else(|| {
@@ -102,13 +106,11 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
             Box::new(crate::provider::ssh::SshProvider::from_inventory(inv, &p)?)
         }
         Kind::Vagrant(_) => {
-            return Err(classify(
-                Class::Provider,
-                format!(
-                    "provider {}: the Vagrant provider is not in this build; use --provider ssh --inventory FILE",
-                    p.provider.as_str()
-                ),
-            ));
+            let dir = state::cluster_dir(g.dir.as_deref(), &p.name);
+            let connect = super::connect::connector(&dir, Duration::from_secs(a.connect_timeout));
+            Box::new(crate::provider::vagrant::VagrantProvider::new(
+                &p, &dir, connect,
+            )?)
         }
     };
     let dir = state::cluster_dir(g.dir.as_deref(), &p.name);
@@ -146,6 +148,9 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         Ok(s) => s,
         Err(e) => {
             progress.run_end("failed", 0, 0, picked.len());
+            if a.destroy_on_failure {
+                super::down::destroy_after_failure(provider.as_ref(), &p.name);
+            }
             return Err(failed(e, &dir));
         }
     };

@@ -1,5 +1,6 @@
 //! The provider seam: where the nodes come from (Vagrant VMs, or SSH hosts that already exist).
 pub mod ssh;
+pub mod vagrant;
 
 use crate::inventory::Endpoint;
 use anyhow::Result;

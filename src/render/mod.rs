@@ -3,6 +3,7 @@
 //! Handlebars runs with HTML escaping off (these are not HTML files) and strict mode on (a
 //! missing variable is an error, not an empty string). User values are quoted explicitly
 //! with the `ruby`, `yaml` and `sh` helpers.
+pub mod addresses;
 pub mod context;
 pub mod quote;
 mod stale;
