@@ -122,3 +122,29 @@ fn sigint_records_the_interruption_and_exits_130() {
         "interrupted by a signal"
     );
 }
+
+#[test]
+fn remote_stage_timeout_keeps_the_output_tail_and_is_not_a_connection_fault() {
+    let Some(lab) = Lab::up(1) else { return };
+    let name = cluster("tmo");
+    let stages = "  - id: hangs\n    after: docker\n    timeout: 2\n    run: |\n      echo started on $MLK_NODE\n      sleep 60\n";
+    let profile = lab.profile(&name, stages);
+    let out = lab
+        .up_cmd(&profile, &["--only", "hangs", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let failed: serde_json::Value = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "stage_failed")
+        .expect("a stage_failed event");
+    let f = &failed["failures"][0];
+    assert_eq!(f["node"], "node1");
+    assert_eq!(f["ssh_fault"], false, "{f}");
+    let tail = f["tail"].as_array().unwrap();
+    assert!(
+        tail.contains(&serde_json::json!("started on node1")),
+        "{tail:?}"
+    );
+}
