@@ -143,13 +143,16 @@ left=$(virsh vol-list default | awk '{print $1}' | grep "^mlk-$cluster-" || true
 left=$(virsh net-list --all --name | grep -v '^default$' || true)
 [ -z "$left" ] || fail "networks left after mlk down: $left"
 [ -d "$lab/clusters/$cluster" ] || fail "mlk down without --purge removed the cluster folder"
+if [ -n "${KEEP_LOGS:-}" ]; then
+  mkdir -p "/tmp/$prefix-logs"; cp "$lab/clusters/$cluster/mlk.log" "/tmp/$prefix-logs/"
+fi
 m down --profile "$lab/profile.yaml" --force --purge
 [ ! -e "$lab/clusters/$cluster" ] || fail "mlk down --purge kept the cluster folder"
 
 step "teardown"
 trap - EXIT
 if [ -n "${KEEP_LOGS:-}" ]; then
-  mkdir -p "/tmp/$prefix-logs"; cp "$lab"/clusters/*/mlk.log "$NS_DIR"/*.log "/tmp/$prefix-logs/" 2>/dev/null || true
+  cp "$NS_DIR"/*.log "/tmp/$prefix-logs/" 2>/dev/null || true
   echo "e2e-libvirt: logs kept in /tmp/$prefix-logs"
 fi
 teardown

@@ -31,6 +31,9 @@ install -d -m 0700 "$root/home/vagrant/.ssh"
 install -m 0600 "$pub" "$root/home/vagrant/.ssh/authorized_keys"
 chroot "$root" chown -R vagrant:vagrant /home/vagrant/.ssh
 echo 'UseDNS no' > "$root/etc/ssh/sshd_config.d/50-vagrant.conf"
+# Like Ubuntu (the profiles' bento boxes): sbin folders in every SSH session's PATH (pam_env
+# reads this), so stage scripts find modprobe/sysctl without sudo.
+echo 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"' > "$root/etc/environment"
 # Each VM makes its own host keys at first boot; RSA is left out because generating it takes
 # about 12 s under software emulation (TCG).
 rm -f "$root"/etc/ssh/ssh_host_*

@@ -130,13 +130,13 @@ impl ClusterKey {
         verify().with_context(|| format!("{node}: logging in with mlk's own key"))?;
         crate::fsutil::write_atomic(&self.marker(&node), b"", Some(0o644))
     }
+}
 
-    /// Forgets every installation (the VMs are gone).
-    pub fn forget_all(&self) -> Result<()> {
-        match std::fs::remove_dir_all(self.dir.join("installed")) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
-        }
+/// Forgets every installation of the cluster key (the VMs are gone); keeps the key itself.
+pub fn forget_all(cluster_dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(cluster_dir.join("ssh").join("installed")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
     }
 }
 
@@ -158,6 +158,12 @@ mod tests {
         let again = ensure(dir.path(), "t").unwrap();
         assert_eq!(again.public, k.public, "a second run keeps the key");
         assert!(!k.installed("node1"));
+        crate::fsutil::write_atomic(&dir.path().join("ssh/installed/node1"), b"", None).unwrap();
+        assert!(k.installed("node1"));
+        forget_all(dir.path()).unwrap();
+        assert!(!k.installed("node1"), "destroyed VMs need the key again");
+        assert!(k.private.is_file(), "the key itself stays");
+        forget_all(dir.path()).unwrap();
     }
 
     #[test]

@@ -356,9 +356,7 @@ impl Provider for VagrantProvider {
             self.vagrant.run(&["destroy", "-f"], log)?;
         }
         // New machines get new host keys and need the cluster key again.
-        if let Ok(k) = key::ensure(&self.cluster_dir, &self.cluster) {
-            k.forget_all()?;
-        }
+        key::forget_all(&self.cluster_dir)?;
         addresses::remove(&self.cluster_dir)?;
         match std::fs::remove_file(self.cluster_dir.join("known_hosts")) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
