@@ -11,6 +11,8 @@
 #   testhosts.sh ssh-config    print a `vagrant ssh-config`-style file (ProxyCommand: nc in the lab ns;
 #                              -N so that nc, and the node's session, end when the client dies)
 #   testhosts.sh run CMD...    run CMD inside the lab (client) namespace
+#   testhosts.sh gc            `down` every lab whose owner (LAB_OWNER, a PID given to `up`) has died,
+#                              e.g. a test run killed before its cleanup; labs of live owners stay
 #   testhosts.sh exec I CMD... run CMD as root inside node I (its namespaces and root fs)
 #   fault injection for tests:
 #   testhosts.sh kill-sshd I   SIGKILL every sshd of node I (listener and sessions); it stays down
@@ -25,7 +27,8 @@
 #
 # Environment: LAB_DIR (state dir, default /tmp/mlk-testhosts), LAB_PREFIX (namespace prefix,
 # default mlk; use a unique one per test run), LAB_ROOTFS (lower layer, default /), LAB_USER
-# (default vagrant), LAB_TMPFS_SIZE (default 1g), LAB_LO_PORT (default 2200).
+# (default vagrant), LAB_TMPFS_SIZE (default 1g), LAB_LO_PORT (default 2200), LAB_OWNER (PID
+# whose death makes the lab garbage for `gc`; the Rust tests pass their own).
 set -euo pipefail
 
 LAB_DIR=${LAB_DIR:-/tmp/mlk-testhosts}
@@ -36,6 +39,7 @@ LAB_TMPFS_SIZE=${LAB_TMPFS_SIZE:-1g}
 LAB_LO_PORT=${LAB_LO_PORT:-2200}
 NET=192.168.56
 LABNS="$LAB_PREFIX-lab"
+REGISTRY=/run/mlk-testhosts
 SELF=$(readlink -f "$0")
 
 die() { echo "testhosts: $*" >&2; exit 1; }
@@ -48,6 +52,8 @@ check_node() {
     die "no node '${1:-}' (have 1..$(count))"
   fi
 }
+# Start time of a process (field 22 of /proc/PID/stat), to tell a PID from its reuse.
+start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; }
 # PID (in the host's PID namespace) of node I's supervisor, the PID 1 of its PID namespace.
 init_pid() { cat "$LAB_DIR/node$1/init.pid"; }
 
@@ -127,6 +133,10 @@ cmd_up() {
   mkdir -p "$LAB_DIR"
   chmod 0755 "$LAB_DIR"
   echo "$n" >"$LAB_DIR/count"
+  if [ -n "${LAB_OWNER:-}" ]; then
+    mkdir -p "$REGISTRY"
+    printf '%s\n' "$LAB_DIR" "$LAB_OWNER" "$(start_time "$LAB_OWNER")" >"$REGISTRY/$LAB_PREFIX"
+  fi
   [ -f "$LAB_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C mlk-testhosts -f "$LAB_DIR/id_ed25519"
 
   # The lab namespace plays VirtualBox's host-only adapter (192.168.56.1); the client runs here.
@@ -185,6 +195,20 @@ cmd_down() {
     die "mounts left under $LAB_DIR (listed above); not removing it"
   fi
   rm -rf "$LAB_DIR"
+  rm -f "$REGISTRY/$LAB_PREFIX"
+}
+
+cmd_gc() {
+  local f prefix dir owner started
+  for f in "$REGISTRY"/*; do
+    [ -f "$f" ] || continue
+    prefix=$(basename "$f")
+    { read -r dir; read -r owner; read -r started; } <"$f" || continue
+    if alive "$owner" && [ "$(start_time "$owner")" = "$started" ]; then continue; fi
+    echo "gc: $prefix (owner $owner gone)" >&2
+    LAB_PREFIX=$prefix LAB_DIR=$dir "$SELF" down || true
+    rm -f "$f"
+  done
 }
 
 cmd_ssh_config() {
@@ -337,6 +361,7 @@ case "${1:-}" in
   up) cmd_up "${2:-1}" ;;
   down) cmd_down ;;
   ssh-config) cmd_ssh_config ;;
+  gc) cmd_gc ;;
   run) shift; exec ip netns exec "$LABNS" "$@" ;;
   exec) check_node "${2:-}"; i=$2; shift 2; node_exec "$i" "$@" ;;
   kill-sshd) check_node "${2:-}"; cmd_kill_sshd "$2" ;;

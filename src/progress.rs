@@ -37,12 +37,18 @@ impl StageLine {
 impl Progress {
     /// `mode` decides the spinners; `json` the stdout events; the log goes to `cluster_dir`.
     pub fn new(mode: ProgressMode, json: bool, cluster_dir: &Path) -> Result<Progress> {
-        let show = match mode {
-            ProgressMode::Always => true,
-            ProgressMode::Never => false,
-            ProgressMode::Auto => std::io::stderr().is_terminal(),
+        let target = match mode {
+            // indicatif hides its stderr target when stderr is no terminal; `always` insists.
+            ProgressMode::Always => Some(ProgressDrawTarget::term_like_with_hz(
+                Box::new(console::Term::stderr()),
+                10,
+            )),
+            ProgressMode::Never => None,
+            ProgressMode::Auto => std::io::stderr()
+                .is_terminal()
+                .then(ProgressDrawTarget::stderr),
         };
-        let bars = show.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let bars = target.map(MultiProgress::with_draw_target);
         let path = cluster_dir.join("mlk.log");
         let file = OpenOptions::new()
             .create(true)
@@ -64,17 +70,6 @@ impl Progress {
             let _ = writeln!(out, "{v}");
             let _ = out.flush();
         }
-    }
-
-    /// A message for the user (stderr, above the spinners) and the log.
-    pub fn say(&self, msg: &str) {
-        match &self.bars {
-            Some(mp) => {
-                let _ = mp.println(msg);
-            }
-            None => eprintln!("{msg}"),
-        }
-        self.log_line("mlk", "-", msg);
     }
 
     /// One line into mlk.log, prefixed with node and stage.

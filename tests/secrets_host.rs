@@ -145,3 +145,40 @@ fn summary_names_password_files_never_passwords() {
         )
     );
 }
+
+#[test]
+fn summary_stage_logs_the_table_and_always_runs() {
+    let p = profile("distributed");
+    let d = tempfile::tempdir().unwrap();
+    secrets::ensure(&p, d.path()).unwrap();
+    let rendered = mlk::render::render_all(&p).unwrap();
+    let runners = std::collections::BTreeMap::new();
+    let lines = std::sync::Mutex::new(Vec::<String>::new());
+    let log = |l: &str| lines.lock().unwrap().push(l.to_string());
+    let ctx = mlk::stages::HostCtx {
+        profile: &p,
+        cluster_dir: d.path(),
+        rendered: &rendered,
+        runners: &runners,
+        log: &log,
+    };
+    let stage = mlk::stages::host_stage("summary").unwrap();
+    assert!(
+        !stage.check(&ctx).unwrap(),
+        "the summary is shown on every run"
+    );
+    stage.run(&ctx).unwrap();
+    let text = lines.lock().unwrap().join("\n");
+    assert!(text.starts_with("DASHBOARD"), "{text}");
+    for url in [
+        "https://rancher.192.168.56.10.sslip.io",
+        "http://chronograf.192.168.56.10.sslip.io",
+        "https://kubeflow.192.168.56.10.sslip.io",
+    ] {
+        assert!(text.contains(url), "{url} missing:\n{text}");
+    }
+    for (name, _) in secrets::wanted(&p) {
+        let secret = std::fs::read_to_string(secrets::path(d.path(), name)).unwrap();
+        assert!(!text.contains(secret.trim()), "{name} leaked");
+    }
+}

@@ -87,3 +87,18 @@ fn ssh_exec_timeout_kills_the_command_and_reports_its_tail() {
     let (st, _) = run(&r, "! kill -0 $(cat /tmp/child) 2>/dev/null");
     assert_eq!(st, 0, "the background sleep survived the timeout");
 }
+
+#[test]
+fn ssh_silent_command_longer_than_the_dead_link_budget_survives_on_keepalives() {
+    if !have_root("ssh_silent_command_longer_than_the_dead_link_budget_survives_on_keepalives") {
+        return;
+    }
+    let lab = TestHosts::up(1);
+    // keepalive 1 s, dead after 2 missed: 3 s of silence would mean a dead link, but the
+    // node answers every keepalive, so a 6 s silent command is fine.
+    let r = lab.connect(1);
+    let t0 = Instant::now();
+    let (st, lines) = run(&r, "sleep 6; echo done");
+    assert_eq!((st, lines), (0, vec!["done".to_string()]));
+    assert!(t0.elapsed() >= Duration::from_secs(6));
+}

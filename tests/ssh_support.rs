@@ -46,6 +46,8 @@ impl TestHosts {
             scratch,
             loopback: false,
         };
+        // Labs of earlier test runs that were killed before their Drop ran.
+        hosts.ctl(&["gc"]);
         let out = hosts.ctl(&["up", &n.to_string()]);
         let config = PathBuf::from(
             out.lines()
@@ -97,9 +99,11 @@ impl TestHosts {
     pub fn ctl_env(&self, args: &[&str], env: &[(&str, &str)]) -> String {
         let out = Command::new(script())
             .args(args)
-            .envs(env.iter().copied())
+            .env("LAB_OWNER", std::process::id().to_string())
             .env("LAB_PREFIX", &self.prefix)
             .env("LAB_DIR", &self.dir)
+            // last, so that a caller can override the three above
+            .envs(env.iter().copied())
             .output()
             .expect("run testhosts.sh");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -66,3 +66,35 @@ fn ssh_testhosts_are_isolated_and_down_leaves_nothing_behind() {
         );
     }
 }
+
+#[test]
+fn ssh_testhosts_gc_removes_labs_of_dead_owners_only() {
+    if !have_root("ssh_testhosts_gc_removes_labs_of_dead_owners_only") {
+        return;
+    }
+    let live = TestHosts::up(1); // owned by this test process
+    // A lab whose owner is already gone, like one of a test run killed before its cleanup.
+    let mut child = Command::new("true").spawn().expect("spawn");
+    let dead_pid = child.id().to_string();
+    child.wait().expect("wait");
+    let orphan = format!("mlkt{:06x}", rand::random::<u32>() & 0xff_ffff);
+    let orphan_dir = std::env::temp_dir().join(&orphan);
+    let orphan_dir_s = orphan_dir.display().to_string();
+    let env = [
+        ("LAB_PREFIX", orphan.as_str()),
+        ("LAB_DIR", orphan_dir_s.as_str()),
+        ("LAB_OWNER", dead_pid.as_str()),
+    ];
+    live.ctl_env(&["up", "1"], &env);
+    assert!(sh("ip netns list").contains(&format!("{orphan}-lab")));
+
+    live.ctl(&["gc"]);
+    assert!(
+        !sh("ip netns list").contains(&orphan),
+        "gc left the orphan's namespaces"
+    );
+    assert!(!orphan_dir.exists(), "gc left {}", orphan_dir.display());
+    // The live lab is untouched.
+    assert!(sh("ip netns list").contains(&format!("{}-lab", live.prefix)));
+    assert_eq!(run(&live.connect(1), "hostname").1, ["node1"]);
+}

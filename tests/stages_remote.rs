@@ -324,3 +324,68 @@ fn rke_up_restores_state_before_and_saves_it_after_a_failed_run_with_a_stand_in_
     );
     assert_eq!((st, out), (0, vec!["1".to_string(), "600".to_string()]));
 }
+
+/// The kubeconfig stage over SSH: RKE's file (written here as rke writes it, since rke cannot
+/// run) is fetched from node1, rewritten, stored 0600, and read back by the real kubectl.
+#[test]
+fn kubeconfig_stage_fetches_rewrites_and_checks_against_the_node() {
+    if !have_root("kubeconfig_stage_fetches_rewrites_and_checks_against_the_node") {
+        return;
+    }
+    let lab = TestHosts::up(1);
+    let rs = runners(&lab, 1);
+    let r = rs["node1"].as_ref();
+    prepare_node(r);
+    let rke = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: Q0E=\n    server: \"https://10.0.2.15:6443\"\n  name: \"mono\"\ncontexts:\n- context:\n    cluster: \"mono\"\n    user: \"kube-admin-mono\"\n  name: \"mono\"\ncurrent-context: \"mono\"\nusers:\n- name: \"kube-admin-mono\"\n  user:\n    client-certificate-data: Q0VSVA==\n    client-key-data: S0VZ\n";
+    r.upload(rke.as_bytes(), "/opt/mlk/kube_config_cluster.yml", 0o600)
+        .unwrap();
+    let p = profile("mono");
+    let cluster = tempfile::tempdir().unwrap();
+    let rendered = mlk::render::render_all(&p).unwrap();
+    let log_fn = |_: &str| {};
+    let ctx = HostCtx {
+        profile: &p,
+        cluster_dir: cluster.path(),
+        rendered: &rendered,
+        runners: &rs,
+        log: &log_fn,
+    };
+    let stage = mlk::stages::host_stage("kubeconfig").unwrap();
+    assert!(!stage.check(&ctx).unwrap());
+    stage.run(&ctx).unwrap();
+    assert!(stage.check(&ctx).unwrap());
+    let kc = mlk::stages::kubeconfig::local_path(cluster.path());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&kc).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    if let Some(kubectl) = crate::tools::find("kubectl") {
+        let out = std::process::Command::new(kubectl)
+            .args([
+                "config",
+                "view",
+                "--minify",
+                "-o",
+                "jsonpath={.current-context} {.clusters[0].cluster.server}",
+            ])
+            .env("KUBECONFIG", &kc)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "mlk-mono https://192.168.56.10:6443"
+        );
+    }
+    // New certificates on the node (rke up again): the host copy is stale.
+    r.upload(
+        rke.replace("S0VZ", "TkVX").as_bytes(),
+        "/opt/mlk/kube_config_cluster.yml",
+        0o600,
+    )
+    .unwrap();
+    assert!(!stage.check(&ctx).unwrap());
+}

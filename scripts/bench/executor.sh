@@ -30,7 +30,8 @@ if [ ! -x "$VENV/bin/ansible-playbook" ]; then
 fi
 
 WORK=$(mktemp -d /tmp/mlk-bench.XXXXXX)
-export LAB_PREFIX="mbx$(printf '%04x' $((RANDOM % 65536)))" LAB_DIR=$WORK/lab
+LAB_PREFIX="mbx$(printf '%04x' $((RANDOM % 65536)))"
+export LAB_PREFIX LAB_DIR=$WORK/lab
 cleanup() { bash "$ROOT/scripts/testhosts.sh" down >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 CFG3=$(bash "$ROOT/scripts/testhosts.sh" up 3 | tail -n1)

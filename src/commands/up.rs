@@ -6,7 +6,7 @@ use crate::profile::Provider as VagrantProvider;
 use crate::progress::Progress;
 use crate::provider::Provider;
 use crate::state::{self, Store};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -116,6 +116,12 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     let dir = state::cluster_dir(g.dir.as_deref(), &p.name);
     let _lock = state::lock::acquire(&dir, "mlk up")?;
     crate::render::write(&dir.join("rendered"), &rendered)?;
+    // Later commands (status, report, run-workload) find the profile and the nodes here.
+    crate::fsutil::write_atomic(&dir.join("profile.yaml"), src.text.as_bytes(), Some(0o644))?;
+    if let (Kind::Ssh, Some(inv)) = (&kind, &a.inventory) {
+        let text = std::fs::read(inv).with_context(|| format!("reading {}", inv.display()))?;
+        crate::fsutil::write_atomic(&dir.join("ssh-config"), &text, Some(0o600))?;
+    }
     let store = Arc::new(Store::open(&dir, &p.name)?);
     let progress = Arc::new(Progress::new(g.progress, a.json, &dir)?);
     {

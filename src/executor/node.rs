@@ -222,14 +222,19 @@ fn remote_step(stage: &Stage, node: &str, e: RemoteError, command: Option<String
     if e.is_transient() {
         return Step::Transient(e);
     }
+    // A timed-out command is the command's fault, not the connection's: keep its output.
+    let (tail, connection) = match &e {
+        RemoteError::Timeout { tail, .. } => (tail.clone(), false),
+        _ => (vec![], true),
+    };
     Step::Fail(NodeFailure {
         node: node.to_string(),
         stage: stage.id.clone(),
         reason: e.to_string(),
         command,
         exit_status: None,
-        tail: vec![],
-        connection: true,
+        tail,
+        connection,
     })
 }
 

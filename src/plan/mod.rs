@@ -38,7 +38,11 @@ pub struct BinaryPin {
     pub name: String,
     pub version: String,
     pub url: String,
+    /// Empty when no digest is published where mlk could read it; then `sha256_url` is set.
     pub sha256: String,
+    /// The release's checksum file, read at download time when `sha256` is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -106,6 +110,7 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
                 version: b.version.clone(),
                 url: b.url.clone(),
                 sha256: b.sha256.clone(),
+                sha256_url: b.sha256_url.clone(),
             })
             .collect(),
         stages: stages::build(p),
@@ -183,6 +188,14 @@ impl Plan {
             .unwrap_or(0);
         for b in &self.binaries {
             let _ = writeln!(s, "  {:<w$} {:<8} {}", b.name, b.version, b.url);
+            // Say how a binary without a pinned digest is checked, so the header stays true.
+            if let (true, Some(u)) = (b.sha256.is_empty(), &b.sha256_url) {
+                let _ = writeln!(
+                    s,
+                    "  {:<w$} {:<8} sha256 from {u} (trusted on first use)",
+                    "", ""
+                );
+            }
         }
         if !self.dashboards.is_empty() {
             let _ = writeln!(s, "\nDashboards:");

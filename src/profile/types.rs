@@ -30,6 +30,10 @@ pub struct Profile {
     pub virtualbox: VirtualboxOptions,
     #[serde(default)]
     pub libvirt: LibvirtOptions,
+    /// Share the render folder at /vagrant in every VM. Off: mlk uploads what nodes need, and
+    /// a synced folder costs boot time and, under libvirt, an NFS or rsync setup.
+    #[serde(default)]
+    pub synced_folder: bool,
     /// User stages, run by the executor after the stage they name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<CustomStage>,

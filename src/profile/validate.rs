@@ -18,6 +18,8 @@ pub struct HostRules {
 }
 
 pub const VBOX_DEFAULT_RANGE: &str = "192.168.56.0/21";
+/// VirtualBox's NAT network: every VM's first NIC is 10.0.2.15 in it, so a node IP there clashes.
+pub const VBOX_NAT_NET: &str = "10.0.2.0/24";
 /// vagrant-libvirt's default management network: a node IP here clashes with it.
 pub const LIBVIRT_MGMT_NET: &str = "192.168.121.0/24";
 
@@ -221,6 +223,10 @@ fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rule
     }
     match provider {
         Provider::Virtualbox => {
+            let nat: Ipv4Net = VBOX_NAT_NET.parse().expect("constant");
+            if nat.contains(&ip) {
+                c.add(field, format!("{ip} is in {VBOX_NAT_NET}, the NAT network VirtualBox gives every VM on its first NIC; use another /24, e.g. 192.168.56.0/24"));
+            }
             if let Some(ranges) = &rules.vbox_ranges
                 && !ranges.iter().any(|r| r.contains(&ip))
             {

@@ -25,7 +25,7 @@ pub struct ConnectOptions {
     pub auth_timeout: Duration,
     /// Each blocking protocol step (open a channel, one SFTP request, ...).
     pub io_timeout: Duration,
-    /// A keepalive is sent after this much idle time while a command runs.
+    /// While a command runs, a keepalive request goes out this often (whole seconds, >= 1).
     pub keepalive_interval: Duration,
     /// Unanswered keepalives before the connection counts as dead (transient error).
     pub keepalive_max_missed: u32,

@@ -15,6 +15,7 @@ pub struct Ctx {
     pub kubernetes: K8sCtx,
     pub libvirt_driver: String,
     pub linked_clone: bool,
+    pub synced_folder: bool,
     pub hosts: Hosts,
     pub versions: Versions,
     pub docker_install_url: String,
@@ -151,6 +152,7 @@ pub fn build(p: &Profile) -> Ctx {
         },
         libvirt_driver: p.libvirt.driver.as_str().to_string(),
         linked_clone: p.virtualbox.linked_clone,
+        synced_folder: p.synced_folder,
         hosts: Hosts {
             rancher: get(&p.ingress.rancher).to_string(),
             chronograf: get(&p.ingress.chronograf).to_string(),

@@ -161,6 +161,14 @@ fn networks_conf_widens_the_virtualbox_range() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Allowed by networks.conf, but VirtualBox's own NAT network: still refused.
+    let nat = tmp.path().join("nat.yaml");
+    let text = std::fs::read_to_string(&outside).unwrap();
+    std::fs::write(&nat, text.replace("10.20.30.40", "10.0.2.20")).unwrap();
+    let out = plan(&conf, nat.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("10.0.2.0/24, the NAT network"), "{err}");
     // A file that allows only 10/8 makes the default address invalid, and says which file.
     std::fs::write(&conf, "* 10.0.0.0/8\n").unwrap();
     let out = plan(&conf, "mono");

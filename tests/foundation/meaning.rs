@@ -172,6 +172,12 @@ fn plan_json_versions_and_releases_match_the_lock_and_the_render() {
             let pin = lock.binary(b["name"].as_str().unwrap());
             assert_eq!(b["version"], pin.version.as_str());
             assert_eq!(b["url"], pin.url.as_str());
+            let sha = b["sha256"].as_str().unwrap();
+            let hex64 = sha.len() == 64 && sha.bytes().all(|c| c.is_ascii_hexdigit());
+            assert!(
+                hex64 || sha.is_empty() && b["sha256_url"].is_string(),
+                "{b}: neither a sha256 nor a checksum file"
+            );
         }
         let bins: Vec<&str> = j["binaries"]
             .as_array()
@@ -243,6 +249,9 @@ fn profile_overrides_reach_the_render() {
     let vf = &files["Vagrantfile"];
     assert!(vf.contains("lv.driver = 'qemu'") && vf.contains("vb.linked_clone = false"));
     assert!(vf.contains("hv.maxmemory = 12288"));
+    assert!(vf.contains("config.vm.synced_folder \".\", \"/vagrant\"\n"));
+    // Software emulation has no host CPU to pass through.
+    assert!(vf.contains("lv.cpu_model = \"qemu64\""));
     let rancher = yaml(&files["values/rancher.yaml"]);
     assert_eq!(
         rancher["hostname"].as_str(),

@@ -125,3 +125,19 @@ fn the_schema_rejects_unknown_fields_bad_enums_and_missing_fields() {
         assert!(!errors(&v, &doc).is_empty(), "schema accepted: {what}");
     }
 }
+
+/// The embedded profiles name the schema for editors (yaml-language-server), by a path that exists.
+#[test]
+fn embedded_profiles_point_editors_at_the_schema() {
+    for p in PROFILES {
+        let text = std::fs::read_to_string(repo().join(format!("profiles/{p}.yaml"))).unwrap();
+        let first = text.lines().next().unwrap();
+        let rel = first
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{p}: first line is `{first}`"));
+        assert!(
+            repo().join("profiles").join(rel).is_file(),
+            "{p}: {rel} does not exist"
+        );
+    }
+}

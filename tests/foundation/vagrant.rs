@@ -39,6 +39,14 @@ fn vagrant_validates_every_rendered_vagrantfile() {
             })
         })
         .collect();
+    // The fixture with every option set (qemu driver, no linked clones, maxmemory, Hyper-V box).
+    let full = super::common::fixture("profiles/good/full.yaml");
+    let jobs = jobs.into_iter().chain([std::thread::spawn(move || {
+        let p = super::common::load(full.to_str().unwrap(), None);
+        let files = mlk::render::render_all(&p).unwrap();
+        let dir = write_vagrantfile(&files["Vagrantfile"]);
+        ("full".to_string(), p.provider, validate(dir.path()))
+    })]);
     for j in jobs {
         let (p, prov, out) = j.join().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);

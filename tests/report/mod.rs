@@ -173,6 +173,9 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
         "ratio {ratio:.2}× missing from the HTML"
     );
     assert!(html.contains("dist-mnist / mono-mnist"));
+    // Self-contained: every chart inline, nothing loaded from elsewhere.
+    assert_eq!(html.matches("<svg ").count(), 29);
+    assert!(!html.contains("<img") && !html.contains("src=") && !html.contains("href="));
     let (mut svgs, mut pngs) = (0, 0);
     for f in &files[1..] {
         let bytes = std::fs::read(f).unwrap();

@@ -85,6 +85,7 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
         Some(&env.password),
         Some(&ssh_config),
     );
+    let t = std::time::Instant::now();
     let o = cli::mlk(
         root,
         &[
@@ -97,6 +98,13 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
             "md",
         ],
     );
+    if std::env::var_os("MLK_BENCH").is_some() {
+        // Read by scripts/bench/report.sh; no test asserts on time.
+        eprintln!(
+            "bench: mlk report, 2 runs, md, via SSH tunnel: {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let main = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
     assert_eq!(
@@ -117,7 +125,7 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
             "--influx",
             "127.0.0.1:1",
             "--out",
-            "x",
+            root.join("x").to_str().unwrap(),
         ],
     );
     assert_eq!(o.status.code(), Some(4));
@@ -126,4 +134,20 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
         err.contains("cannot reach InfluxDB at 127.0.0.1:1 (tunnelled from node1)"),
         "{err}"
     );
+    // Without --influx mlk asks the node's kubectl for Service tick/influxdb; this node has no
+    // cluster (and maybe no kubectl), so the lookup fails, and says where and why.
+    let y = root.join("y");
+    let o = cli::mlk(
+        root,
+        &["report", "mono/mono-mnist", "--out", y.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no InfluxDB service found from node1")
+            && err.contains("kubectl -n tick get service influxdb")
+            && err.contains("stage tick"),
+        "{err}"
+    );
+    assert!(!y.exists());
 }

@@ -49,10 +49,35 @@ fn failing_command_shows_node_stage_command_and_output_exit_4() {
     let stages = "  - id: breaks\n    after: docker\n    run: |\n      echo preparing on $MLK_NODE\n      if [ \"$MLK_NODE\" = node2 ]; then echo 'disk on fire' >&2; exit 7; fi\n";
     let profile = lab.profile(&name, stages);
     let out = lab
-        .up_cmd(&profile, &["--only", "breaks"])
+        .up_cmd(&profile, &["--only", "breaks", "--json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let failed = events
+        .iter()
+        .find(|e| e["event"] == "stage_failed")
+        .expect("a stage_failed event");
+    assert_eq!(failed["current"], 1);
+    assert_eq!(failed["total"], 1);
+    let f = &failed["failures"][0];
+    assert_eq!(f["node"], "node2");
+    assert_eq!(f["exit_status"], 7);
+    assert!(f["command"].as_str().unwrap().contains("bash -c"));
+    // stdout and stderr arrive on separate SSH streams: their relative order may vary.
+    let tail = f["tail"].as_array().unwrap();
+    assert!(
+        tail.contains(&serde_json::json!("disk on fire")),
+        "{tail:?}"
+    );
+    assert!(
+        tail.contains(&serde_json::json!("preparing on node2")),
+        "{tail:?}"
+    );
+    assert_eq!(events.last().unwrap()["status"], "failed");
     let err = text(&out.stderr);
     assert!(
         err.contains("stage `breaks` failed on node `node2`: the command exited with status 7"),
@@ -95,5 +120,31 @@ fn sigint_records_the_interruption_and_exits_130() {
     assert_eq!(
         state["stages"]["slow"]["node1"]["message"],
         "interrupted by a signal"
+    );
+}
+
+#[test]
+fn remote_stage_timeout_keeps_the_output_tail_and_is_not_a_connection_fault() {
+    let Some(lab) = Lab::up(1) else { return };
+    let name = cluster("tmo");
+    let stages = "  - id: hangs\n    after: docker\n    timeout: 2\n    run: |\n      echo started on $MLK_NODE\n      sleep 60\n";
+    let profile = lab.profile(&name, stages);
+    let out = lab
+        .up_cmd(&profile, &["--only", "hangs", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let failed: serde_json::Value = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "stage_failed")
+        .expect("a stage_failed event");
+    let f = &failed["failures"][0];
+    assert_eq!(f["node"], "node1");
+    assert_eq!(f["ssh_fault"], false, "{f}");
+    let tail = f["tail"].as_array().unwrap();
+    assert!(
+        tail.contains(&serde_json::json!("started on node1")),
+        "{tail:?}"
     );
 }

@@ -39,6 +39,16 @@ fn completes_then_nothing_to_do(nodes: usize) {
         log.contains("node1 write-files | $ "),
         "log has the commands"
     );
+    // What later commands (status, report, run-workload) read back.
+    let dir = lab.cluster_dir(&name);
+    let saved = std::fs::read_to_string(dir.join("profile.yaml")).unwrap();
+    assert_eq!(saved, std::fs::read_to_string(&profile).unwrap());
+    let inv = mlk::inventory::parse(
+        &std::fs::read_to_string(dir.join("ssh-config")).unwrap(),
+        "ssh-config",
+    )
+    .unwrap();
+    assert_eq!(inv.len(), nodes);
 
     let before: Vec<Vec<String>> = lab
         .node_names()

@@ -37,6 +37,8 @@ impl Lab {
             ssh_config: PathBuf::new(),
             nodes: n,
         };
+        // Labs left by killed test runs (their owner PID is gone) are removed first.
+        let _ = lab.script_cmd(&["gc"]);
         let out = lab.script_cmd(&["up", &n.to_string()]);
         assert!(
             out.status.success(),
@@ -70,6 +72,7 @@ impl Lab {
             .args(args)
             .env("LAB_PREFIX", &self.prefix)
             .env("LAB_DIR", self.lab_dir())
+            .env("LAB_OWNER", std::process::id().to_string())
             .output()
             .expect("running testhosts.sh")
     }

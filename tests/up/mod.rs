@@ -6,6 +6,7 @@ mod host;
 mod journal;
 mod kill;
 mod lab;
+mod retry;
 
 /// A cluster name unique to one test.
 fn cluster(tag: &str) -> String {
