@@ -138,17 +138,40 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         });
     }
     let connect = super::connect::connector(&dir, Duration::from_secs(a.connect_timeout));
-    let ctx = Ctx {
-        profile: &p,
-        rendered: &rendered,
-        cluster_dir: &dir,
-        provider: provider.as_ref(),
-        pool: Pool::new(connect.as_ref(), retry_policy(a)),
-        state: &store,
-        progress: &progress,
-        retry: retry_policy(a),
+    let run = |rendered: &crate::render::Rendered, picked: &[usize]| {
+        let ctx = Ctx {
+            profile: &p,
+            rendered,
+            cluster_dir: &dir,
+            provider: provider.as_ref(),
+            pool: Pool::new(connect.as_ref(), retry_policy(a)),
+            state: &store,
+            progress: &progress,
+            retry: retry_policy(a),
+        };
+        executor::execute(&ctx, &plan.stages, picked)
     };
-    let result = executor::execute(&ctx, &plan.stages, &picked);
+    // Hyper-V ignores static addresses: the machines stage learns the real ones, and every
+    // later stage (rke-up's cluster.yml first) must see files rendered with them. So there the
+    // run is split after `machines` and re-rendered in between.
+    let machines = plan.stages.iter().position(|s| s.id == "machines");
+    let split = matches!(kind, Kind::Vagrant(_)) && p.provider == crate::profile::Provider::Hyperv;
+    let result = match machines.filter(|m| split && picked.contains(m)) {
+        Some(m) => run(&rendered, &[m]).and_then(|first| {
+            let learned = crate::render::addresses::load(&dir)?;
+            let rendered = crate::render::addresses::render_all_with(&p, &learned)?;
+            crate::render::write(&dir.join("rendered"), &rendered)?;
+            let rest: Vec<usize> = picked.iter().copied().filter(|i| *i != m).collect();
+            let second = run(&rendered, &rest)?;
+            Ok(executor::Summary {
+                total: first.total + second.total,
+                ran: [first.ran, second.ran].concat(),
+                already_done: [first.already_done, second.already_done].concat(),
+                skipped: [first.skipped, second.skipped].concat(),
+            })
+        }),
+        None => run(&rendered, &picked),
+    };
     progress.clear();
     let sum = match result {
         Ok(s) => s,
