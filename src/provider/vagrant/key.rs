@@ -99,6 +99,19 @@ impl ClusterKey {
     }
 
     /// `ep` with the cluster key as its only identity.
+    /// Each endpoint, switched to mlk's key on the nodes where it is installed.
+    pub fn endpoints(&self, eps: &[Endpoint]) -> Vec<Endpoint> {
+        eps.iter()
+            .map(|e| {
+                if self.installed(&e.name) {
+                    self.endpoint(e)
+                } else {
+                    e.clone()
+                }
+            })
+            .collect()
+    }
+
     pub fn endpoint(&self, ep: &Endpoint) -> Endpoint {
         Endpoint {
             identity_files: vec![self.private.clone()],

@@ -233,16 +233,7 @@ impl VagrantProvider {
                 key.private.display()
             ));
         }
-        Ok(eps
-            .iter()
-            .map(|e| {
-                if key.installed(&e.name) {
-                    key.endpoint(e)
-                } else {
-                    e.clone()
-                }
-            })
-            .collect())
+        Ok(key.endpoints(eps))
     }
 
     /// Hyper-V: learns each node's real address and saves it for rendering.
@@ -331,16 +322,7 @@ impl Provider for VagrantProvider {
     fn endpoints(&self) -> Result<Vec<Endpoint>> {
         let eps = self.vagrant_endpoints()?;
         let key = key::ensure(&self.cluster_dir, &self.cluster)?;
-        Ok(eps
-            .iter()
-            .map(|e| {
-                if key.installed(&e.name) {
-                    key.endpoint(e)
-                } else {
-                    e.clone()
-                }
-            })
-            .collect())
+        Ok(key.endpoints(&eps))
     }
 
     fn status(&self) -> Result<Vec<MachineStatus>> {
