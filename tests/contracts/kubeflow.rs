@@ -10,7 +10,10 @@ const HOST: &str = "kubeflow.192.168.56.10.sslip.io";
 fn kubeflow_decisions_on_recorded_answers() {
     let s = Stage::new("kubeflow");
     let host = s.sh(r#"printf %s "$HOST""#).stdout;
-    assert_eq!(host, HOST, "the profile's Kubeflow host changed: update HOST");
+    assert_eq!(
+        host, HOST,
+        "the profile's Kubeflow host changed: update HOST"
+    );
     let ok = |cmd: &str| s.sh(cmd).ok;
     assert!(ok(
         r#"kf_discovery_ok 200 "$FIX"/kubeflow/dex-discovery.json"#
@@ -33,7 +36,9 @@ fn kubeflow_decisions_on_recorded_answers() {
     let login = format!("https://{HOST}/dex/auth/local/login?back=&state=abc");
     assert!(ok(&format!("kf_at_dex_login 200 '{login}'")));
     assert!(!ok(&format!("kf_at_dex_login 400 '{login}'")));
-    assert!(!ok(&format!("kf_at_dex_login 200 'https://{HOST}/dex/auth'")));
+    assert!(!ok(&format!(
+        "kf_at_dex_login 200 'https://{HOST}/dex/auth'"
+    )));
     assert!(!ok(&format!(
         "kf_at_dex_login 200 'https://other.example/dex/auth/local/login?state=x'"
     )));
@@ -98,7 +103,10 @@ fn kubeflow_fake_gateway_login_reaches_the_dashboard_regression_defect_4() {
             "GET /",
         ]
     );
-    assert!(!o.stdout.contains(pw) && !o.stderr.contains(pw), "password leaked");
+    assert!(
+        !o.stdout.contains(pw) && !o.stderr.contains(pw),
+        "password leaked"
+    );
 }
 
 #[test]
@@ -118,7 +126,11 @@ fn kubeflow_fake_gateway_login_fails_on_wrong_password_open_dashboard_or_missing
     assert!(!o.stdout.contains("not-the-password"));
     let (o, _) = login("open", pw, pw);
     assert!(!o.ok);
-    assert!(o.stdout.contains("answered 200 without a login"), "{}", o.text());
+    assert!(
+        o.stdout.contains("answered 200 without a login"),
+        "{}",
+        o.text()
+    );
     let (o, _) = login("no-dex", pw, pw);
     assert!(!o.ok);
     assert!(o.stdout.contains("Dex discovery"), "{}", o.text());

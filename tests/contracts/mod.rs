@@ -102,7 +102,11 @@ pub fn shq(p: &Path) -> String {
 fn rendered_stage_scripts_run_main_only_when_executed_not_when_sourced() {
     let s = Stage::new("rancher");
     let sourced = s.sh("echo sourced-ok");
-    assert!(sourced.ok && sourced.stdout == "sourced-ok\n", "{}", sourced.text());
+    assert!(
+        sourced.ok && sourced.stdout == "sourced-ok\n",
+        "{}",
+        sourced.text()
+    );
     // Executed, main runs and rejects a missing mode with its usage line.
     let script = s.dir.path().join("rancher.sh");
     let o = Command::new("bash").arg(&script).output().unwrap();

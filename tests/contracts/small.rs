@@ -45,10 +45,14 @@ fn helm_status_decision_reads_info_status_not_any_status_string() {
     rejects(&s, "helm_status_deployed", "helm/failed.json");
     rejects(&s, "helm_status_deployed", "helm/pending-install.json");
     // The check before this review grepped for "status":"deployed" anywhere, and passed this.
-    let f = std::fs::read_to_string(fixtures().join("helm/failed-values-say-deployed.json"))
-        .unwrap();
+    let f =
+        std::fs::read_to_string(fixtures().join("helm/failed-values-say-deployed.json")).unwrap();
     assert!(f.contains(r#""status":"deployed""#));
-    rejects(&s, "helm_status_deployed", "helm/failed-values-say-deployed.json");
+    rejects(
+        &s,
+        "helm_status_deployed",
+        "helm/failed-values-say-deployed.json",
+    );
 }
 
 #[test]
@@ -85,10 +89,22 @@ fn storage_default_class_decision_on_storageclass_lists() {
 fn cert_manager_webhook_endpoints_and_certificate_decisions() {
     let s = Stage::new("cert-manager");
     accepts(&s, "endpoints_ready", "cert-manager/endpoints-ready.json");
-    rejects(&s, "endpoints_ready", "cert-manager/endpoints-not-ready.json");
+    rejects(
+        &s,
+        "endpoints_ready",
+        "cert-manager/endpoints-not-ready.json",
+    );
     rejects(&s, "endpoints_ready", "cert-manager/endpoints-none.json");
-    accepts(&s, "certificate_ready", "cert-manager/certificate-ready.json");
-    rejects(&s, "certificate_ready", "cert-manager/certificate-issuing.json");
+    accepts(
+        &s,
+        "certificate_ready",
+        "cert-manager/certificate-ready.json",
+    );
+    rejects(
+        &s,
+        "certificate_ready",
+        "cert-manager/certificate-issuing.json",
+    );
 }
 
 #[test]
@@ -110,7 +126,9 @@ fn cert_manager_webhook_service_name_is_what_the_real_chart_renders() {
         .filter(|d| d.contains("\nkind: Service\n"))
         .collect();
     assert!(
-        services.iter().any(|d| d.contains("\n  name: cert-manager-webhook\n")),
+        services
+            .iter()
+            .any(|d| d.contains("\n  name: cert-manager-webhook\n")),
         "no Service cert-manager-webhook in the chart's output"
     );
     let script = Stage::new("cert-manager");
@@ -137,11 +155,21 @@ fn rke_up_node_readiness_decision_on_node_lists() {
     let says = |f: &str, want: &str| {
         let o = s.decides("all_nodes_ready", f);
         assert!(!o.ok, "{f} passed: {}", o.text());
-        assert!(o.stdout.contains(want), "{f}: want {want:?} in {}", o.text());
+        assert!(
+            o.stdout.contains(want),
+            "{f}: want {want:?} in {}",
+            o.text()
+        );
     };
     says("rke/nodes-one-not-ready.json", "not Ready: node3(False)");
     says("rke/nodes-one-unknown.json", "not Ready: node1(Unknown)");
-    says("rke/nodes-no-ready-condition.json", "not Ready: node2(missing)");
-    says("rke/nodes-one-missing.json", "have node1 node2 , want node1 node2 node3");
+    says(
+        "rke/nodes-no-ready-condition.json",
+        "not Ready: node2(missing)",
+    );
+    says(
+        "rke/nodes-one-missing.json",
+        "have node1 node2 , want node1 node2 node3",
+    );
     says("rke/nodes-named-by-ip.json", "want node1 node2 node3");
 }
