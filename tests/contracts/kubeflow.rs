@@ -39,9 +39,9 @@ fn kubeflow_decisions_on_recorded_answers() {
     assert!(!ok(&format!(
         "kf_at_dex_login 200 'https://{HOST}/dex/auth'"
     )));
-    assert!(!ok(&format!(
+    assert!(!ok(
         "kf_at_dex_login 200 'https://other.example/dex/auth/local/login?state=x'"
-    )));
+    ));
     let root = format!("https://{HOST}/");
     assert!(ok(&format!(
         r#"kf_at_dashboard 200 '{root}' "$FIX"/kubeflow/centraldashboard-index.html"#
