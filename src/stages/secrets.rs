@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 pub const RANCHER: &str = "rancher-bootstrap-password";
 /// InfluxDB's admin password (user `admin`); Telegraf, Kapacitor and Chronograf use it too.
 pub const INFLUXDB: &str = "influxdb-password";
-/// The Kubeflow Dex password of `user@example.com`; only its bcrypt hash leaves the host.
+/// The Kubeflow Dex password of `user@example.com`; Dex gets only its bcrypt hash, the
+/// kubeflow stage logs in with it (0600 on the first controlplane node, like the others).
 pub const KUBEFLOW_DEX: &str = "kubeflow-dex-password";
 /// The bcrypt hash of [`KUBEFLOW_DEX`], as Dex reads it from Secret dex-passwords.
 pub const KUBEFLOW_DEX_BCRYPT: &str = "kubeflow-dex-password.bcrypt";
@@ -64,7 +65,8 @@ pub fn wanted(p: &Profile) -> Vec<(&'static str, bool)> {
         v.push((INFLUXDB, true));
     }
     if c.kubeflow.enabled {
-        v.push((KUBEFLOW_DEX, false));
+        // The kubeflow stage logs in with it to prove the dashboard works (docs/contracts.md).
+        v.push((KUBEFLOW_DEX, true));
         v.push((KUBEFLOW_DEX_BCRYPT, true));
     }
     v

@@ -1,7 +1,7 @@
 //! Tests of the foundation (issue 2): profiles, schema, plan, rendering and the CLI around them.
 mod bad_profiles;
 mod cli;
-mod common;
+pub(crate) mod common;
 mod helm_keys;
 mod lines_prop;
 mod lint;
