@@ -9,6 +9,7 @@ mod foundation;
 mod helm_values;
 mod kubeconfig_merge;
 mod kubeflow_overlay;
+mod node_render;
 mod report;
 mod secrets_host;
 mod ssh_connect;

@@ -111,6 +111,7 @@ pub struct Kubernetes {
     #[serde(default)]
     pub network_plugin: NetworkPlugin,
     /// The host-only NIC inside the guest; canal/flannel must use it, not the NAT NIC.
+    /// Default eth1; unset on Hyper-V, whose guests have one NIC (eth0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iface: Option<String>,
 }

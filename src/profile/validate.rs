@@ -263,7 +263,9 @@ fn check_kubernetes(c: &mut Checker, p: &Profile) {
         _ => c.add("kubernetes.version", format!(
             "`{v}` is not an RKE1 Kubernetes version; allowed: v1.27 to v1.32 in RKE's form, e.g. v1.32.5-rancher1-1 (RKE1 never shipped 1.33+)")),
     }
-    let iface = get(&p.kubernetes.iface);
+    let Some(iface) = p.kubernetes.iface.as_deref() else {
+        return; // Hyper-V's default: the CNI takes the default-route NIC
+    };
     if iface.is_empty()
         || iface.len() > 15
         || !iface

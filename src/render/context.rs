@@ -68,6 +68,7 @@ pub struct NodeCtx {
 pub struct K8sCtx {
     pub version: String,
     pub network_plugin: String,
+    /// The CNI's NIC; empty: the default-route one (Hyper-V, whose guests have only one).
     pub iface: String,
 }
 
@@ -148,7 +149,7 @@ pub fn build(p: &Profile) -> Ctx {
         kubernetes: K8sCtx {
             version: get(&p.kubernetes.version).to_string(),
             network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
-            iface: get(&p.kubernetes.iface).to_string(),
+            iface: p.kubernetes.iface.clone().unwrap_or_default(),
         },
         libvirt_driver: p.libvirt.driver.as_str().to_string(),
         linked_clone: p.virtualbox.linked_clone,
