@@ -1,5 +1,6 @@
 //! The single integration-test binary: one `mod` per area.
 mod advice;
+mod arch;
 mod ci_scripts;
 mod diagnose;
 mod diagnose_e2e;
