@@ -89,6 +89,9 @@ fn up_refuses_an_arm64_host_before_creating_anything_even_without_preflight() {
     let out = mlk(home.path(), "aarch64", &["doctor", "-p", "mono", "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = &report["checks"][0];
-    assert_eq!((c["id"].as_str(), c["status"].as_str()), (Some("arch"), Some("FAIL")));
+    assert_eq!(
+        (c["id"].as_str(), c["status"].as_str()),
+        (Some("arch"), Some("FAIL"))
+    );
     assert_eq!(out.status.code(), Some(5));
 }

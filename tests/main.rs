@@ -10,6 +10,7 @@ mod foundation;
 mod helm_values;
 mod kubeconfig_merge;
 mod kubeflow_overlay;
+mod node_prep;
 mod node_render;
 mod report;
 mod secrets_host;

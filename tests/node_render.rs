@@ -38,7 +38,11 @@ fn the_cni_interface_follows_the_provider() {
             match prov {
                 // NAT first, the private network second.
                 Provider::Virtualbox | Provider::Libvirt => {
-                    assert_eq!(opts["canal_iface"].as_str(), Some("eth1"), "{name} {prov:?}")
+                    assert_eq!(
+                        opts["canal_iface"].as_str(),
+                        Some("eth1"),
+                        "{name} {prov:?}"
+                    )
                 }
                 // One NIC: no interface named, the CNI takes the default-route one.
                 Provider::Hyperv => assert!(
@@ -55,12 +59,18 @@ fn the_cni_interface_follows_the_provider() {
     );
     let c = cluster_yml(&load_text(&flannel, Some(Provider::Libvirt)));
     assert_eq!(c["network"]["plugin"].as_str(), Some("flannel"));
-    assert_eq!(c["network"]["options"]["flannel_iface"].as_str(), Some("eth1"));
+    assert_eq!(
+        c["network"]["options"]["flannel_iface"].as_str(),
+        Some("eth1")
+    );
     assert!(c["network"]["options"].get("canal_iface").is_none());
     let c = cluster_yml(&load_text(&flannel, Some(Provider::Hyperv)));
     assert!(c["network"]["options"].is_null(), "{:?}", c["network"]);
     // A profile that names the interface is taken at its word, on Hyper-V too.
     let named = embedded("mono").replace("nodes:\n", "kubernetes:\n  iface: eth0\nnodes:\n");
     let c = cluster_yml(&load_text(&named, Some(Provider::Hyperv)));
-    assert_eq!(c["network"]["options"]["canal_iface"].as_str(), Some("eth0"));
+    assert_eq!(
+        c["network"]["options"]["canal_iface"].as_str(),
+        Some("eth0")
+    );
 }

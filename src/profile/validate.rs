@@ -93,6 +93,12 @@ pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) 
     check_resources(&mut c, p);
     check_ingress(&mut c, p);
     check_stages(&mut c, p);
+    let egress = super::registries::problems(&p.registries)
+        .into_iter()
+        .chain(p.proxy.iter().flat_map(super::proxy::problems));
+    for (field, message) in egress {
+        c.add(field, message);
+    }
     c.problems
 }
 

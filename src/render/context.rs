@@ -10,6 +10,8 @@ pub struct Ctx {
     pub provider: String,
     pub vm_box: BoxCtx,
     pub nodes: Vec<NodeCtx>,
+    /// Node names, space-separated (os-prep takes them off Vagrant's loopback line).
+    pub node_names: String,
     pub node_count: usize,
     pub first_controlplane: NodeCtx,
     pub kubernetes: K8sCtx,
@@ -30,6 +32,10 @@ pub struct Ctx {
     pub enabled: Enabled,
     /// Every Helm release mlk knows, keyed by release name with '-' as '_'.
     pub releases: std::collections::BTreeMap<String, ReleaseCtx>,
+    /// Registry mirrors for the container runtime (no credentials: those never render).
+    pub docker: super::egress::DockerCtx,
+    /// The profile's HTTP(S) proxy in each form the nodes need.
+    pub proxy: super::egress::ProxyCtx,
 }
 
 #[derive(Serialize)]
@@ -144,6 +150,12 @@ pub fn build(p: &Profile) -> Ctx {
                 .is_some_and(|h| *h != p.vm_box.name),
         },
         nodes: p.nodes.iter().map(|n| node(&p.name, n)).collect(),
+        node_names: p
+            .nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         node_count: p.nodes.len(),
         first_controlplane: node(&p.name, p.first_controlplane()),
         kubernetes: K8sCtx {
@@ -184,6 +196,8 @@ pub fn build(p: &Profile) -> Ctx {
         remote_dir: REMOTE_DIR.to_string(),
         remote_key: format!("{REMOTE_DIR}/ssh/id_ed25519"),
         releases: releases(p),
+        docker: super::egress::docker(p),
+        proxy: super::egress::proxy(p),
         enabled: Enabled {
             local_path: c.local_path.enabled,
             cert_manager: c.cert_manager.enabled,
