@@ -189,3 +189,319 @@ fn os_prep_makes_every_node_name_resolve_to_its_private_ip() {
         "{out:?}"
     );
 }
+
+/// Whether every `tool` is installed; in CI (CI=true) a missing one fails the test.
+fn have_tools(test: &str, tools: &[&str]) -> bool {
+    for t in tools {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{test}: {t} is not installed, but CI=true: .ci/apt-packages must list it"
+            );
+            eprintln!("SKIP {test}: {t} is not installed (see .ci/apt-packages)");
+            return false;
+        }
+    }
+    true
+}
+
+/// Runs `snippet` in bash with the rendered os-prep script's functions loaded (everything
+/// but its final `main "$@"`), under `prefix` (e.g. `unshare -m`). The test runs as root, so
+/// the script's `sudo` is a plain call. Returns (status, stdout, stderr).
+fn os_prep_fn_in(prefix: &[&str], snippet: &str, env: &[(&str, &str)]) -> (i32, String, String) {
+    let p = load_text(&embedded("mono"), None);
+    let script = mlk::render::render_all(&p).unwrap()["stages/os-prep.sh"].clone();
+    let body = script
+        .strip_suffix("main \"$@\"\n")
+        .expect("os-prep ends with main \"$@\"");
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("os-prep-fns.sh");
+    std::fs::write(&lib, body).unwrap();
+    let full = format!(
+        "source {}\nsudo() {{ \"$@\"; }}\n{snippet}\n",
+        lib.display()
+    );
+    let mut argv: Vec<&str> = prefix.to_vec();
+    argv.extend(["bash", "-c", &full]);
+    let out = Command::new(argv[0])
+        .args(&argv[1..])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `os_prep_fn_in` without a prefix; stderr is appended to stdout only on failure.
+fn os_prep_fn(snippet: &str, env: &[(&str, &str)]) -> (i32, String) {
+    let (st, out, err) = os_prep_fn_in(&[], snippet, env);
+    (st, if st == 0 { out } else { format!("{out}{err}") })
+}
+
+fn sh(cmd: &str, env: &[(&str, &str)]) -> String {
+    let out = Command::new("sh")
+        .args(["-c", cmd])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`{cmd}`: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A loop device over a sparse file (and its VG), removed on drop.
+struct Loop {
+    dev: String,
+    vg: Option<(String, Vec<(String, String)>)>,
+}
+
+impl Loop {
+    fn new(file: &std::path::Path) -> Loop {
+        Loop {
+            dev: sh(&format!("losetup -f --show {}", file.display()), &[]),
+            vg: None,
+        }
+    }
+}
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        if let Some((vg, env)) = &self.vg {
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let _ = Command::new("vgremove")
+                .args(["-f", vg])
+                .envs(env.iter().copied())
+                .output();
+            let _ = Command::new("pvremove")
+                .arg(&self.dev)
+                .envs(env.iter().copied())
+                .output();
+        }
+        let _ = Command::new("losetup").args(["-d", &self.dev]).status();
+    }
+}
+
+/// bento's layout in small: / on an LV that leaves most of its VG free, then a disk that
+/// grows. Real LVM 2.03 metadata on a loop device; this kernel has no device-mapper, so LVM
+/// runs with activation off (the LV is never opened: the file system step is tested apart).
+#[test]
+fn root_lv_growth_is_found_done_and_idempotent_on_real_lvm() {
+    let test = "root_lv_growth_is_found_done_and_idempotent_on_real_lvm";
+    if !have_root(test) || !have_tools(test, &["lvs", "pvcreate", "losetup", "numfmt"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("disk.img");
+    sh(&format!("truncate -s 192M {}", img.display()), &[]);
+    let mut lo = Loop::new(&img);
+    // A private LVM configuration: only this loop device, no activation, no backups.
+    let conf = dir.path().join("lvm");
+    std::fs::create_dir(&conf).unwrap();
+    std::fs::write(
+        conf.join("lvm.conf"),
+        format!(
+            "global {{ activation = 0 }}\ndevices {{ use_devicesfile = 0 filter = [ \"a|^{}$|\", \"r|.*|\" ] }}\nbackup {{ backup = 0 archive = 0 }}\n",
+            lo.dev
+        ),
+    )
+    .unwrap();
+    let conf = conf.display().to_string();
+    let env = [
+        ("LVM_SYSTEM_DIR", conf.as_str()),
+        ("LVM_SUPPRESS_FD_WARNINGS", "1"),
+    ];
+    let vg = format!("mlkt{}", std::process::id());
+    sh(
+        &format!("pvcreate -q {0} && vgcreate -q {vg} {0}", lo.dev),
+        &env,
+    );
+    lo.vg = Some((
+        vg.clone(),
+        env.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    ));
+    sh(
+        &format!("lvcreate -q -Zn -an -L 64M -n root {vg} 2>/dev/null"),
+        &env,
+    );
+    let lv = format!("{vg}/root");
+    let lv_size = || {
+        sh(
+            &format!("lvs --noheadings --units m --nosuffix -o lv_size {lv}"),
+            &env,
+        )
+    };
+
+    // lv_of maps a device to its LV, and a plain device to nothing.
+    let (st, out) = os_prep_fn(
+        &format!("lv_of /dev/{lv}; echo \"[$(lv_of {})]\"", lo.dev),
+        &env,
+    );
+    assert_eq!(
+        (st, out.lines().collect::<Vec<_>>()),
+        (0, vec![lv.as_str(), "[]"]),
+        "{out}"
+    );
+
+    // 47 extents of 4 MiB in the VG, 16 in the LV: the check names the 124 MiB left over.
+    let (st, out) = os_prep_fn(&format!("lv_growth {lv}"), &env);
+    assert_eq!(st, 0, "{out}");
+    assert_eq!(
+        out.trim(),
+        format!("the LV {lv} of / leaves 124MiB of its volume group unused (chef/bento #1693)")
+    );
+    let (st, out) = os_prep_fn(&format!("lv_grow {lv} && lv_growth {lv}"), &env);
+    assert_eq!((st, out.contains("leaves")), (0, false), "{out}");
+    assert_eq!(lv_size(), "188.00");
+    let (st, out) = os_prep_fn(&format!("lv_grow {lv} && lv_growth {lv}"), &env);
+    assert_eq!(
+        (st, out.trim()),
+        (0, ""),
+        "a second run changes nothing: {out}"
+    );
+    assert_eq!(lv_size(), "188.00");
+
+    // The disk grows (as `vagrant` disk resizing does): PV, then LV.
+    sh(
+        &format!(
+            "truncate -s 320M {} && losetup -c {}",
+            img.display(),
+            lo.dev
+        ),
+        &env,
+    );
+    let (st, out) = os_prep_fn(&format!("lv_growth {lv}"), &env);
+    assert_eq!(st, 0, "{out}");
+    assert!(
+        out.trim().starts_with(&format!(
+            "the LVM physical volume {} is 132MiB smaller",
+            lo.dev
+        )),
+        "{out}"
+    );
+    let (st, out) = os_prep_fn(&format!("lv_grow {lv} && lv_growth {lv}"), &env);
+    assert_eq!(
+        (st, out.contains("smaller"), out.contains("leaves")),
+        (0, false, false),
+        "{out}"
+    );
+    assert_eq!(lv_size(), "316.00");
+}
+
+/// A partition that does not fill its disk (a disk enlarged after install): growpart's dry
+/// run finds it, growpart grows it once, and then reports NOCHANGE. On an image file with a
+/// real GPT (sfdisk), since this kernel scans no partitions on loop devices.
+#[test]
+fn a_short_partition_is_found_and_grown_once() {
+    let test = "a_short_partition_is_found_and_grown_once";
+    if !have_root(test) || !have_tools(test, &["growpart", "sfdisk"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("disk.img");
+    sh(
+        &format!(
+            "truncate -s 200M {0} && printf 'label: gpt\\n,100M\\n' | sfdisk -q {0}",
+            img.display()
+        ),
+        &[],
+    );
+    let i = img.display();
+    let (st, out) = os_prep_fn(
+        &format!(
+            "part_can_grow {i} 1 && echo can; part_grow {i} 1 >/dev/null; part_can_grow {i} 1 || echo done"
+        ),
+        &[],
+    );
+    assert_eq!((st, out.trim()), (0, "can\ndone"), "{out}");
+    // Whole disks are no partitions.
+    let (st, out) = os_prep_fn("echo \"[$(part_of /dev/loop-control)]\"", &[]);
+    assert_eq!((st, out.trim()), (0, "[]"), "{out}");
+}
+
+fn have_cap_sys_resource() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let eff = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+        .unwrap();
+    eff & (1 << 24) != 0
+}
+
+/// A mounted ext4 smaller than its device: found, grown with resize2fs, then nothing left.
+/// Growing a mounted ext4 needs CAP_SYS_RESOURCE (ext4's EXT4_IOC_RESIZE_FS); this CI
+/// sandbox withholds it, and then the script must fail rather than pretend, and the check
+/// must see the file system grown offline. The mount lives in a private mount namespace
+/// (`unshare -m`): test hosts started meanwhile would otherwise copy it and keep it busy.
+#[test]
+fn a_short_root_file_system_is_found_and_grown() {
+    let test = "a_short_root_file_system_is_found_and_grown";
+    if !have_root(test) || !have_tools(test, &["mkfs.ext4", "resize2fs", "dumpe2fs", "findmnt"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("fs.img");
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    sh(
+        &format!(
+            "truncate -s 160M {0} && mkfs.ext4 -q -b 4096 {0} 48M",
+            img.display()
+        ),
+        &[],
+    );
+    let lo = Loop::new(&img);
+    let (m, d) = (mnt.display().to_string(), lo.dev.clone());
+    let offline = if have_cap_sys_resource() {
+        String::new()
+    } else {
+        format!(
+            "umount {m} && e2fsck -fy {d} >/dev/null 2>&1 && resize2fs {d} >/dev/null 2>&1 && mount {d} {m}"
+        )
+    };
+    let snippet = format!(
+        "mount {d} {m}\necho '== before'; disk_growth {m}\necho '== grow'; disk_grow {m} >/dev/null 2>&1 && echo ok || echo failed\n\
+         {offline}\necho '== after'; disk_growth {m}; disk_grow {m}\necho '== size'; df -B1M --output=size {m} | tail -1"
+    );
+    let (st, out, err) = os_prep_fn_in(
+        &["unshare", "-m", "--propagation", "private"],
+        &snippet,
+        &[],
+    );
+    assert_eq!(st, 0, "{out}{err}");
+    let section = |name: &str| -> Vec<&str> {
+        out.lines()
+            .skip_while(|l| *l != format!("== {name}"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("== "))
+            .collect()
+    };
+    assert_eq!(
+        section("before"),
+        [format!("the file system on {m} is 112MiB smaller than {d}")],
+        "{out}{err}"
+    );
+    // Online growth needs CAP_SYS_RESOURCE; without it disk_grow must fail, not pretend.
+    let want = if have_cap_sys_resource() {
+        "ok"
+    } else {
+        "failed"
+    };
+    assert_eq!(section("grow"), [want], "{out}{err}");
+    assert!(section("after").is_empty(), "{out}{err}");
+    let size: u32 = section("size")[0].trim().parse().unwrap();
+    assert!(size > 140, "{size} MiB");
+}
