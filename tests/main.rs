@@ -12,6 +12,7 @@ mod kubeconfig_merge;
 mod kubeflow_overlay;
 mod node_prep;
 mod node_render;
+mod registry_mirror;
 mod report;
 mod secrets_host;
 mod ssh_connect;
