@@ -213,6 +213,11 @@ fn docker_pulls_through_the_mirror_with_the_login_mlk_put_on_the_node() {
     let (st, out) = run(&node2, "sudo docker pull tiny:1 2>&1");
     assert_ne!(st, 0, "{out:?}");
     let no_mirror = out.join("\n");
+    let hints: Vec<&str> = mlk::advice::match_output(&no_mirror)
+        .iter()
+        .map(|a| a.id.as_str())
+        .collect();
+    assert_eq!(hints, ["NAME_RESOLUTION"], "{no_mirror}");
     assert!(
         no_mirror.contains("lookup registry-1.docker.io"),
         "{no_mirror}"
