@@ -156,7 +156,7 @@ if [ -n "${KEEP_LOGS:-}" ]; then
   echo "e2e-libvirt: logs kept in /tmp/$prefix-logs"
 fi
 teardown
-ip netns list | grep -qw "^$NS" && fail "namespace $NS left"
+ip netns list | grep -w "^$NS" >/dev/null && fail "namespace $NS left"
 for _ in $(seq 50); do pgrep -x libvirtd >/dev/null || break; sleep 0.2; done
 pgrep -x libvirtd >/dev/null && fail "libvirtd still running"
 pgrep -f "qemu-system.*mlk-$cluster-" >/dev/null && fail "qemu still running"

@@ -113,7 +113,7 @@ EOF
 wait_banner() {  # wait_banner I: until node I's sshd greets, at most 30 s
   local t0=$SECONDS
   while [ $((SECONDS - t0)) -lt 30 ]; do
-    if ip netns exec "$LABNS" timeout 2 bash -c "exec 3<>/dev/tcp/$(ip_of "$1")/22 && head -c 4 <&3" 2>/dev/null | grep -q SSH-; then
+    if ip netns exec "$LABNS" timeout 2 bash -c "exec 3<>/dev/tcp/$(ip_of "$1")/22 && head -c 4 <&3" 2>/dev/null | grep SSH- >/dev/null; then
       return 0
     fi
     sleep 0.1
@@ -129,7 +129,7 @@ cmd_up() {
   need ip iproute2; need unshare util-linux; need ssh-keygen openssh-client; need nc netcat-openbsd
   [ -x "$LAB_ROOTFS/usr/sbin/sshd" ] || die "$LAB_ROOTFS has no /usr/sbin/sshd (apt-get install -y openssh-server)"
   [ -x "$LAB_ROOTFS/usr/bin/sudo" ] || die "$LAB_ROOTFS has no sudo (apt-get install -y sudo)"
-  ip netns list | grep -q "^$LABNS\b" && die "$LABNS already exists; run: LAB_PREFIX=$LAB_PREFIX $0 down"
+  ip netns list | grep "^$LABNS\b" >/dev/null && die "$LABNS already exists; run: LAB_PREFIX=$LAB_PREFIX $0 down"
   mkdir -p "$LAB_DIR"
   chmod 0755 "$LAB_DIR"
   echo "$n" >"$LAB_DIR/count"

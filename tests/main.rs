@@ -1,5 +1,7 @@
 //! The single integration-test binary: one `mod` per area.
 mod advice;
+mod arch;
+mod ci_scripts;
 mod contracts;
 mod diagnose;
 mod diagnose_e2e;
@@ -9,6 +11,9 @@ mod foundation;
 mod helm_values;
 mod kubeconfig_merge;
 mod kubeflow_overlay;
+mod node_prep;
+mod node_render;
+mod registry_mirror;
 mod report;
 mod secrets_host;
 mod ssh_connect;

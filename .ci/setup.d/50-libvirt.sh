@@ -17,8 +17,11 @@ apt_get() { apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
 apt_get vagrant vagrant-libvirt ruby-libvirt
 # The CI image may carry a newer qemu-utils (from backports) that Breaks the qemu-system of
 # Debian 12; take the qemu-utils that matches qemu-system-x86, downgrading if needed.
-sys_v=$(apt-cache policy qemu-system-x86 | awk '/Candidate:/ {print $2}')
-utils_v=$(apt-cache madison qemu-utils | awk -v v="$sys_v" '$3 == v || index($3, v "+b") == 1 {print $3; exit}')
+# The readers consume all their input: a reader that stops early (`awk '... exit'`, `head`,
+# `grep -q`) makes apt-cache die of SIGPIPE, and pipefail turns that into exit 141 whenever
+# madison lists more than one qemu-utils (bookworm and bookworm-security both do).
+sys_v=$(apt-cache policy qemu-system-x86 | awk '/Candidate:/ && !v {v = $2} END {print v}')
+utils_v=$(apt-cache madison qemu-utils | awk -v v="$sys_v" '!u && ($3 == v || index($3, v "+b") == 1) {u = $3} END {print u}')
 apt_get --allow-downgrades qemu-system-x86 "qemu-utils${utils_v:+=$utils_v}"
 apt_get libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients dnsmasq-base iptables \
   debootstrap extlinux syslinux-common

@@ -21,7 +21,7 @@ for c in "${cases[@]}"; do
   load=$(cut -d' ' -f1 /proc/loadavg)
   out=$(mktemp)
   MLK_VAGRANT_UP=$mode KEEP_LOGS=1 "$repo/scripts/e2e-libvirt.sh" "$profile" 2>&1 | tee "$out" >&2
-  logs=$(grep -o '/tmp/mlk-[0-9a-f]*-logs' "$out" | head -1)
+  logs=$(grep -m1 -o '/tmp/mlk-[0-9a-f]*-logs' "$out")
   log=$logs/mlk.log
   start=$(grep -m1 ' host machines | ' "$log" | cut -d' ' -f1)
   ready=$(grep 'Machine booted and ready' "$log" | tail -1 | cut -d' ' -f1)

@@ -28,7 +28,7 @@ stop() {
 case "${1:-}" in
 up)
   if pgrep -x libvirtd >/dev/null; then
-    echo "libvirt-ns: a libvirtd is already running (pid $(pgrep -x libvirtd | head -1)); one run at a time" >&2
+    echo "libvirt-ns: a libvirtd is already running (pid $(pgrep -o -x libvirtd)); one run at a time" >&2
     exit 1
   fi
   mkdir -p "$NS_DIR"
@@ -53,7 +53,7 @@ down)
   # dnsmasq instances libvirt started for its networks live in the namespace too.
   for pid in $(ip netns pids "$NS" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
   for _ in $(seq 50); do [ -z "$(ip netns pids "$NS" 2>/dev/null)" ] && break; sleep 0.1; done
-  if ip netns list | grep -qw "^$NS"; then ip netns del "$NS"; fi
+  if ip netns list | grep -w "^$NS" >/dev/null; then ip netns del "$NS"; fi
   ;;
 *)
   sed -n '2,9p' "$0"; exit 2

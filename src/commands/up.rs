@@ -82,11 +82,13 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         profile: a.profile.clone(),
         provider: vagrant,
     })?;
+    let target = match kind {
+        Kind::Ssh => crate::doctor::Target::Existing,
+        Kind::Vagrant(_) => crate::doctor::Target::Vagrant(p.provider),
+    };
+    // Not skippable: on another architecture no run can succeed.
+    crate::doctor::arch::require(target, &crate::doctor::arch::host_arch())?;
     if !a.skip_preflight {
-        let target = match kind {
-            Kind::Ssh => crate::doctor::Target::Existing,
-            Kind::Vagrant(_) => crate::doctor::Target::Vagrant(p.provider),
-        };
         crate::doctor::preflight(&p, target, &super::doctor::home(g))?;
     }
     let plan = crate::plan::build(&p, &src.file);

@@ -32,6 +32,8 @@ pub struct OtherCluster {
 pub struct Facts {
     /// std::env::consts::OS.
     pub os: String,
+    /// This host's architecture (`arch::host_arch`): x86_64, aarch64, ...
+    pub arch: String,
     pub vagrant: ToolFact,
     pub vagrant_plugins: Option<ToolFact>,
     pub vboxmanage: Option<ToolFact>,
@@ -106,6 +108,7 @@ pub fn gather(p: &Profile, target: Target, home: &Path) -> Facts {
     let libvirt_sock = libvirt_socket_path(std::env::var("LIBVIRT_DEFAULT_URI").ok().as_deref());
     Facts {
         os: std::env::consts::OS.to_string(),
+        arch: super::arch::host_arch(),
         vagrant_plugins: (vagrant_target == Some(Provider::Libvirt) && vagrant.is_ok())
             .then(|| host::output("vagrant", &["plugin", "list"])),
         vagrant,

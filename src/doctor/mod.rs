@@ -3,6 +3,7 @@
 //! Facts are gathered once (`facts::gather`, the only part that touches the host); every check
 //! is a pure function of the profile and those facts, so tests feed them real inputs.
 //! `mlk up` runs the same checks through [`preflight`] and stops on any FAIL.
+pub mod arch;
 pub mod capacity;
 pub mod facts;
 pub mod host;
@@ -37,7 +38,7 @@ impl Status {
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// Stable id: vagrant, provider, vbox-ranges, host-subnet, memory, cpus, disk, virtualization,
+    /// Stable id: arch, vagrant, provider, vbox-ranges, host-subnet, memory, cpus, disk, virtualization,
     /// inotify, other-clusters.
     pub id: &'static str,
     pub status: Status,
@@ -95,7 +96,7 @@ impl Target {
 
 /// Every check for `p` on `target`, from already gathered facts.
 pub fn checks(p: &Profile, target: Target, f: &facts::Facts) -> Vec<Check> {
-    let mut v = Vec::new();
+    let mut v = vec![arch::check(target, f)];
     if let Target::Vagrant(provider) = target {
         v.push(tools::vagrant(f, provider));
         v.push(tools::provider(f, provider));

@@ -1,5 +1,5 @@
 //! Fills every optional profile field from the lock table, so later code never guesses.
-use super::types::{Profile, Role};
+use super::types::{Profile, Provider, Role};
 use crate::lockfile::Lock;
 
 fn fill(slot: &mut Option<String>, value: &str) {
@@ -11,7 +11,12 @@ fn fill(slot: &mut Option<String>, value: &str) {
 /// Resolves defaults in place. Runs after parsing and before validation.
 pub fn resolve(p: &mut Profile, lock: &Lock) {
     fill(&mut p.kubernetes.version, &lock.kubernetes);
-    fill(&mut p.kubernetes.iface, "eth1");
+    // Hyper-V ignores private networks: the guest has one NIC, and the CNI, given no
+    // interface, takes the default-route one (rke's canal/flannel templates). Elsewhere the
+    // first NIC is NAT and the private network is the second.
+    if p.provider != Provider::Hyperv {
+        fill(&mut p.kubernetes.iface, "eth1");
+    }
     let c = &mut p.components;
     fill(
         &mut c.local_path.version,

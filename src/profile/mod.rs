@@ -3,6 +3,8 @@ mod defaults;
 mod error;
 pub mod lines;
 mod parse_error;
+pub mod proxy;
+pub mod registries;
 pub mod requirements;
 mod types;
 pub mod validate;

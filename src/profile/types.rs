@@ -34,6 +34,15 @@ pub struct Profile {
     /// a synced folder costs boot time and, under libvirt, an NFS or rsync setup.
     #[serde(default)]
     pub synced_folder: bool,
+    /// Registry mirrors and credentials for the nodes' container runtime.
+    #[serde(
+        default,
+        skip_serializing_if = "super::registries::Registries::is_empty"
+    )]
+    pub registries: super::registries::Registries,
+    /// The HTTP(S) proxy the nodes reach the internet through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<super::proxy::Proxy>,
     /// User stages, run by the executor after the stage they name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<CustomStage>,
@@ -111,6 +120,7 @@ pub struct Kubernetes {
     #[serde(default)]
     pub network_plugin: NetworkPlugin,
     /// The host-only NIC inside the guest; canal/flannel must use it, not the NAT NIC.
+    /// Default eth1; unset on Hyper-V, whose guests have one NIC (eth0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iface: Option<String>,
 }

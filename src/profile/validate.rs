@@ -93,6 +93,12 @@ pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) 
     check_resources(&mut c, p);
     check_ingress(&mut c, p);
     check_stages(&mut c, p);
+    let egress = super::registries::problems(&p.registries)
+        .into_iter()
+        .chain(p.proxy.iter().flat_map(super::proxy::problems));
+    for (field, message) in egress {
+        c.add(field, message);
+    }
     c.problems
 }
 
@@ -263,7 +269,9 @@ fn check_kubernetes(c: &mut Checker, p: &Profile) {
         _ => c.add("kubernetes.version", format!(
             "`{v}` is not an RKE1 Kubernetes version; allowed: v1.27 to v1.32 in RKE's form, e.g. v1.32.5-rancher1-1 (RKE1 never shipped 1.33+)")),
     }
-    let iface = get(&p.kubernetes.iface);
+    let Some(iface) = p.kubernetes.iface.as_deref() else {
+        return; // Hyper-V's default: the CNI takes the default-route NIC
+    };
     if iface.is_empty()
         || iface.len() > 15
         || !iface

@@ -10,6 +10,8 @@ pub struct Ctx {
     pub provider: String,
     pub vm_box: BoxCtx,
     pub nodes: Vec<NodeCtx>,
+    /// Node names, space-separated (os-prep takes them off Vagrant's loopback line).
+    pub node_names: String,
     pub node_count: usize,
     pub first_controlplane: NodeCtx,
     pub kubernetes: K8sCtx,
@@ -30,6 +32,10 @@ pub struct Ctx {
     pub enabled: Enabled,
     /// Every Helm release mlk knows, keyed by release name with '-' as '_'.
     pub releases: std::collections::BTreeMap<String, ReleaseCtx>,
+    /// Registry mirrors for the container runtime (no credentials: those never render).
+    pub docker: super::egress::DockerCtx,
+    /// The profile's HTTP(S) proxy in each form the nodes need.
+    pub proxy: super::egress::ProxyCtx,
 }
 
 #[derive(Serialize)]
@@ -68,6 +74,7 @@ pub struct NodeCtx {
 pub struct K8sCtx {
     pub version: String,
     pub network_plugin: String,
+    /// The CNI's NIC; empty: the default-route one (Hyper-V, whose guests have only one).
     pub iface: String,
 }
 
@@ -143,12 +150,18 @@ pub fn build(p: &Profile) -> Ctx {
                 .is_some_and(|h| *h != p.vm_box.name),
         },
         nodes: p.nodes.iter().map(|n| node(&p.name, n)).collect(),
+        node_names: p
+            .nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         node_count: p.nodes.len(),
         first_controlplane: node(&p.name, p.first_controlplane()),
         kubernetes: K8sCtx {
             version: get(&p.kubernetes.version).to_string(),
             network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
-            iface: get(&p.kubernetes.iface).to_string(),
+            iface: p.kubernetes.iface.clone().unwrap_or_default(),
         },
         libvirt_driver: p.libvirt.driver.as_str().to_string(),
         linked_clone: p.virtualbox.linked_clone,
@@ -183,6 +196,8 @@ pub fn build(p: &Profile) -> Ctx {
         remote_dir: REMOTE_DIR.to_string(),
         remote_key: format!("{REMOTE_DIR}/ssh/id_ed25519"),
         releases: releases(p),
+        docker: super::egress::docker(p),
+        proxy: super::egress::proxy(p),
         enabled: Enabled {
             local_path: c.local_path.enabled,
             cert_manager: c.cert_manager.enabled,

@@ -5,6 +5,7 @@
 //! with the `ruby`, `yaml` and `sh` helpers.
 pub mod addresses;
 pub mod context;
+pub mod egress;
 pub mod quote;
 mod stale;
 

@@ -3,6 +3,8 @@
 pub mod binaries;
 pub mod cache;
 pub mod kubeconfig;
+pub mod node_ips;
+pub mod registry_auth;
 pub mod rke;
 pub mod secrets;
 pub mod summary;

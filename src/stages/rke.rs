@@ -124,7 +124,8 @@ impl HostStage for RkeUp {
         let node = r
             .download(&remote(STATE_FILE))
             .map_err(anyhow::Error::from)?;
-        Ok(node == host)
+        // ... and every node registered with its own address (node_ips, issue 10 #12).
+        Ok(node == host && super::node_ips::check(ctx).is_ok_and(|bad| bad.is_empty()))
     }
 
     fn run(&self, ctx: &HostCtx) -> Result<()> {
@@ -165,6 +166,6 @@ impl HostStage for RkeUp {
             bail!("rke up succeeded but left no {}", remote(STATE_FILE));
         }
         (ctx.log)(&format!("saved {} (0600)", host_state.display()));
-        Ok(())
+        super::node_ips::verify(ctx)
     }
 }

@@ -168,6 +168,11 @@ impl Secrets {
 
 impl HostStage for Secrets {
     fn check(&self, ctx: &HostCtx) -> Result<bool> {
+        // Registry logins on every node (none without profile credentials); a password
+        // source that cannot be read makes `run` say why.
+        if !super::registry_auth::check(ctx).unwrap_or(false) {
+            return Ok(false);
+        }
         for (name, _) in wanted(ctx.profile) {
             let f = path(ctx.cluster_dir, name);
             if !f.exists() || read_secret(&f).is_err() {
@@ -231,6 +236,6 @@ impl HostStage for Secrets {
                 runner.node()
             ));
         }
-        Ok(())
+        super::registry_auth::run(ctx)
     }
 }
