@@ -84,7 +84,8 @@ const MIRROR: &str = "registries:\n  mirrors:\n    docker.io:\n      endpoints: 
 /// definitions loaded (everything but its final `main "$@"`).
 fn eval_in(script: &str, expr: &str) -> String {
     let body = script
-        .strip_suffix("main \"$@\"\n")
+        .strip_suffix("mlk_main \"$@\"\n")
+        .or_else(|| script.strip_suffix("main \"$@\"\n"))
         .expect("ends with main");
     let out = std::process::Command::new("bash")
         .args(["-c", &format!("{body}\n{expr}")])
