@@ -20,5 +20,6 @@ mod stages_remote;
 mod tools;
 mod up;
 mod up_preflight;
+mod upstream;
 mod vagrant_cli;
 mod workload;
