@@ -117,3 +117,32 @@ pub fn kustomize_version() -> Option<String> {
         .lines()
         .find_map(|l| l.strip_prefix("Kustomize Version: ").map(str::to_string))
 }
+
+/// Upstream's own `example` build of the profile's tag (cached), to compare the overlay with.
+pub fn build_example(p: &mlk::profile::Profile) -> Option<Arc<Vec<Value>>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Vec<Value>>>>> = OnceLock::new();
+    let kubectl = tools::find("kubectl")?;
+    let tag = mlk::profile::get(&p.components.kubeflow.version).to_string();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(hit) = cache.get(&tag) {
+        return Some(hit.clone());
+    }
+    let out = Command::new("unshare")
+        .arg("-n")
+        .arg(&kubectl)
+        .arg("kustomize")
+        .arg(tree(&tag).join("example"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = Arc::new(manifest::parse_all(&String::from_utf8(out.stdout).unwrap()).unwrap());
+    cache.insert(tag, docs.clone());
+    Some(docs)
+}
