@@ -149,6 +149,28 @@ fn fill_namespace(objects: &mut [Value], ns: &str, cluster_scoped_crs: &[(String
     }
 }
 
+/// Of everything the vendored charts ask `.Capabilities.APIVersions.Has` about, what the API
+/// server of Kubernetes 1.32 serves. On a cluster helm reads this from discovery, which lists
+/// every group/version/Kind; `helm template` only knows its own scheme's group/versions (not
+/// `networking.k8s.io/v1/Ingress`, so chronograf-1.2.6 would fall back to the removed
+/// networking.k8s.io/v1beta1). The harness passes these as `--api-versions`.
+/// `asked_capabilities_are_classified` keeps the two lists complete.
+pub const SERVED_1_32: &[&str] = &[
+    "batch/v1",
+    "networking.k8s.io/v1/Ingress",
+    "policy/v1",
+    "rbac.authorization.k8s.io/v1",
+];
+/// ...and what 1.32 does not serve: removed (apis.rs) or old cert-manager APIs (cert-manager
+/// v1.20.3's CRDs serve only `cert-manager.io/v1` and `acme.cert-manager.io/v1`, which the
+/// harness adds from the CRDs once the cert-manager release is rendered).
+pub const NOT_SERVED_1_32: &[&str] = &[
+    "networking.k8s.io/v1beta1/Ingress",
+    "cert-manager.io/v1alpha2",
+    "cert-manager.io/v1beta1",
+    "certmanager.k8s.io/v1alpha1",
+];
+
 type Cache = Mutex<HashMap<String, Arc<Vec<Release>>>>;
 
 /// Every Helm release of the profile (files rendered from it), in install order, rendered
@@ -174,8 +196,13 @@ pub fn render(p: &Profile, files: &mlk::render::Rendered) -> Option<Arc<Vec<Rele
     if let Some(hit) = cache.get(&key) {
         return Some(hit.clone());
     }
+    assert_eq!(
+        mlk::manifest::apis::minor_of(&kube),
+        Some(32),
+        "SERVED_1_32 describes Kubernetes 1.32 only: extend it for {kube}"
+    );
     let mut out: Vec<Release> = Vec::new();
-    let mut api_versions = Vec::new();
+    let mut api_versions: Vec<String> = SERVED_1_32.iter().map(|s| s.to_string()).collect();
     let mut cluster_scoped: Vec<(String, String)> = Vec::new();
     for r in &plan.helm_releases {
         let values = files[&r.values].clone();

@@ -129,3 +129,41 @@ fn a_pin_that_is_not_vendored_fails() {
         "{e}"
     );
 }
+
+/// Every `.Capabilities.APIVersions.Has "X"` in the pinned charts is classified as served or
+/// not served by Kubernetes 1.32 (charts::SERVED_1_32), so no chart silently renders a
+/// fallback the real cluster would not choose.
+#[test]
+fn asked_capabilities_are_classified() {
+    let re = regex::Regex::new(r#"APIVersions\.Has "([^"]+)""#).unwrap();
+    let lock = mlk::lockfile::get();
+    let mut unknown = std::collections::BTreeSet::new();
+    let mut asked = 0;
+    for (chart, c) in &lock.charts {
+        walk(
+            &charts::chart_dir(chart, &c.version).join("templates"),
+            &mut |p| {
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                for m in re.captures_iter(&text) {
+                    asked += 1;
+                    let x = m[1].to_string();
+                    if !charts::SERVED_1_32.contains(&x.as_str())
+                        && !charts::NOT_SERVED_1_32.contains(&x.as_str())
+                    {
+                        unknown.insert(x);
+                    }
+                }
+            },
+        );
+    }
+    assert!(asked > 10, "{asked}");
+    assert_eq!(unknown, std::collections::BTreeSet::new());
+    for x in charts::NOT_SERVED_1_32 {
+        let (gv, kind) = x
+            .rsplit_once('/')
+            .filter(|(g, _)| g.contains('/'))
+            .unwrap_or((x, ""));
+        let removed = !kind.is_empty() && mlk::manifest::apis::removed_by(gv, kind, 32).is_some();
+        assert!(removed || x.contains("cert"), "{x}: why is it not served?");
+    }
+}

@@ -44,10 +44,11 @@ fn assignment<'a>(script: &'a str, name: &str) -> Option<&'a str> {
 
 /// Expands `$NAME` and `${NAME}` from the script's own assignments.
 fn expand(script: &str, text: &str) -> String {
-    let re = regex::Regex::new(r"\$\{?([A-Z_][A-Z0-9_]*)\}?").unwrap();
+    let re = regex::Regex::new(r"\$\{([A-Z_][A-Z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)").unwrap();
     re.replace_all(text, |c: &regex::Captures| {
-        assignment(script, &c[1])
-            .unwrap_or_else(|| panic!("stage script uses ${} without a plain assignment", &c[1]))
+        let name = c.get(1).or(c.get(2)).unwrap().as_str();
+        assignment(script, name)
+            .unwrap_or_else(|| panic!("stage script uses ${name} without a plain assignment"))
             .to_string()
     })
     .into_owned()
