@@ -10,6 +10,7 @@ mod kubeconfig_merge;
 mod kubeflow_overlay;
 mod manifest_validation;
 mod report;
+mod schema_validation;
 mod secrets_host;
 mod ssh_connect;
 mod ssh_exec;

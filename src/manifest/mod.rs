@@ -61,11 +61,21 @@ pub fn group_of(api_version: &str) -> &str {
 }
 
 /// Every document of a multi-document YAML text that is a mapping with a `kind` (helm and
-/// kustomize print empty documents and comments between objects).
+/// kustomize print empty documents and comments between objects), read as Kubernetes reads
+/// it: kubectl and helm parse YAML 1.1 (sigs.k8s.io/yaml over go-yaml v2), where a plain
+/// `defaultMode: 0777` is the octal number 511; YAML 1.2 (serde_yaml_ng) would make it a
+/// string. Such plain block-mapping values are converted first.
 pub fn parse_all(text: &str) -> Result<Vec<Value>, serde_yaml_ng::Error> {
     use serde::Deserialize;
+    static OCTAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?m)^(\s*(?:- )?[A-Za-z0-9_.-]+: )0([0-7]+)[ \t]*$").unwrap()
+    });
+    let text = OCTAL.replace_all(text, |c: &regex::Captures| {
+        let n = u64::from_str_radix(&c[2], 8).unwrap_or(0);
+        format!("{}{n}", &c[1])
+    });
     let mut out = Vec::new();
-    for d in serde_yaml_ng::Deserializer::from_str(text) {
+    for d in serde_yaml_ng::Deserializer::from_str(&text) {
         let v = Value::deserialize(d)?;
         if v.get("kind").is_some() {
             out.push(v);
@@ -211,4 +221,18 @@ pub fn containers(spec: &Value) -> impl Iterator<Item = (&'static str, &Value)> 
                 .flatten()
                 .map(move |c| (k, c))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_leading_zero_numbers_are_octal_as_kubernetes_reads_them() {
+        let docs = super::parse_all(
+            "kind: A\nspec:\n  defaultMode: 0777\n  quoted: '0777'\n  items:\n  - mode: 0644\n",
+        )
+        .unwrap();
+        assert_eq!(docs[0]["spec"]["defaultMode"].as_u64(), Some(511));
+        assert_eq!(docs[0]["spec"]["quoted"].as_str(), Some("0777"));
+        assert_eq!(docs[0]["spec"]["items"][0]["mode"].as_u64(), Some(420));
+    }
 }
