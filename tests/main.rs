@@ -10,6 +10,7 @@ mod kubeconfig_merge;
 mod kubeflow_overlay;
 mod manifest_validation;
 mod report;
+mod requests_table;
 mod schema_validation;
 mod secrets_host;
 mod ssh_connect;

@@ -72,6 +72,16 @@ const FREE_MAPS: &[(&str, &str, &str)] = &[
         "each config section is written into influxdb.conf as is",
     ),
     (
+        "*",
+        "resources",
+        "a Kubernetes ResourceRequirements: the charts write it into the container as is",
+    ),
+    (
+        "*",
+        "*.resources",
+        "a Kubernetes ResourceRequirements (cert-manager's webhook, cainjector)",
+    ),
+    (
         "telegraf-ds",
         "podSecurityContext",
         "a Kubernetes PodSecurityContext: templates/daemonset.yaml writes it as the pod's securityContext",
@@ -141,7 +151,7 @@ impl Check<'_> {
         }
         if FREE_MAPS
             .iter()
-            .any(|(c, p, _)| *c == self.chart && matches(p, path))
+            .any(|(c, p, _)| (*c == self.chart || *c == "*") && matches(p, path))
         {
             return;
         }
