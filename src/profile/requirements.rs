@@ -11,7 +11,8 @@
 //! `kube-reserved`, `system-reserved` and hard eviction threshold. RKE passes none of the
 //! three (rancher/kontainer-driver-metadata pkg/rke/k8s_service_options.go,
 //! `getKubeletOptions124`, used for v1.29-v1.31, sets only `enforce-node-allocatable: ""`;
-//! rancher/rke cluster/plan.go adds no reservation flag), so the kubelet defaults hold: no
+//! rancher/rke cluster/plan.go adds no reservation flag; docs/contracts.md has the commits),
+//! so the kubelet defaults hold: no
 //! reservations, and `evictionHard` `memory.available<100Mi` (kubernetes v1.32.5
 //! pkg/kubelet/apis/config/v1beta1/defaults_linux.go, `DefaultEvictionHard`).
 use super::types::{Profile, Role};
