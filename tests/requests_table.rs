@@ -105,7 +105,7 @@ fn embedded_profiles_fit_with_the_sample_workload() {
             let p = load(name, provider);
             let fit = mlk::profile::requirements::fit(&p).unwrap();
             for n in &fit {
-                let used = n.daemonsets.add(n.placed);
+                let used = n.daemonsets.plus(n.placed);
                 eprintln!(
                     "{name}/{}: {} requests {}m CPU/{} MiB of {}m/{} MiB allocatable",
                     provider.as_str(),

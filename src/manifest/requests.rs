@@ -28,7 +28,7 @@ impl Req {
             mem_mib: (bytes / 1048576.0 - 1e-9).ceil().max(0.0) as u64,
         }
     }
-    pub fn add(self, o: Req) -> Req {
+    pub fn plus(self, o: Req) -> Req {
         Req {
             cpu_m: self.cpu_m + o.cpu_m,
             mem_mib: self.mem_mib + o.mem_mib,

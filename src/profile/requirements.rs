@@ -156,7 +156,7 @@ pub struct NodeFit {
 fn sum(groups: &[PodGroup]) -> Req {
     groups
         .iter()
-        .fold(Req::default(), |a, g| a.add(g.each.times(g.count)))
+        .fold(Req::default(), |a, g| a.plus(g.each.times(g.count)))
 }
 
 fn show(r: Req) -> String {
@@ -220,16 +220,16 @@ pub fn fit(p: &Profile) -> Result<Vec<NodeFit>, String> {
             })
             .max_by_key(|(n, _)| free(n).mem_mib);
         match best {
-            Some((n, _)) => n.placed = n.placed.add(*r),
+            Some((n, _)) => n.placed = n.placed.plus(*r),
             None => {
                 let total = sum(&comps
                     .iter()
                     .flat_map(|(_, c)| c.pods.clone())
                     .collect::<Vec<_>>())
-                .add(sum(&work));
+                .plus(sum(&work));
                 let alloc = nodes
                     .iter()
-                    .fold(Req::default(), |a, (n, _)| a.add(n.allocatable));
+                    .fold(Req::default(), |a, (n, _)| a.plus(n.allocatable));
                 let left: Vec<String> = nodes
                     .iter()
                     .filter(|(_, w)| *w)
@@ -263,7 +263,7 @@ fn breakdown(comps: &[(String, Component)], work: &[PodGroup]) -> Vec<String> {
     for (t, c) in comps {
         let r = sum(&c.pods);
         match by.iter_mut().find(|(x, _)| x == t) {
-            Some((_, acc)) => *acc = acc.add(r),
+            Some((_, acc)) => *acc = acc.plus(r),
             None => by.push((t.clone(), r)),
         }
     }

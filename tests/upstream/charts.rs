@@ -103,7 +103,6 @@ pub fn template(
 #[derive(Debug)]
 pub struct Release {
     pub release: HelmRelease,
-    pub values: String,
     /// Its objects, each with the release namespace filled in where helm leaves it to the
     /// install (`helm template` prints namespaced objects without one).
     pub objects: Vec<Value>,
@@ -224,7 +223,6 @@ pub fn render(p: &Profile, files: &mlk::render::Rendered) -> Option<Arc<Vec<Rele
         api_versions.extend(crd_api_versions(&objects));
         out.push(Release {
             release: r.clone(),
-            values,
             objects,
         });
     }

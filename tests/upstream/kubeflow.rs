@@ -56,13 +56,12 @@ fn tree(tag: &str) -> PathBuf {
     root
 }
 
-/// The build of the overlay rendered for `p`: Ok(objects) or Err(kustomize's stderr).
-/// Also returns the Dex hash the overlay was given. None when kubectl is not here.
-pub fn build(
-    p: &mlk::profile::Profile,
-    files: &mlk::render::Rendered,
-) -> Option<Result<Arc<(Vec<Value>, String)>, String>> {
-    type Cache = Mutex<HashMap<String, Result<Arc<(Vec<Value>, String)>, String>>>;
+/// A build's objects and the Dex hash the overlay was given, or kustomize's stderr.
+pub type Built = Result<Arc<(Vec<Value>, String)>, String>;
+
+/// The build of the overlay rendered for `p`. None when kubectl is not here.
+pub fn build(p: &mlk::profile::Profile, files: &mlk::render::Rendered) -> Option<Built> {
+    type Cache = Mutex<HashMap<String, Built>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     static HASH: OnceLock<String> = OnceLock::new();
     let kubectl = tools::find("kubectl")?;
