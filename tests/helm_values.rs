@@ -1,267 +1,105 @@
-//! Every rendered Helm values file goes through a real `helm template` (in `unshare -n`, so
-//! helm can make no network lookup) against a local test chart made per release from the
-//! chart's own Chart.yaml, values.yaml and values.schema.json (tests/fixtures/charts-data).
-//!
-//! What that proves: helm accepts the file, the charts that ship a schema (cert-manager,
-//! Rancher) validate it, and helm's own merge with the chart defaults gives the values checked
-//! below (keys exist in the chart, URLs and Secret names agree across releases). What it does
-//! not prove: that the real chart templates render (they are not downloadable here); the
-//! charts' templates were checked by hand, see the README.
-use crate::tools;
-use mlk::plan::releases::HelmRelease;
+//! Every Helm release of both embedded profiles, rendered by the real helm (in `unshare -n`)
+//! from the real chart at the pinned version (tests/upstream/charts.rs), for the profile's
+//! Kubernetes version. The assertions read the rendered objects, i.e. what the cluster gets:
+//! URLs point at Services and ports that exist, credentials come from the one Secret, hosts,
+//! ingress class and StorageClass agree across releases, and the Telegraf fixes hold.
+use crate::upstream::charts::{self, Release};
+use mlk::profile::Provider;
 use serde_yaml_ng::Value;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/charts-data");
-
-/// helm, if it and `unshare -n` are usable here (root); otherwise None after saying why.
-fn helm() -> Option<PathBuf> {
-    let h = tools::find("helm")?;
-    let ok = Command::new("unshare")
-        .args(["-n", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        let msg = "`unshare -n` does not work here (needs root)";
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{msg}");
-        }
-        eprintln!("SKIPPED: {msg}");
-        return None;
-    }
-    Some(h)
-}
-
-/// A chart with the real chart's metadata, defaults and schema, whose only template dumps
-/// the merged values, so the test sees exactly what the real templates would read.
-fn test_chart(dir: &Path, chart: &str) -> PathBuf {
-    let src = Path::new(FIXTURES).join(chart);
-    let dst = dir.join(chart);
-    std::fs::create_dir_all(dst.join("templates")).unwrap();
-    for f in ["Chart.yaml", "values.yaml", "values.schema.json"] {
-        if src.join(f).exists() {
-            std::fs::copy(src.join(f), dst.join(f)).unwrap();
-        }
-    }
-    std::fs::write(
-        dst.join("templates/values.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: merged-values\ndata:\n  values.json: {{ toJson .Values | quote }}\n",
+fn load(name: &str, provider: Provider) -> mlk::profile::Profile {
+    let src = mlk::profile::Source::resolve(name).unwrap();
+    mlk::profile::load(
+        &src,
+        &mlk::profile::Overrides {
+            provider: Some(provider),
+        },
+        &mlk::profile::validate::host_rules_from_env(),
     )
-    .unwrap();
-    dst
+    .unwrap()
 }
 
-/// `helm template` of `values` on the test chart; Ok(merged values) or Err(helm's stderr).
-fn template(helm: &Path, chart_dir: &Path, r: &HelmRelease, values: &str) -> Result<Value, String> {
-    let vf = chart_dir.with_extension("values.yaml");
-    std::fs::write(&vf, values).unwrap();
-    let out = Command::new("unshare")
-        .arg("-n")
-        .arg(helm)
-        .args(["template", &r.release])
-        .arg(chart_dir)
-        .args(["--namespace", &r.namespace, "-f"])
-        .arg(&vf)
-        .env("HELM_CACHE_HOME", chart_dir.with_extension("cache"))
-        .env("HELM_CONFIG_HOME", chart_dir.with_extension("config"))
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    let doc: Value = serde_yaml_ng::from_slice(&out.stdout).unwrap();
-    let json = doc["data"]["values.json"].as_str().unwrap().to_string();
-    Ok(serde_yaml_ng::from_str(&json).unwrap())
+fn find<'a>(rels: &'a [Release], release: &str, kind: &str, name: &str) -> &'a Value {
+    let r = rels.iter().find(|r| r.release.release == release).unwrap();
+    r.objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("{release}: no {kind} {name}"))
 }
 
-fn chart_name(r: &HelmRelease) -> &str {
-    r.chart.split_once('/').unwrap().1
-}
-
-/// Leaf paths of a values file, as key lists (keys may contain dots: `init.iql`); a list
-/// counts as a leaf (its items are chart-specific lists).
-fn paths(v: &Value, prefix: &[String], out: &mut Vec<Vec<String>>) {
-    match v {
-        Value::Mapping(m) if !m.is_empty() => {
-            for (k, v) in m {
-                let mut p = prefix.to_vec();
-                p.push(k.as_str().unwrap().to_string());
-                paths(v, &p, out);
-            }
-        }
-        _ => out.push(prefix.to_vec()),
-    }
-}
-
-fn get_keys<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |v, k| v.get(k.as_str()))
-}
-
-fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(v, |v, k| v.get(k))
-}
-
-/// A key the chart reads is in its values.yaml, as a key or as a documented comment `# key:`
-/// under a parent that exists (several charts document optional keys only as comments).
-fn documented(chart: &str, defaults: &Value, defaults_text: &str, path: &[String]) -> bool {
-    if get_keys(defaults, path).is_some() {
-        return true;
-    }
-    // Free maps: the chart template ranges over every key (read in the chart sources):
-    // influxdb-4.12.5 templates/configmap.yaml writes each `config.<section>` map into
-    // influxdb.conf; chronograf-1.2.6 templates/deployment.yaml turns `env` into container env.
-    let free = match chart {
-        "influxdb" if path.len() == 3 && path[0] == "config" => Some(&path[..2]),
-        "chronograf" if path.len() == 2 && path[0] == "env" => Some(&path[..1]),
-        _ => None,
-    };
-    if free.is_some_and(|p| get_keys(defaults, p).is_some_and(Value::is_mapping)) {
-        return true;
-    }
-    let Some((last, parent)) = path.split_last() else {
-        return false;
-    };
-    let parent_ok = parent.is_empty()
-        || get_keys(defaults, parent).is_some()
-        || documented(chart, defaults, defaults_text, parent);
-    parent_ok
-        && defaults_text.lines().any(|l| {
-            l.trim_start()
-                .strip_prefix('#')
-                .is_some_and(|c| c.trim_start().starts_with(&format!("{last}:")))
-        })
-}
-
-struct Rendered {
-    merged: BTreeMap<String, Value>,
-    releases: Vec<HelmRelease>,
-    files: mlk::render::Rendered,
-    profile: mlk::profile::Profile,
-}
-
-fn render_and_template(profile: &str) -> Option<Rendered> {
-    let helm = helm()?;
-    let p = crate::secrets_host::profile(profile);
-    let files = mlk::render::render_all(&p).unwrap();
-    let plan = mlk::plan::build(&p, "");
-    let tmp = tempfile::tempdir().unwrap();
-    let mut merged = BTreeMap::new();
-    for r in &plan.helm_releases {
-        let chart = chart_name(r);
-        let dir = test_chart(tmp.path(), chart);
-        let values = &files[&r.values];
-        let m = template(&helm, &dir, r, values)
-            .unwrap_or_else(|e| panic!("{profile}: helm rejected {}: {e}", r.values));
-        // Every key mlk sets is one the chart knows.
-        let ours: Value = serde_yaml_ng::from_str(values).unwrap();
-        let text =
-            std::fs::read_to_string(Path::new(FIXTURES).join(chart).join("values.yaml")).unwrap();
-        let defaults: Value = serde_yaml_ng::from_str(&text).unwrap();
-        let mut ps = Vec::new();
-        paths(&ours, &[], &mut ps);
-        for path in ps {
-            let shown = path.join(".");
-            assert!(
-                documented(chart, &defaults, &text, &path),
-                "{profile}: {} sets `{shown}`, unknown to chart {chart}",
-                r.values
-            );
-            assert_eq!(
-                get_keys(&m, &path),
-                get_keys(&ours, &path),
-                "{profile}: helm did not keep `{shown}` of {}",
-                r.values
-            );
-        }
-        merged.insert(r.release.clone(), m);
-    }
-    Some(Rendered {
-        merged,
-        releases: plan.helm_releases,
-        files,
-        profile: p,
+fn all_of<'a>(rels: &'a [Release], kind: &'a str) -> impl Iterator<Item = (&'a str, &'a Value)> {
+    rels.iter().flat_map(move |r| {
+        r.objects
+            .iter()
+            .filter(move |o| o["kind"] == kind)
+            .map(|o| (r.release.release.as_str(), o))
     })
 }
 
-fn s<'a>(v: &'a Value, path: &str) -> &'a str {
-    get(v, path)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no string at {path}"))
+/// The env list of the first container of a workload object.
+fn env(o: &Value) -> &Vec<Value> {
+    o["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_sequence()
+        .unwrap()
 }
 
-fn check_profile(name: &str) {
-    let Some(r) = render_and_template(name) else {
+fn env_value<'a>(o: &'a Value, name: &str) -> &'a Value {
+    env(o)
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no env {name}"))
+}
+
+/// The Service and port an in-cluster URL `http://<svc>.<ns>:<port>` points at exist.
+fn assert_url_resolves(rels: &[Release], url: &str) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let hostport = rest.split('/').next().unwrap();
+    let (host, port) = hostport.split_once(':').unwrap();
+    let (svc, ns) = host.split_once('.').unwrap();
+    let found = all_of(rels, "Service").any(|(_, s)| {
+        s["metadata"]["name"] == svc
+            && s["metadata"]["namespace"] == ns
+            && s["spec"]["ports"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .any(|p| p["port"].as_u64() == port.parse().ok())
+    });
+    assert!(found, "{url}: no Service {ns}/{svc} with port {port}");
+}
+
+fn check_profile(name: &str, provider: Provider) {
+    let p = load(name, provider);
+    let files = mlk::render::render_all(&p).unwrap();
+    let Some(rels) = charts::render(&p, &files) else {
         return;
     };
-    let ns = |rel: &str| {
-        r.releases
-            .iter()
-            .find(|x| x.release == rel)
-            .unwrap()
-            .namespace
-            .clone()
-    };
-    let m = &r.merged;
-    // Service names follow each chart's naming rule (charts-data README): influxdb keeps a
-    // release name containing "influxdb"; kapacitor and chronograf always append their name.
-    let svc = |release: &str, chart: &str, always_append: bool| {
-        if !always_append && release.contains(chart) {
-            release.to_string()
-        } else {
-            format!("{release}-{chart}")
-        }
-    };
-    let influx_url = format!(
-        "http://{}.{}:8086",
-        svc("influxdb", "influxdb", false),
-        ns("influxdb")
-    );
-    let kapacitor_url = format!(
-        "http://{}.{}:9092",
-        svc("kapacitor", "kapacitor", true),
-        ns("kapacitor")
-    );
-    for t in ["telegraf", "telegraf-ds"] {
-        let outputs = get(&m[t], "config.outputs")
-            .unwrap()
-            .as_sequence()
-            .expect("config.outputs must be a list of one-key maps");
-        let urls: Vec<&str> = outputs
-            .iter()
-            .filter_map(|o| o.get("influxdb"))
-            .flat_map(|o| {
-                o["urls"]
-                    .as_sequence()
-                    .unwrap()
-                    .iter()
-                    .map(|u| u.as_str().unwrap())
-            })
-            .collect();
-        assert_eq!(
-            urls,
-            vec![influx_url.as_str()],
-            "{name}: {t} writes elsewhere"
-        );
-        // Credentials come from the shared Secret through env, never inline.
-        let env = get(&m[t], "env").unwrap().as_sequence().unwrap();
+    let rels = rels.as_slice();
+    let ns = mlk::plan::releases::TICK_NAMESPACE;
+    // Telegraf (both) writes to the InfluxDB Service, with credentials from the Secret.
+    let influx_url = format!("http://influxdb.{ns}:8086");
+    for (rel, kind) in [("telegraf", "Deployment"), ("telegraf-ds", "DaemonSet")] {
+        let conf = find(rels, rel, "ConfigMap", rel)["data"]["telegraf.conf"]
+            .as_str()
+            .unwrap();
+        assert!(conf.contains("[[outputs.influxdb]]"), "{rel}: {conf}");
+        assert!(conf.contains(&format!("\"{influx_url}\"")), "{rel}: {conf}");
+        assert!(conf.contains("database = \"telegraf\""), "{rel}: {conf}");
+        let w = find(rels, rel, kind, rel);
         for (var, key) in [
             ("INFLUX_USER", "influxdb-user"),
             ("INFLUX_PASSWORD", "influxdb-password"),
         ] {
-            let e = env
-                .iter()
-                .find(|e| e["name"].as_str() == Some(var))
-                .unwrap();
-            assert_eq!(s(e, "valueFrom.secretKeyRef.name"), "influxdb-auth");
-            assert_eq!(s(e, "valueFrom.secretKeyRef.key"), key);
+            let r = &env_value(w, var)["valueFrom"]["secretKeyRef"];
+            assert_eq!(
+                (r["name"].as_str(), r["key"].as_str()),
+                (Some("influxdb-auth"), Some(key))
+            );
         }
     }
-    let ds_env: Vec<&str> = get(&m["telegraf-ds"], "env")
-        .unwrap()
-        .as_sequence()
-        .unwrap()
+    assert_url_resolves(rels, &influx_url);
+    let ds = find(rels, "telegraf-ds", "DaemonSet", "telegraf-ds");
+    let ds_env: Vec<&str> = env(ds)
         .iter()
         .map(|e| e["name"].as_str().unwrap())
         .collect();
@@ -277,94 +115,251 @@ fn check_profile(name: &str) {
             "{name}: telegraf-ds lost the chart's default env {keep}"
         );
     }
-    assert_eq!(s(&m["kapacitor"], "influxURL"), influx_url);
-    assert_eq!(s(&m["chronograf"], "env.INFLUXDB_URL"), influx_url);
-    assert_eq!(s(&m["chronograf"], "env.KAPACITOR_URL"), kapacitor_url);
-    for (rel, path) in [
-        ("influxdb", "setDefaultUser.user.existingSecret"),
-        ("kapacitor", "existingSecret"),
-        ("chronograf", "influxdb.existingSecret"),
-    ] {
-        assert_eq!(s(&m[rel], path), "influxdb-auth", "{name}: {rel} {path}");
-    }
+    // Kapacitor and Chronograf reach InfluxDB and Kapacitor at Services that exist.
+    let kap = find(rels, "kapacitor", "Deployment", "kapacitor-kapacitor");
     assert_eq!(
-        get(&m["influxdb"], "config.http.auth-enabled"),
-        Some(&Value::Bool(true))
+        env_value(kap, "KAPACITOR_INFLUXDB_0_URLS_0")["value"].as_str(),
+        Some(influx_url.as_str())
     );
-    // The stage script creates exactly that Secret with exactly those keys.
-    let tick = &r.files["stages/tick.sh"];
+    let chrono = find(rels, "chronograf", "Deployment", "chronograf-chronograf");
+    assert_eq!(
+        env_value(chrono, "INFLUXDB_URL")["value"].as_str(),
+        Some(influx_url.as_str())
+    );
+    let kap_url = env_value(chrono, "KAPACITOR_URL")["value"]
+        .as_str()
+        .unwrap();
+    assert_url_resolves(rels, kap_url);
+    // Every InfluxDB client reads the one Secret the tick stage creates.
+    let influx = find(rels, "influxdb", "StatefulSet", "influxdb");
+    for (o, var) in [
+        (influx, "INFLUXDB_ADMIN_USER"),
+        (kap, "KAPACITOR_INFLUXDB_0_USERNAME"),
+        (chrono, "INFLUXDB_USERNAME"),
+    ] {
+        assert_eq!(
+            env_value(o, var)["valueFrom"]["secretKeyRef"]["name"],
+            "influxdb-auth"
+        );
+    }
+    let tick = &files["stages/tick.sh"];
     assert!(
         tick.contains("create secret generic influxdb-auth")
             && tick.contains("influxdb-user=admin")
             && tick.contains("influxdb-password=\"$PASSWORD_FILE\"")
     );
-    // Ingress hosts are the profile's, on RKE's nginx class.
-    let hosts = &r.profile.ingress;
-    assert_eq!(
-        s(&m["chronograf"], "ingress.hostname"),
-        hosts.chronograf.as_deref().unwrap()
+    let conf = find(rels, "influxdb", "ConfigMap", "influxdb")["data"]["influxdb.conf"]
+        .as_str()
+        .unwrap();
+    assert!(conf.contains("auth-enabled = true"), "{conf}");
+    // Ingresses: the profile's hosts, on RKE's nginx class, to Services that exist.
+    let hosts = &p.ingress;
+    for (rel, ing, host) in [
+        ("chronograf", "chronograf-chronograf", &hosts.chronograf),
+        ("rancher", "rancher", &hosts.rancher),
+    ] {
+        let i = find(rels, rel, "Ingress", ing);
+        assert_eq!(i["spec"]["ingressClassName"], "nginx", "{rel}");
+        assert_eq!(
+            i["spec"]["rules"][0]["host"].as_str(),
+            host.as_deref(),
+            "{rel}"
+        );
+    }
+    assert!(
+        !files["values/rancher.yaml"].contains("bootstrapPassword:"),
+        "a password reached a rendered file"
     );
-    assert_eq!(s(&m["chronograf"], "ingress.className"), "nginx");
+    // Rancher's certificate: an Issuer of the cert-manager API the cert-manager stage installed.
+    let issuer = find(rels, "rancher", "Issuer", "rancher");
+    assert_eq!(issuer["apiVersion"], "cert-manager.io/v1");
+    // Every PVC lands on the default class local-path-provisioner makes.
+    let sc = find(rels, "local-path-provisioner", "StorageClass", "local-path");
     assert_eq!(
-        get(&m["chronograf"], "ingress.enabled"),
-        Some(&Value::Bool(true))
+        sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"],
+        "true"
     );
-    assert_eq!(
-        s(&m["rancher"], "hostname"),
-        hosts.rancher.as_deref().unwrap()
-    );
-    assert_eq!(s(&m["rancher"], "ingress.ingressClassName"), "nginx");
-    assert_eq!(
-        s(&m["rancher"], "bootstrapPassword"),
-        "",
-        "{name}: a password reached a rendered file"
-    );
-    // PVCs land on the class local-path-provisioner makes the default.
-    let sc = s(&m["local-path-provisioner"], "storageClass.name");
-    assert_eq!(
-        get(&m["local-path-provisioner"], "storageClass.defaultClass"),
-        Some(&Value::Bool(true))
-    );
-    for rel in ["influxdb", "kapacitor", "chronograf"] {
-        assert_eq!(s(&m[rel], "persistence.storageClass"), sc, "{name}: {rel}");
+    let mut claims = 0;
+    for (rel, o) in all_of(rels, "PersistentVolumeClaim").chain(all_of(rels, "StatefulSet")) {
+        let specs: Vec<&Value> = if o["kind"] == "StatefulSet" {
+            o["spec"]["volumeClaimTemplates"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|t| &t["spec"])
+                .collect()
+        } else {
+            vec![&o["spec"]]
+        };
+        for s in specs {
+            assert_eq!(s["storageClassName"], "local-path", "{rel}");
+            claims += 1;
+        }
     }
     assert_eq!(
-        get(&m["cert-manager"], "crds.enabled"),
-        Some(&Value::Bool(true))
+        claims, 3,
+        "influxdb, kapacitor and chronograf each claim a volume"
     );
+    // cert-manager brings its CRDs (crds.enabled) and keeps them on uninstall (crds.keep).
+    let crds: Vec<&Value> = all_of(rels, "CustomResourceDefinition")
+        .map(|(_, o)| o)
+        .collect();
+    assert!(
+        crds.iter()
+            .any(|c| c["metadata"]["name"] == "certificates.cert-manager.io")
+    );
+    for c in crds {
+        assert_eq!(
+            c["metadata"]["annotations"]["helm.sh/resource-policy"],
+            "keep"
+        );
+    }
 }
 
 #[test]
-fn mono_values_pass_helm_template_and_agree_across_releases() {
-    check_profile("mono");
+fn mono_releases_render_from_the_real_charts_and_agree() {
+    for provider in Provider::ALL {
+        check_profile("mono", provider);
+    }
 }
 
 #[test]
-fn distributed_values_pass_helm_template_and_agree_across_releases() {
-    check_profile("distributed");
+fn distributed_releases_render_from_the_real_charts_and_agree() {
+    for provider in Provider::ALL {
+        check_profile("distributed", provider);
+    }
 }
 
-/// The harness is not vacuous: helm does reject what the chart's schema forbids.
+/// Defect 2 (regression): mlk's values gave the real telegraf 1.8.74 chart a Service with
+/// `ports:` empty, which the API server refuses. No release may render a port-less Service.
 #[test]
-fn helm_rejects_a_misspelled_cert_manager_key_through_the_same_harness() {
-    let Some(helm) = helm() else { return };
-    let p = crate::secrets_host::profile("mono");
+fn no_release_renders_a_service_without_ports() {
+    for name in ["mono", "distributed"] {
+        let p = load(name, Provider::Virtualbox);
+        let files = mlk::render::render_all(&p).unwrap();
+        let Some(rels) = charts::render(&p, &files) else {
+            return;
+        };
+        for (rel, s) in all_of(&rels, "Service") {
+            let headless = s["spec"]["clusterIP"] == "None";
+            let ports = s["spec"]["ports"].as_sequence().map_or(0, Vec::len);
+            assert!(
+                headless || ports > 0,
+                "{name}: {rel} renders Service {} without ports",
+                s["metadata"]["name"].as_str().unwrap()
+            );
+        }
+        assert!(
+            all_of(&rels, "Service").all(|(rel, _)| rel != "telegraf"),
+            "the polling Telegraf needs no Service"
+        );
+    }
+}
+
+/// Defects 6 and 7 (regression): the DaemonSet uses the node's network (so `net` reports
+/// the node's NICs) and can read the Docker socket (group docker, mounted, input enabled).
+#[test]
+fn telegraf_daemonset_sees_the_nodes_network_and_the_docker_socket() {
+    let p = load("distributed", Provider::Virtualbox);
+    let files = mlk::render::render_all(&p).unwrap();
+    let Some(rels) = charts::render(&p, &files) else {
+        return;
+    };
+    let ds = find(&rels, "telegraf-ds", "DaemonSet", "telegraf-ds");
+    let pod = &ds["spec"]["template"]["spec"];
+    assert_eq!(pod["hostNetwork"], true);
+    assert_eq!(pod["dnsPolicy"], "ClusterFirstWithHostNet");
+    let sc = &pod["securityContext"];
+    assert_eq!(
+        sc["runAsNonRoot"], true,
+        "a root start makes the entrypoint reset the groups"
+    );
+    let gid = mlk::render::context::DOCKER_GID as u64;
+    assert!(
+        sc["supplementalGroups"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .any(|g| g.as_u64() == Some(gid))
+    );
+    let mounts = pod["containers"][0]["volumeMounts"].as_sequence().unwrap();
+    assert!(
+        mounts
+            .iter()
+            .any(|m| m["mountPath"] == "/var/run/docker.sock")
+    );
+    let conf = find(&rels, "telegraf-ds", "ConfigMap", "telegraf-ds")["data"]["telegraf.conf"]
+        .as_str()
+        .unwrap();
+    assert!(
+        conf.contains("[[inputs.docker]]") && conf.contains("unix:///var/run/docker.sock"),
+        "{conf}"
+    );
+    assert!(conf.contains("[[inputs.kubernetes]]"), "{conf}");
+}
+
+/// Defect 7, other runtimes: without Docker the DaemonSet mounts no socket and joins no
+/// group, and per-container figures come from the kubelet (the kubernetes input).
+#[test]
+fn without_docker_the_daemonset_uses_the_kubelet_only() {
+    let p = load("mono", Provider::Virtualbox);
+    let mut ctx = mlk::render::context::build(&p);
+    ctx.container_runtime = "containerd".into();
+    let values = mlk::render::registry()
+        .unwrap()
+        .render("helm/telegraf-ds.yaml", &ctx)
+        .unwrap();
+    assert!(
+        !values.contains("docker.sock") && !values.contains("supplementalGroups"),
+        "{values}"
+    );
+    let Some(helm) = charts::helm() else { return };
     let plan = mlk::plan::build(&p, "");
     let r = plan
         .helm_releases
         .iter()
-        .find(|r| r.release == "cert-manager")
+        .find(|r| r.release == "telegraf-ds")
         .unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = test_chart(tmp.path(), "cert-manager");
-    let err = template(&helm, &dir, r, "crds:\n  enable: true\n").unwrap_err();
+    let out = charts::template(&helm, r, &values, &charts::kube_version(&p), &[]).unwrap();
+    assert!(
+        !out.contains("docker-socket") && !out.contains("[[inputs.docker]]"),
+        "{out}"
+    );
+    assert!(out.contains("[[inputs.kubernetes]]"));
+}
+
+/// The harness is not vacuous: the real charts' schemas reject a misspelled key.
+#[test]
+fn helm_rejects_a_misspelled_key_through_the_same_harness() {
+    let Some(helm) = charts::helm() else { return };
+    let p = load("mono", Provider::Virtualbox);
+    let plan = mlk::plan::build(&p, "");
+    let kube = charts::kube_version(&p);
+    let r = |name: &str| {
+        plan.helm_releases
+            .iter()
+            .find(|r| r.release == name)
+            .unwrap()
+    };
+    let err = charts::template(
+        &helm,
+        r("cert-manager"),
+        "crds:\n  enable: true\n",
+        &kube,
+        &[],
+    )
+    .unwrap_err();
     assert!(err.contains("enable"), "{err}");
-    let rancher = plan
-        .helm_releases
-        .iter()
-        .find(|r| r.release == "rancher")
-        .unwrap();
-    let dir = test_chart(tmp.path(), "rancher");
-    let err = template(&helm, &dir, rancher, "ingress:\n  servicePort: 8443\n").unwrap_err();
+    let err = charts::template(
+        &helm,
+        r("rancher"),
+        "hostname: a.b\ningress:\n  servicePort: 8443\n",
+        &kube,
+        &[],
+    )
+    .unwrap_err();
     assert!(err.contains("servicePort"), "{err}");
+    // Rancher 2.13.8 refuses a Kubernetes it does not support (Chart.yaml kubeVersion).
+    let err = charts::template(&helm, r("rancher"), "hostname: a.b\n", "1.35.0", &[]).unwrap_err();
+    assert!(err.contains("kube"), "{err}");
 }

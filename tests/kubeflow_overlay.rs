@@ -1,123 +1,55 @@
-//! mlk's Kubeflow overlay built by the real kustomize (kubectl kustomize, in `unshare -n`)
-//! against a STAND-IN manifests tree: the upstream tree (30 MB, with remote bases) cannot be
-//! fetched here, so each path the overlay references gets a tiny kustomization named like the
-//! upstream one. What this proves: the overlay is valid kustomize, leaves out everything of
-//! common/cert-manager/base, keeps the kubeflow ClusterIssuer, replaces Secret
-//! auth/dex-passwords with the generated hash (same name, no suffix), and adds the Ingress.
-//! What it does not prove: that upstream v1.11.0 builds (checked by hand, see the README).
-use crate::tools;
+//! mlk's Kubeflow overlay built by the real kustomize over the real, vendored kubeflow/manifests
+//! tree at the pinned tag (tests/upstream/kubeflow.rs: unpacked once per session, overlay at
+//! `<tree>/mlk/` as on the node, `unshare -n`). What it proves: the overlay's paths resolve
+//! in the real tree, the build leaves out upstream's cert-manager (mlk installs one with
+//! Helm) but keeps Kubeflow's ClusterIssuer, replaces Secret auth/dex-passwords with the
+//! generated hash (same name, no suffix), adds the Ingress to a Service that the build
+//! really has, and otherwise matches upstream's `example` object for object.
+use crate::upstream::kubeflow;
 use serde_yaml_ng::Value;
-use std::path::Path;
-use std::process::Command;
+use std::collections::BTreeSet;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
-
-/// A stand-in for the upstream folder `rel`: one ConfigMap named after it, or the objects
-/// the test looks for where upstream has them.
-fn stand_in(root: &Path, rel: &str) {
-    let name = rel
-        .replace(['/', '.'], "-")
-        .trim_matches('-')
-        .to_lowercase();
-    let body = match rel {
-        "common/cert-manager/kubeflow-issuer/base" => "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: kubeflow-self-signing-issuer\nspec:\n  selfSigned: {}\n".to_string(),
-        // Upstream's dex base: the Secret with the well-known hash of 12341234, namespace auth.
-        "common/dex/overlays/oauth2-proxy" => "apiVersion: v1\nkind: Secret\nmetadata:\n  name: dex-passwords\n  namespace: auth\nstringData:\n  DEX_USER_PASSWORD: $2y$12$4K/VkmDd1q1Orb3xAt82zu8gk7Ad6ReFR4LCP9UeYE90NLiN9Df72\n".to_string(),
-        _ => format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: kubeflow\n"),
-    };
-    write(root, &format!("{rel}/res.yaml"), &body);
-    write(
-        root,
-        &format!("{rel}/kustomization.yaml"),
-        "resources:\n- res.yaml\n",
-    );
+fn key(d: &Value) -> (String, String, String) {
+    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+    (
+        s(&d["kind"]),
+        s(&d["metadata"]["namespace"]),
+        s(&d["metadata"]["name"]),
+    )
 }
 
 #[test]
-fn overlay_drops_cert_manager_replaces_the_dex_hash_and_adds_the_ingress() {
-    let Some(kubectl) = tools::find("kubectl") else {
-        return;
-    };
+fn overlay_builds_over_the_real_tree_without_cert_manager_with_the_dex_hash_and_ingress() {
     let p = crate::secrets_host::profile("mono");
     let files = mlk::render::render_all(&p).unwrap();
-    let kust = &files["kubeflow/kustomization.yaml"];
-    let doc: Value = serde_yaml_ng::from_str(kust).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    let refs: Vec<&str> = doc["resources"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    assert!(
-        !refs
-            .iter()
-            .any(|r| r.contains("cert-manager/base") && !r.contains("kubeflow-issuer")),
-        "{refs:?}"
-    );
-    for r in refs.iter().filter_map(|r| r.strip_prefix("../")) {
-        stand_in(root, r);
-    }
-    // Upstream's cert-manager, which must not appear in the output.
-    write(
-        root,
-        "common/cert-manager/base/kustomization.yaml",
-        "resources:\n- res.yaml\n",
-    );
-    write(
-        root,
-        "common/cert-manager/base/res.yaml",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cert-manager\n  namespace: cert-manager\n",
-    );
-    for c in doc["components"].as_sequence().unwrap() {
-        let rel = c.as_str().unwrap().strip_prefix("../").unwrap();
-        write(
-            root,
-            &format!("{rel}/kustomization.yaml"),
-            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations:\n  stand-in/component: baseline\n",
-        );
-    }
-    write(root, "mlk/kustomization.yaml", kust);
-    write(root, "mlk/ingress.yaml", &files["kubeflow/ingress.yaml"]);
-    let hash = mlk::stages::secrets::bcrypt_hash("generated-in-test").unwrap();
-    write(root, "mlk/dex-password.bcrypt", &hash);
-    let out = Command::new("unshare")
-        .arg("-n")
-        .arg(&kubectl)
-        .arg("kustomize")
-        .arg(root.join("mlk"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let docs: Vec<Value> = serde_yaml_ng::Deserializer::from_slice(&out.stdout)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
-        .collect();
+    let Some(built) = kubeflow::build(&p, &files) else {
+        return;
+    };
+    let built = built.unwrap_or_else(|e| panic!("kustomize build failed:\n{e}"));
+    let (docs, hash) = (&built.0, &built.1);
     let find = |kind: &str, name: &str| {
         docs.iter()
-            .filter(|d| {
-                d["kind"].as_str() == Some(kind) && d["metadata"]["name"].as_str() == Some(name)
-            })
+            .filter(|d| d["kind"] == kind && d["metadata"]["name"] == name)
             .collect::<Vec<_>>()
     };
-    assert!(
-        !docs
-            .iter()
-            .any(|d| d["metadata"]["namespace"].as_str() == Some("cert-manager")),
-        "upstream cert-manager leaked in"
-    );
+    // No second cert-manager: nothing of upstream's common/cert-manager/base.
+    let cm: Vec<_> = docs
+        .iter()
+        .filter(|d| {
+            d["metadata"]["namespace"] == "cert-manager"
+                || (d["kind"] == "CustomResourceDefinition"
+                    && d["spec"]["group"]
+                        .as_str()
+                        .is_some_and(|g| g.ends_with("cert-manager.io")))
+        })
+        .map(key)
+        .collect();
+    assert!(cm.is_empty(), "upstream cert-manager leaked in: {cm:?}");
     assert_eq!(
         find("ClusterIssuer", "kubeflow-self-signing-issuer").len(),
         1
     );
+    // Dex reads the generated hash, not upstream's 12341234.
     let secrets = find("Secret", "dex-passwords");
     assert_eq!(
         secrets.len(),
@@ -125,36 +57,122 @@ fn overlay_drops_cert_manager_replaces_the_dex_hash_and_adds_the_ingress() {
         "exactly one dex-passwords, without a name suffix"
     );
     let s = secrets[0];
-    assert_eq!(s["metadata"]["namespace"].as_str(), Some("auth"));
+    assert_eq!(s["metadata"]["namespace"], "auth");
     assert!(
         s.get("stringData").is_none_or(Value::is_null),
         "upstream's stringData survived: {s:?}"
     );
-    let b64 = s["data"]["DEX_USER_PASSWORD"].as_str().unwrap();
-    let decoded = Command::new("base64")
-        .arg("-d")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(b64.as_bytes())?;
-            c.wait_with_output()
-        })
+    use base64::Engine;
+    // kustomize writes long base64 values as a block, one line per 76 characters.
+    let b64: String = s["data"]["DEX_USER_PASSWORD"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(b64)
         .unwrap();
-    assert_eq!(String::from_utf8(decoded.stdout).unwrap(), hash);
+    assert_eq!(String::from_utf8(decoded).unwrap(), *hash);
+    assert!(bcrypt::verify(kubeflow::TEST_PASSWORD, hash).unwrap());
+    // ...through the Deployment's envFrom and the config's hashFromEnv (upstream's wiring).
+    let dex = find("Deployment", "dex");
+    let env_from =
+        serde_json::to_string(&dex[0]["spec"]["template"]["spec"]["containers"][0]["envFrom"])
+            .unwrap();
+    assert!(env_from.contains("\"dex-passwords\""), "{env_from}");
+    assert!(
+        docs.iter().any(|d| d["kind"] == "ConfigMap"
+            && d["metadata"]["namespace"] == "auth"
+            && serde_json::to_string(&d["data"])
+                .unwrap()
+                .contains("hashFromEnv: DEX_USER_PASSWORD")),
+        "no Dex config reads DEX_USER_PASSWORD"
+    );
+    // The Ingress: the profile's host, Kubeflow's issuer, a Service and port of the build.
     let ing = find("Ingress", "mlk-kubeflow");
     assert_eq!(ing.len(), 1);
+    let ing = ing[0];
     assert_eq!(
-        ing[0]["spec"]["rules"][0]["host"].as_str(),
+        ing["spec"]["rules"][0]["host"].as_str(),
         p.ingress.kubeflow.as_deref()
     );
     assert_eq!(
-        ing[0]["metadata"]["annotations"]["cert-manager.io/cluster-issuer"].as_str(),
-        Some("kubeflow-self-signing-issuer")
+        ing["metadata"]["annotations"]["cert-manager.io/cluster-issuer"],
+        "kubeflow-self-signing-issuer"
     );
+    let backend = &ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
+    let svc = find("Service", backend["name"].as_str().unwrap());
+    assert_eq!(svc.len(), 1);
     assert_eq!(
-        ing[0]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"].as_str(),
-        Some("istio-ingressgateway")
+        svc[0]["metadata"]["namespace"],
+        ing["metadata"]["namespace"]
     );
+    let port = backend["port"]["number"].as_u64().unwrap();
+    assert!(
+        svc[0]["spec"]["ports"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .any(|p| p["port"].as_u64() == Some(port)),
+        "istio-ingressgateway has no port {port}"
+    );
+    assert!(
+        docs.len() > 500,
+        "{} objects: the real example has 653",
+        docs.len()
+    );
+}
+
+/// The overlay is upstream's `example` less cert-manager plus the Ingress: it leaves out no
+/// other upstream object, so it cannot drift from `example/kustomization.yaml` unnoticed.
+#[test]
+fn overlay_equals_upstream_example_less_cert_manager_plus_the_ingress() {
+    let p = crate::secrets_host::profile("mono");
+    let files = mlk::render::render_all(&p).unwrap();
+    let Some(built) = kubeflow::build(&p, &files) else {
+        return;
+    };
+    let ours: BTreeSet<_> = built.unwrap().0.iter().map(key).collect();
+    let upstream: BTreeSet<_> = kubeflow::build_example(&p)
+        .unwrap()
+        .iter()
+        .map(key)
+        .collect();
+    let missing: Vec<_> = upstream
+        .difference(&ours)
+        .filter(|(kind, ns, name)| {
+            !(ns == "cert-manager"
+                || (kind == "Namespace" && name == "cert-manager")
+                || (kind == "CustomResourceDefinition" && name.ends_with("cert-manager.io"))
+                // its cluster-wide objects and leader-election Roles in kube-system
+                || name.starts_with("cert-manager"))
+        })
+        .collect();
+    assert_eq!(
+        missing,
+        Vec::<&(String, String, String)>::new(),
+        "upstream objects the overlay drops"
+    );
+    let extra: Vec<_> = ours.difference(&upstream).collect();
+    assert_eq!(
+        extra,
+        vec![&(
+            "Ingress".to_string(),
+            "istio-system".to_string(),
+            "mlk-kubeflow".to_string()
+        )]
+    );
+}
+
+/// Which kustomize the tests use, next to the one the node uses (versions.lock.yaml).
+#[test]
+fn kustomize_versions_are_the_documented_ones() {
+    let Some(v) = kubeflow::kustomize_version() else {
+        return;
+    };
+    let lock = mlk::lockfile::get();
+    assert_eq!(lock.binary("kustomize").version, "v5.7.1");
+    // docs/contracts.md ("Kubeflow build") explains why v5.4.2 here and v5.7.1 on the node
+    // build the same objects for this overlay; a new kubectl must revisit that note.
+    assert_eq!(v, "v5.4.2");
 }

@@ -347,26 +347,15 @@ fn check_components(c: &mut Checker, p: &Profile) {
 }
 
 fn check_resources(c: &mut Checker, p: &Profile) {
-    if p.nodes.is_empty() {
-        return;
+    if p.nodes.is_empty()
+        || p.nodes
+            .iter()
+            .any(|n| n.cpus == 0 || n.memory < NODE_MIN_MIB)
+    {
+        return; // reported per node
     }
-    let needs = requirements::needs(p);
-    let (cpu, mib) = requirements::provided(p);
-    let need_cpu: u32 = needs.iter().map(|n| n.millicpu).sum();
-    let need_mib: u32 = needs.iter().map(|n| n.mib).sum();
-    let breakdown = needs
-        .iter()
-        .map(|n| format!("{} {}m/{}Mi", n.what, n.millicpu, n.mib))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if cpu < need_cpu {
-        c.add("nodes", format!(
-            "the nodes have {} CPUs in total, but the enabled add-ons need {} ({breakdown}); add CPUs or disable add-ons under components",
-            cpu / 1000, need_cpu.div_ceil(1000)));
-    }
-    if mib < need_mib {
-        c.add("nodes", format!(
-            "the nodes have {mib} MiB of memory in total, but the enabled add-ons need {need_mib} MiB ({breakdown}); add memory or disable add-ons under components"));
+    if let Err(e) = requirements::fit(p) {
+        c.add("nodes", e);
     }
 }
 

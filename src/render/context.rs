@@ -23,6 +23,10 @@ pub struct Ctx {
     pub docker_install_url: String,
     pub kubeflow_url: String,
     pub tick_namespace: String,
+    /// The nodes' container runtime: `docker` (RKE1 runs everything in Docker).
+    pub container_runtime: String,
+    /// GID of group `docker` on every node; Telegraf's DaemonSet joins it to read the socket.
+    pub docker_gid: u32,
     /// User mlk logs in as; Vagrant boxes use `vagrant`.
     pub user: String,
     /// Folder on the nodes where mlk keeps scripts, binaries and secrets.
@@ -112,6 +116,13 @@ pub struct Enabled {
 }
 
 pub const REMOTE_USER: &str = "vagrant";
+/// The container runtime of RKE1 nodes: RKE1 runs the kubelet and every pod in Docker.
+pub const CONTAINER_RUNTIME: &str = "docker";
+/// GID the docker stage must give group `docker` on every node (and so the socket
+/// /var/run/docker.sock, root:docker 0660). A fixed number outside Ubuntu's system range
+/// (100-999, where docker-ce's postinst would otherwise pick one), so the Telegraf
+/// DaemonSet's `supplementalGroups` can name it before any node exists.
+pub const DOCKER_GID: u32 = 2375;
 pub const REMOTE_DIR: &str = "/opt/mlk";
 
 fn node(cluster: &str, n: &crate::profile::Node) -> NodeCtx {
@@ -192,6 +203,8 @@ pub fn build(p: &Profile) -> Ctx {
             .url
             .replace(&lock.kubeflow.version, get(&c.kubeflow.version)),
         tick_namespace: TICK_NAMESPACE.to_string(),
+        container_runtime: CONTAINER_RUNTIME.to_string(),
+        docker_gid: DOCKER_GID,
         user: REMOTE_USER.to_string(),
         remote_dir: REMOTE_DIR.to_string(),
         remote_key: format!("{REMOTE_DIR}/ssh/id_ed25519"),

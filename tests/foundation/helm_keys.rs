@@ -1,6 +1,6 @@
-//! Every Helm values key mlk sets exists in that chart's default values (tests/fixtures/
-//! charts-data, copied from the upstream charts), and cert-manager's and Rancher's values
-//! pass the charts' own values.schema.json.
+//! Every Helm values key mlk sets exists in that chart's default values, read from the real
+//! chart at the pinned version (tests/fixtures/upstream/charts/<chart>-<version>), and
+//! cert-manager's and Rancher's values pass the charts' own values.schema.json.
 use super::common::{PROFILES, fixture, load, render};
 use mlk::profile::Provider;
 use serde_yaml_ng::Value;
@@ -47,6 +47,16 @@ const COMMENTED_KEYS: &[(&str, &str, &str)] = &[
         "persistence.storageClass",
         "commented `# storageClass: \"-\"` in values.yaml",
     ),
+    (
+        "telegraf-ds",
+        "hostNetwork",
+        "`## hostNetwork: true` in values.yaml; templates/daemonset.yaml writes it",
+    ),
+    (
+        "telegraf-ds",
+        "dnsPolicy",
+        "`## dnsPolicy: ClusterFirstWithHostNet` in values.yaml; templates/daemonset.yaml",
+    ),
 ];
 
 /// Maps whose keys are free: the chart copies them through (`*` is one path segment).
@@ -60,6 +70,21 @@ const FREE_MAPS: &[(&str, &str, &str)] = &[
         "influxdb",
         "config.*",
         "each config section is written into influxdb.conf as is",
+    ),
+    (
+        "*",
+        "resources",
+        "a Kubernetes ResourceRequirements: the charts write it into the container as is",
+    ),
+    (
+        "*",
+        "*.resources",
+        "a Kubernetes ResourceRequirements (cert-manager's webhook, cainjector)",
+    ),
+    (
+        "telegraf-ds",
+        "podSecurityContext",
+        "a Kubernetes PodSecurityContext: templates/daemonset.yaml writes it as the pod's securityContext",
     ),
 ];
 
@@ -126,7 +151,7 @@ impl Check<'_> {
         }
         if FREE_MAPS
             .iter()
-            .any(|(c, p, _)| *c == self.chart && matches(p, path))
+            .any(|(c, p, _)| (*c == self.chart || *c == "*") && matches(p, path))
         {
             return;
         }
@@ -203,9 +228,17 @@ impl Check<'_> {
     }
 }
 
+/// The vendored chart folder at the version versions.lock.yaml pins.
+fn chart_file(chart: &str, file: &str) -> std::path::PathBuf {
+    let version = &mlk::lockfile::get().chart(chart).version;
+    fixture(&format!(
+        "upstream/charts/{chart}-{}/{file}",
+        version.trim_start_matches('v')
+    ))
+}
+
 fn defaults(chart: &str) -> Value {
-    let text =
-        std::fs::read_to_string(fixture(&format!("charts-data/{chart}/values.yaml"))).unwrap();
+    let text = std::fs::read_to_string(chart_file(chart, "values.yaml")).unwrap();
     serde_yaml_ng::from_str(&text).unwrap()
 }
 
@@ -250,8 +283,7 @@ fn misspelled_or_misshapen_keys_are_caught() {
 }
 
 fn schema_errors(chart: &str, values: &Value) -> Vec<String> {
-    let text = std::fs::read_to_string(fixture(&format!("charts-data/{chart}/values.schema.json")))
-        .unwrap();
+    let text = std::fs::read_to_string(chart_file(chart, "values.schema.json")).unwrap();
     let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
     let v = jsonschema::validator_for(&schema).unwrap();
     // Helm validates the merged values: the chart defaults with mlk's file on top.

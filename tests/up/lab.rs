@@ -108,7 +108,8 @@ impl Lab {
                 "[worker]"
             };
             nodes.push_str(&format!(
-                "  - {{name: node{i}, ip: 192.168.56.{}, cpus: 2, memory: 2048, roles: {roles}}}\n",
+                // 3 GiB: the profile check makes room for the sample workload (5 pods of 1 GiB on 3 nodes).
+                "  - {{name: node{i}, ip: 192.168.56.{}, cpus: 2, memory: 3072, roles: {roles}}}\n",
                 9 + i
             ));
         }

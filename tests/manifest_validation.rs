@@ -1,0 +1,134 @@
+//! Every object mlk would apply (tests/upstream/objects.rs: the real charts with mlk's
+//! values, the stage scripts' own manifests, the real Kubeflow build, the sample workload)
+//! goes through the API server's rules that no chart lint checks (`mlk::manifest::rules`).
+use crate::upstream::{charts, objects};
+use mlk::manifest::rules::{self, Finding, Rule};
+use mlk::profile::Provider;
+
+pub fn load(name: &str, provider: Provider) -> mlk::profile::Profile {
+    let src = mlk::profile::Source::resolve(name).unwrap();
+    mlk::profile::load(
+        &src,
+        &mlk::profile::Overrides {
+            provider: Some(provider),
+        },
+        &mlk::profile::validate::host_rules_from_env(),
+    )
+    .unwrap()
+}
+
+/// Known failure, not hidden: defect 13 of issue 10. The distributed sample workload submits
+/// a kubeflow.org/v1 TFJob, but Kubeflow manifests v1.11.0 install no TFJob CRD (Training
+/// Operator v1 is commented out of `example`). The `measure` workstream changes the workload;
+/// until then this one finding is reported and tolerated, and the rule itself is unchanged.
+fn known_failure(f: &Finding) -> bool {
+    f.rule == Rule::CustomResourceDefinition && f.object.starts_with("TFJob mlk-workloads/")
+}
+
+#[test]
+fn every_object_mlk_applies_passes_the_api_server_rules() {
+    for name in ["mono", "distributed"] {
+        for provider in Provider::ALL {
+            let p = load(name, provider);
+            let Some(set) = objects::all(&p) else { return };
+            let census = rules::census(&set);
+            // The set really holds every source: releases, scripts, Kubeflow, workload.
+            for stage in [
+                "storage",
+                "cert-manager",
+                "rancher",
+                "tick",
+                "kubeflow",
+                "workload",
+            ] {
+                assert!(
+                    census.contains_key(stage),
+                    "{name}: nothing from stage {stage}"
+                );
+            }
+            assert!(
+                census["kubeflow"].values().sum::<usize>() > 600,
+                "{census:?}"
+            );
+            let found = rules::check(&set, &objects::cluster(&p));
+            let (known, real): (Vec<_>, Vec<_>) = found.into_iter().partition(known_failure);
+            for k in &known {
+                eprintln!(
+                    "KNOWN FAILURE (issue 10 defect 13, `measure` workstream): {name}/{}: {k}",
+                    provider.as_str()
+                );
+            }
+            let shown: Vec<String> = real.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                shown,
+                Vec::<String>::new(),
+                "{name} on {}",
+                provider.as_str()
+            );
+        }
+    }
+}
+
+/// The validator finds the real problem of defect 2 in the real chart's output: with the
+/// telegraf values mlk had before (a Service enabled, no listener input), the Service has
+/// no ports.
+#[test]
+fn the_rules_catch_defect_2_in_the_real_chart_output() {
+    let p = load("mono", Provider::Virtualbox);
+    let mut files = mlk::render::render_all(&p).unwrap();
+    let v = files.get_mut("values/telegraf.yaml").unwrap();
+    let before = v.clone();
+    *v = v.replace("service:\n  enabled: false\n", "");
+    assert_ne!(
+        *v, before,
+        "the telegraf values changed shape; update this test"
+    );
+    let Some(rels) = charts::render(&p, &files) else {
+        return;
+    };
+    let set = charts::objects(&rels);
+    let found = rules::check(&set, &objects::cluster(&p));
+    assert!(
+        found.iter().any(|f| f.rule == Rule::ServicePorts && f.object.starts_with("Service tick/telegraf ")),
+        "{found:#?}"
+    );
+}
+
+/// The stage scripts apply only manifests the validation sees: heredocs, `kubectl create
+/// namespace`, `create secret generic` and the Kubeflow build. A new kind of apply fails here.
+#[test]
+fn stage_scripts_apply_nothing_the_validation_misses() {
+    let p = load("distributed", Provider::Virtualbox);
+    let files = mlk::render::render_all(&p).unwrap();
+    let mut seen = Vec::new();
+    for (path, text) in files.iter().filter(|(k, _)| k.starts_with("stages/")) {
+        assert_eq!(
+            objects::unknown_applies(text),
+            Vec::<String>::new(),
+            "{path}"
+        );
+        let stage = path.trim_start_matches("stages/").trim_end_matches(".sh");
+        for o in objects::from_script(stage, text) {
+            seen.push(format!("{stage}: {} {}", o.kind(), o.id()));
+        }
+    }
+    for want in [
+        "cert-manager: Issuer",
+        "cert-manager: Certificate",
+        "storage: PersistentVolumeClaim",
+        "storage: Pod",
+        "tick: Namespace",
+        "tick: Secret",
+    ] {
+        assert!(
+            seen.iter().any(|s| s.starts_with(want)),
+            "{want} not found in {seen:#?}"
+        );
+    }
+    // The extraction expands the script's variables: the probe lands in the release namespace.
+    assert!(
+        seen.iter()
+            .any(|s| s.contains("PersistentVolumeClaim local-path-storage/mlk-probe")),
+        "{seen:#?}"
+    );
+}
