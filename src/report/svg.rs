@@ -2,7 +2,7 @@
 //!
 //! Text uses `DejaVu Sans, sans-serif` so the PNG renderer finds a font on Debian
 //! (fonts-dejavu-core) and browsers fall back to any sans-serif.
-use super::queries::Unit;
+use super::charts::Unit;
 use std::fmt::Write;
 
 pub const WIDTH: u32 = 720;
