@@ -429,16 +429,23 @@ pub fn figures(r: &RunData) -> Figures {
         fig,
     };
     let of = |v: Option<f64>, why: &str| Fig::of(v, || why.to_string());
+    let pod_peak = |v: Option<f64>, field: &str| match v {
+        _ if pods.is_empty() => Fig::none(no_pods.clone()),
+        Some(v) => Fig::some(v),
+        None => Fig::none(format!(
+            "no {field} samples of the workload's pods in the window"
+        )),
+    };
     let totals = vec![
         t("wall", "Training time (window)", "s", Fig::some(dur)),
         t("cpus", "CPUs in the cluster", "", Fig::some(cpus)),
         t("workload_cpu_s", "Workload CPU-seconds (kubelet)", "CPU·s", sum_p(|p| &p.cpu_s)),
         t("workload_cpu_s_docker", "Workload CPU-seconds (Docker)", "CPU·s", sum_p(|p| &p.docker_cpu_s)),
-        t("workload_cpu_peak", "Workload CPU peak, all its pods together", "cores", of(workload_cores.filter(|_| !pods.is_empty()), &no_pods)),
-        t("workload_mem_peak", "Workload memory peak (working set), all its pods", "B", of(workload_mem.filter(|_| !pods.is_empty()), &no_pods)),
+        t("workload_cpu_peak", "Workload CPU peak, all its pods together", "cores", pod_peak(workload_cores, "kubernetes_pod_container.cpu_usage_nanocores")),
+        t("workload_mem_peak", "Workload memory peak (working set), all its pods", "B", pod_peak(workload_mem, "kubernetes_pod_container.memory_working_set_bytes")),
         t("workload_mem_peak_docker", "Workload memory peak (Docker), all its pods", "B", match &docker_why {
             Some(why) => Fig::none(why.clone()),
-            None => of(docker_mem.filter(|_| !pods.is_empty()), &no_pods),
+            None => pod_peak(docker_mem, "docker_container_mem.usage"),
         }),
         t("workload_net_sent", "Workload network sent (pod veths)", "B", sum_p(|p| &p.net_sent)),
         t("workload_net_recv", "Workload network received (pod veths)", "B", sum_p(|p| &p.net_recv)),

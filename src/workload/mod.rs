@@ -129,7 +129,7 @@ struct Ctx<'a> {
     batch: String,
     data_dir: String,
     data_mount: &'static str,
-    dataset_file: &'static str,
+    dataset_path: String,
     cpu_request: &'static str,
     tasks: Vec<tf_config::Task>,
 }
@@ -157,7 +157,7 @@ pub fn mnist(p: &Profile, run: &str, training: &Training) -> Result<Manifest> {
         batch: training.batch.to_string(),
         data_dir: prepare::remote_dir(),
         data_mount: DATA_MOUNT,
-        dataset_file: prepare::MNIST.file,
+        dataset_path: format!("{DATA_MOUNT}/{}", prepare::MNIST.file),
         cpu_request: "500m",
         tasks: tasks.clone(),
     };

@@ -83,7 +83,12 @@ pub fn stage_dataset(
     }
     let (file, source) = cache
         .fetch(d.url, d.sha256, d.name)
-        .with_context(|| format!("dataset {}", d.name))?;
+        .with_context(|| {
+            format!(
+                "dataset {} (its sha256 is pinned in src/workload/prepare.rs, as Keras pins it)",
+                d.name
+            )
+        })?;
     log(&format!(
         "dataset {}: {} ({:?}), to {}",
         d.name,
