@@ -109,7 +109,11 @@ fn lines(r: &RunData, id: &str) -> Vec<(String, Points)> {
     match id {
         "node_cpu" => {
             for (h, n) in &r.nodes {
-                let cores = n.cpu.iter().map(|(t, v)| (*t, v / 100.0 * n.ncpus)).collect();
+                let cores = n
+                    .cpu
+                    .iter()
+                    .map(|(t, v)| (*t, v / 100.0 * n.ncpus))
+                    .collect();
                 out.push((h.clone(), cores));
             }
         }
@@ -202,10 +206,7 @@ pub fn build(runs: &[RunData]) -> Vec<ChartFile> {
         .map(|r| r.wall_secs() as f64)
         .fold(1.0, f64::max);
     for k in KINDS {
-        let per_run: Vec<Vec<Series>> = runs
-            .iter()
-            .map(|r| to_series(r, k.id))
-            .collect();
+        let per_run: Vec<Vec<Series>> = runs.iter().map(|r| to_series(r, k.id)).collect();
         let ym = per_run.iter().map(|s| y_max(s)).fold(0.0, f64::max);
         for (i, (run, series)) in runs.iter().zip(&per_run).enumerate() {
             if series.is_empty() {

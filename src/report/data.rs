@@ -105,9 +105,17 @@ fn fetch_one(c: &Client, q: &Select, lo: i64, hi: i64) -> Result<Vec<Series>> {
     })
 }
 
-/// The run's training window, baseline and measurement facts; old records (no container
-/// times) fall back to their host-clock start and end.
-pub fn windows(run: &RunRecord) -> Result<(i64, i64, String, Option<(i64, i64)>)> {
+/// A run's windows in epoch seconds: training (start, end, source) and the idle baseline.
+pub struct Windows {
+    pub start: i64,
+    pub end: i64,
+    pub source: String,
+    pub baseline: Option<(i64, i64)>,
+}
+
+/// The run's training window and baseline; old records (no container times) fall back to
+/// their host-clock start and end.
+pub fn windows(run: &RunRecord) -> Result<Windows> {
     let parse = |s: &str, what: &str| {
         time::parse(s).map_err(|e| anyhow::anyhow!("run `{}`: {what}: {e:#}", run.name))
     };
@@ -146,12 +154,22 @@ pub fn windows(run: &RunRecord) -> Result<(i64, i64, String, Option<(i64, i64)>)
         .filter(|(s, e)| e > s),
         None => None,
     };
-    Ok((start, end, source, baseline))
+    Ok(Windows {
+        start,
+        end,
+        source,
+        baseline,
+    })
 }
 
 /// Queries everything for `run`. A node with CPU samples but no CPU count is an error.
 pub fn fetch(c: &Client, run: &RunRecord) -> Result<RunData> {
-    let (start, end, window_source, baseline) = windows(run)?;
+    let Windows {
+        start,
+        end,
+        source: window_source,
+        baseline,
+    } = windows(run)?;
     let m = run.measure.clone();
     let dist = m
         .as_ref()
@@ -191,7 +209,10 @@ pub fn fetch(c: &Client, run: &RunRecord) -> Result<RunData> {
     }
     let mut veths: BTreeMap<(String, String), (Points, Points)> = BTreeMap::new();
     for s in fetch_one(c, &queries::NODE_NET, lo, hi)? {
-        let (host, iface) = (tag(&s, "host").to_string(), tag(&s, "interface").to_string());
+        let (host, iface) = (
+            tag(&s, "host").to_string(),
+            tag(&s, "interface").to_string(),
+        );
         let pair = (column(&s, "bytes_recv"), column(&s, "bytes_sent"));
         if iface.starts_with("cali") {
             veths.insert((host, iface), pair);
@@ -286,9 +307,15 @@ pub fn fetch(c: &Client, run: &RunRecord) -> Result<RunData> {
     if sources::support(dist, "docker_container_cpu.usage_total") == Support::Yes
         && !wanted.is_empty()
     {
-        for (q, field) in [(queries::DOCKER_CPU, "usage_total"), (queries::DOCKER_MEM, "usage")] {
+        for (q, field) in [
+            (queries::DOCKER_CPU, "usage_total"),
+            (queries::DOCKER_MEM, "usage"),
+        ] {
             for s in fetch_one(c, &q, lo, hi)? {
-                let k = key(tag(&s, queries::POD_NS_LABEL), tag(&s, queries::POD_NAME_LABEL));
+                let k = key(
+                    tag(&s, queries::POD_NS_LABEL),
+                    tag(&s, queries::POD_NAME_LABEL),
+                );
                 if let Some(i) = idx(&pods, &k) {
                     let container = tag(&s, queries::CONTAINER_LABEL).to_string();
                     let target = if field == "usage_total" {

@@ -75,7 +75,10 @@ pub fn of(r: &RunData) -> Method {
             workload.push_str(&format!("; dataset staged at {d}"));
         }
         if !m.images.is_empty() {
-            workload.push_str(&format!("; image(s) pre-pulled on every node: {}", m.images.join(", ")));
+            workload.push_str(&format!(
+                "; image(s) pre-pulled on every node: {}",
+                m.images.join(", ")
+            ));
         }
     }
     let mut ns: std::collections::BTreeMap<&str, usize> = Default::default();

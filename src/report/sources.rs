@@ -57,6 +57,7 @@ pub struct Source {
 }
 
 const CRI_DOCKERD: &str = "cri-dockerd 0.3.16 fills only CPU and WorkingSetBytes (core/stats_linux.go), and kubelet 1.32 has no cAdvisor Docker handler (kubernetes#122182, cadvisor#3572): written as 0";
+const CRI_DOCKERD_NET: &str = "cri-dockerd 0.3.16 implements no PodSandboxStats and kubelet 1.32's cAdvisor has no Docker handler to take the sandbox's network from (pkg/kubelet/stats/cri_stats_provider.go addPodNetworkStats): written as 0";
 const NO_DOCKER: &str = "no Docker daemon: the docker input has nothing to read";
 const SANDBOX_NONE: &str = "cri-dockerd runs pod sandboxes with NetworkMode none under CNI (core/security_context.go), so Docker knows no interface of the pod and the docker input writes no docker_container_net for pods";
 
@@ -113,7 +114,7 @@ pub static SOURCES: &[Source] = &[
     Source {
         use_for: "(not used on RKE1) pod network (kubelet)",
         field: "kubernetes_pod_network.rx_bytes / tx_bytes",
-        rke1_docker: Support::No(CRI_DOCKERD),
+        rke1_docker: Support::No(CRI_DOCKERD_NET),
         rke2_containerd: Support::Expected,
     },
     Source {

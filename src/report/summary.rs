@@ -79,12 +79,7 @@ pub struct NodeFigures {
 }
 
 /// Counter growth over the window, and the same minus the baseline's rate × window.
-fn counter(
-    series: &[&Points],
-    r: &RunData,
-    what: &str,
-    from_zero: bool,
-) -> (Fig, Fig) {
+fn counter(series: &[&Points], r: &RunData, what: &str, from_zero: bool) -> (Fig, Fig) {
     if series.is_empty() {
         let f = Fig::none(format!("no {what}"));
         return (f.clone(), f);
@@ -95,7 +90,9 @@ fn counter(
             .map(|p| series::growth(p, a, b, from_zero))
             .sum::<Option<f64>>()
     };
-    let raw = Fig::of(sum(r.start, r.end), || format!("no samples of {what} in the window"));
+    let raw = Fig::of(sum(r.start, r.end), || {
+        format!("no samples of {what} in the window")
+    });
     let net = match r.baseline {
         None => Fig::none(NO_BASELINE),
         Some((b0, b1)) => match sum(b0, b1) {
@@ -163,7 +160,9 @@ fn node_figures(r: &RunData, host: &str, n: &NodeData) -> NodeFigures {
             || "no cpu.usage_steal samples in the window".into(),
         ),
         peak_cores: Fig::of(cpu.map(|g| g.peak / 100.0 * n.ncpus), no_cpu),
-        mem_peak: Fig::of(mem.map(|g| g.peak), || "no mem.used samples in the window".into()),
+        mem_peak: Fig::of(mem.map(|g| g.peak), || {
+            "no mem.used samples in the window".into()
+        }),
         mem_base,
         private_rx,
         private_tx,
@@ -227,7 +226,9 @@ fn pod_figures(r: &RunData, p: &PodData) -> PodFigures {
     let cpu: Vec<&Points> = p.cpu.values().collect();
     let mem: Vec<&Points> = p.mem.values().collect();
     let no = |what: &str| format!("no {what} samples of this pod in the window");
-    let has_cpu = cpu.iter().any(|c| series::gauge(c, r.start, r.end).is_some());
+    let has_cpu = cpu
+        .iter()
+        .any(|c| series::gauge(c, r.start, r.end).is_some());
     let cpu_s = Fig::of(
         has_cpu.then(|| cpu.iter().map(|c| sum_in(c, r) * step).sum()),
         || no("kubernetes_pod_container.cpu_usage_nanocores"),
@@ -255,7 +256,9 @@ fn pod_figures(r: &RunData, p: &PodData) -> PodFigures {
             let m: Vec<&Points> = p.docker_mem.values().collect();
             (
                 Fig::of(c, || no("docker_container_cpu.usage_total")),
-                Fig::of(peak_in(&per_time(&m), r), || no("docker_container_mem.usage")),
+                Fig::of(peak_in(&per_time(&m), r), || {
+                    no("docker_container_mem.usage")
+                }),
             )
         }
     };
@@ -276,7 +279,11 @@ fn pod_figures(r: &RunData, p: &PodData) -> PodFigures {
 /// (sent, received) of a pod: the host side of its veth receives what the pod sends.
 fn pod_net(r: &RunData, p: &PodData) -> (Fig, Fig) {
     if let Some((rx, tx)) = &p.net {
-        let g = |s| Fig::of(series::growth(s, r.start, r.end, true), || "no kubernetes_pod_network samples in the window".into());
+        let g = |s| {
+            Fig::of(series::growth(s, r.start, r.end, true), || {
+                "no kubernetes_pod_network samples in the window".into()
+            })
+        };
         return (g(tx), g(rx));
     }
     if r.network_plugin != "canal" {
@@ -377,11 +384,9 @@ pub fn figures(r: &RunData) -> Figures {
     let dur = r.wall_secs() as f64;
     let node_cpu_s = sum_n(|n| &n.cpu_s);
     let node_cpu_s_net = sum_n(|n| &n.cpu_s_net);
-    let weighted = |f: &Fig| {
-        Fig {
-            value: f.value.map(|v| v / (cpus * dur) * 100.0),
-            why: f.why.clone(),
-        }
+    let weighted = |f: &Fig| Fig {
+        value: f.value.map(|v| v / (cpus * dur) * 100.0),
+        why: f.why.clone(),
     };
     let cores = |n: &NodeData| -> Points {
         n.cpu
@@ -390,7 +395,11 @@ pub fn figures(r: &RunData) -> Figures {
             .collect()
     };
     let cluster_peak = peak_of_sum(r.nodes.values().map(cores).collect(), r, node_step);
-    let mem_peak = peak_of_sum(r.nodes.values().map(|n| n.mem.clone()).collect(), r, node_step);
+    let mem_peak = peak_of_sum(
+        r.nodes.values().map(|n| n.mem.clone()).collect(),
+        r,
+        node_step,
+    );
     let mem_base = sum_n(|n| &n.mem_base);
     let workload_cores = peak_of_sum(
         r.pods
@@ -439,39 +448,192 @@ pub fn figures(r: &RunData) -> Figures {
     let totals = vec![
         t("wall", "Training time (window)", "s", Fig::some(dur)),
         t("cpus", "CPUs in the cluster", "", Fig::some(cpus)),
-        t("workload_cpu_s", "Workload CPU-seconds (kubelet)", "CPU·s", sum_p(|p| &p.cpu_s)),
-        t("workload_cpu_s_docker", "Workload CPU-seconds (Docker)", "CPU·s", sum_p(|p| &p.docker_cpu_s)),
-        t("workload_cpu_peak", "Workload CPU peak, all its pods together", "cores", pod_peak(workload_cores, "kubernetes_pod_container.cpu_usage_nanocores")),
-        t("workload_mem_peak", "Workload memory peak (working set), all its pods", "B", pod_peak(workload_mem, "kubernetes_pod_container.memory_working_set_bytes")),
-        t("workload_mem_peak_docker", "Workload memory peak (Docker), all its pods", "B", match &docker_why {
-            Some(why) => Fig::none(why.clone()),
-            None => pod_peak(docker_mem, "docker_container_mem.usage"),
-        }),
-        t("workload_net_sent", "Workload network sent (pod veths)", "B", sum_p(|p| &p.net_sent)),
-        t("workload_net_recv", "Workload network received (pod veths)", "B", sum_p(|p| &p.net_recv)),
-        t("node_cpu_s", "Node CPU-seconds, all nodes", "CPU·s", node_cpu_s.clone()),
-        t("node_cpu_s_net", "Node CPU-seconds minus idle baseline", "CPU·s", node_cpu_s_net.clone()),
-        t("node_cpu_mean", "Node CPU busy, mean (weighted by cores)", "%", weighted(&node_cpu_s)),
-        t("node_cpu_mean_net", "Node CPU busy above baseline, mean (weighted by cores)", "%", weighted(&node_cpu_s_net)),
-        t("node_cpu_steal", "CPU stolen by the hypervisor, mean (weighted by cores)", "%", {
-            let parts: Option<f64> = nodes.iter().map(|n| n.steal_pct.value.map(|v| v * n.ncpus)).sum();
-            of(parts.filter(|_| cpus > 0.0).map(|v| v / cpus), no_nodes)
-        }),
-        t("node_cpu_peak_busiest", "CPU peak of the busiest node", "cores", of(nodes.iter().filter_map(|n| n.peak_cores.value).reduce(f64::max), no_nodes)),
-        t("node_cpu_peak_cluster", "CPU peak, all nodes together", "cores", of(cluster_peak, no_nodes)),
-        t("node_mem_peak", "Memory used peak, all nodes together", "B", of(mem_peak, no_nodes)),
-        t("node_mem_peak_net", "Memory used peak above baseline, all nodes", "B", of(mem_peak, no_nodes).minus(&mem_base)),
-        t("private_rx", "Private NIC received (between nodes), all nodes", "B", sum_n(|n| &n.private_rx)),
-        t("private_rx_net", "Private NIC received minus baseline", "B", sum_n(|n| &n.private_rx_net)),
-        t("private_tx", "Private NIC sent (between nodes), all nodes", "B", sum_n(|n| &n.private_tx)),
-        t("private_tx_net", "Private NIC sent minus baseline", "B", sum_n(|n| &n.private_tx_net)),
-        t("nat_rx", "NAT NIC received (pulls, downloads), all nodes", "B", sum_n(|n| &n.nat_rx)),
-        t("nat_rx_net", "NAT NIC received minus baseline", "B", sum_n(|n| &n.nat_rx_net)),
-        t("nat_tx", "NAT NIC sent, all nodes", "B", sum_n(|n| &n.nat_tx)),
-        t("disk_read", "Disk read, all nodes", "B", sum_n(|n| &n.disk_read)),
-        t("disk_write", "Disk written, all nodes", "B", sum_n(|n| &n.disk_write)),
-        t("disk_write_net", "Disk written minus baseline", "B", sum_n(|n| &n.disk_write_net)),
-        t("platform_cpu_s", "Platform pods' CPU-seconds (not the workload)", "CPU·s", of((!platform.is_empty()).then(|| platform.iter().map(|p| p.1).sum()), "no kubernetes_pod_container samples of other pods")),
+        t(
+            "workload_cpu_s",
+            "Workload CPU-seconds (kubelet)",
+            "CPU·s",
+            sum_p(|p| &p.cpu_s),
+        ),
+        t(
+            "workload_cpu_s_docker",
+            "Workload CPU-seconds (Docker)",
+            "CPU·s",
+            sum_p(|p| &p.docker_cpu_s),
+        ),
+        t(
+            "workload_cpu_peak",
+            "Workload CPU peak, all its pods together",
+            "cores",
+            pod_peak(
+                workload_cores,
+                "kubernetes_pod_container.cpu_usage_nanocores",
+            ),
+        ),
+        t(
+            "workload_mem_peak",
+            "Workload memory peak (working set), all its pods",
+            "B",
+            pod_peak(
+                workload_mem,
+                "kubernetes_pod_container.memory_working_set_bytes",
+            ),
+        ),
+        t(
+            "workload_mem_peak_docker",
+            "Workload memory peak (Docker), all its pods",
+            "B",
+            match &docker_why {
+                Some(why) => Fig::none(why.clone()),
+                None => pod_peak(docker_mem, "docker_container_mem.usage"),
+            },
+        ),
+        t(
+            "workload_net_sent",
+            "Workload network sent (pod veths)",
+            "B",
+            sum_p(|p| &p.net_sent),
+        ),
+        t(
+            "workload_net_recv",
+            "Workload network received (pod veths)",
+            "B",
+            sum_p(|p| &p.net_recv),
+        ),
+        t(
+            "node_cpu_s",
+            "Node CPU-seconds, all nodes",
+            "CPU·s",
+            node_cpu_s.clone(),
+        ),
+        t(
+            "node_cpu_s_net",
+            "Node CPU-seconds minus idle baseline",
+            "CPU·s",
+            node_cpu_s_net.clone(),
+        ),
+        t(
+            "node_cpu_mean",
+            "Node CPU busy, mean (weighted by cores)",
+            "%",
+            weighted(&node_cpu_s),
+        ),
+        t(
+            "node_cpu_mean_net",
+            "Node CPU busy above baseline, mean (weighted by cores)",
+            "%",
+            weighted(&node_cpu_s_net),
+        ),
+        t(
+            "node_cpu_steal",
+            "CPU stolen by the hypervisor, mean (weighted by cores)",
+            "%",
+            {
+                let parts: Option<f64> = nodes
+                    .iter()
+                    .map(|n| n.steal_pct.value.map(|v| v * n.ncpus))
+                    .sum();
+                of(parts.filter(|_| cpus > 0.0).map(|v| v / cpus), no_nodes)
+            },
+        ),
+        t(
+            "node_cpu_peak_busiest",
+            "CPU peak of the busiest node",
+            "cores",
+            of(
+                nodes
+                    .iter()
+                    .filter_map(|n| n.peak_cores.value)
+                    .reduce(f64::max),
+                no_nodes,
+            ),
+        ),
+        t(
+            "node_cpu_peak_cluster",
+            "CPU peak, all nodes together",
+            "cores",
+            of(cluster_peak, no_nodes),
+        ),
+        t(
+            "node_mem_peak",
+            "Memory used peak, all nodes together",
+            "B",
+            of(mem_peak, no_nodes),
+        ),
+        t(
+            "node_mem_peak_net",
+            "Memory used peak above baseline, all nodes",
+            "B",
+            of(mem_peak, no_nodes).minus(&mem_base),
+        ),
+        t(
+            "private_rx",
+            "Private NIC received (between nodes), all nodes",
+            "B",
+            sum_n(|n| &n.private_rx),
+        ),
+        t(
+            "private_rx_net",
+            "Private NIC received minus baseline",
+            "B",
+            sum_n(|n| &n.private_rx_net),
+        ),
+        t(
+            "private_tx",
+            "Private NIC sent (between nodes), all nodes",
+            "B",
+            sum_n(|n| &n.private_tx),
+        ),
+        t(
+            "private_tx_net",
+            "Private NIC sent minus baseline",
+            "B",
+            sum_n(|n| &n.private_tx_net),
+        ),
+        t(
+            "nat_rx",
+            "NAT NIC received (pulls, downloads), all nodes",
+            "B",
+            sum_n(|n| &n.nat_rx),
+        ),
+        t(
+            "nat_rx_net",
+            "NAT NIC received minus baseline",
+            "B",
+            sum_n(|n| &n.nat_rx_net),
+        ),
+        t(
+            "nat_tx",
+            "NAT NIC sent, all nodes",
+            "B",
+            sum_n(|n| &n.nat_tx),
+        ),
+        t(
+            "disk_read",
+            "Disk read, all nodes",
+            "B",
+            sum_n(|n| &n.disk_read),
+        ),
+        t(
+            "disk_write",
+            "Disk written, all nodes",
+            "B",
+            sum_n(|n| &n.disk_write),
+        ),
+        t(
+            "disk_write_net",
+            "Disk written minus baseline",
+            "B",
+            sum_n(|n| &n.disk_write_net),
+        ),
+        t(
+            "platform_cpu_s",
+            "Platform pods' CPU-seconds (not the workload)",
+            "CPU·s",
+            of(
+                (!platform.is_empty()).then(|| platform.iter().map(|p| p.1).sum()),
+                "no kubernetes_pod_container samples of other pods",
+            ),
+        ),
     ];
     Figures {
         nodes,
@@ -515,7 +677,8 @@ pub fn fmt(v: f64, unit: &str) -> String {
 
 /// A figure as text: its value, or "not available".
 pub fn fmt_fig(f: &Fig, unit: &str) -> String {
-    f.value.map_or_else(|| NOT_AVAILABLE.to_string(), |v| fmt(v, unit))
+    f.value
+        .map_or_else(|| NOT_AVAILABLE.to_string(), |v| fmt(v, unit))
 }
 
 pub const NOT_AVAILABLE: &str = "not available";
@@ -542,6 +705,9 @@ mod tests {
         assert_eq!(ratio(Some(0.0), Some(3.0)), None);
         assert_eq!(fmt_fig(&Fig::none("x"), "B"), "not available");
         assert_eq!(Fig::some(5.0).minus(&Fig::some(2.0)), Fig::some(3.0));
-        assert_eq!(Fig::some(5.0).minus(&Fig::none("b")).why.as_deref(), Some("b"));
+        assert_eq!(
+            Fig::some(5.0).minus(&Fig::none("b")).why.as_deref(),
+            Some("b")
+        );
     }
 }

@@ -39,7 +39,12 @@ pub fn comparison(runs: &[RunData], figs: &[Figures]) -> TextTable {
         for (r, f) in runs.iter().zip(figs) {
             let tot = &f.totals[i];
             row.push(fmt_fig(&tot.fig, tot.unit));
-            note(&mut notes, &format!("run {}", r.run.name), tot.label, &tot.fig);
+            note(
+                &mut notes,
+                &format!("run {}", r.run.name),
+                tot.label,
+                &tot.fig,
+            );
         }
         for f in figs.iter().skip(1) {
             row.push(
@@ -100,7 +105,11 @@ pub fn nodes(run: &RunData, f: &Figures) -> TextTable {
                 ("memory baseline", &n.mem_base, "B"),
                 ("private NIC received", &n.private_rx, "B"),
                 ("private NIC sent", &n.private_tx, "B"),
-                ("private NIC received minus baseline", &n.private_rx_net, "B"),
+                (
+                    "private NIC received minus baseline",
+                    &n.private_rx_net,
+                    "B",
+                ),
                 ("private NIC sent minus baseline", &n.private_tx_net, "B"),
                 ("NAT NIC received", &n.nat_rx, "B"),
                 ("NAT NIC sent", &n.nat_tx, "B"),

@@ -63,8 +63,8 @@ pub struct Training {
 
 impl Default for Training {
     /// 10 × 1000 steps of 128 examples: 1 280 000 examples, 21 passes over MNIST's 60 000;
-    /// 3.5 min on one core pair of a shared 2-core machine (docs/measurement.md), minutes on the
-    /// lab's VMs, so the figures rest on hundreds of 1 s node samples.
+    /// 3 to 17 minutes on a shared 2-core machine (docs/measurement.md), minutes on the lab's
+    /// VMs, so the figures rest on hundreds of 1 s node samples.
     fn default() -> Self {
         Training {
             epochs: 10,

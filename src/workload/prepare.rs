@@ -81,14 +81,12 @@ pub fn stage_dataset(
         ));
         return Ok(missing);
     }
-    let (file, source) = cache
-        .fetch(d.url, d.sha256, d.name)
-        .with_context(|| {
-            format!(
-                "dataset {} (its sha256 is pinned in src/workload/prepare.rs, as Keras pins it)",
-                d.name
-            )
-        })?;
+    let (file, source) = cache.fetch(d.url, d.sha256, d.name).with_context(|| {
+        format!(
+            "dataset {} (its sha256 is pinned in src/workload/prepare.rs, as Keras pins it)",
+            d.name
+        )
+    })?;
     log(&format!(
         "dataset {}: {} ({:?}), to {}",
         d.name,

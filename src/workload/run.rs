@@ -135,10 +135,7 @@ fn poll(
             parts.push(status::progress(&t.kind, &t.name, &pods));
         }
     }
-    Ok(targets
-        .iter()
-        .zip(done.iter())
-        .all(|(t, d)| t.serves || *d))
+    Ok(targets.iter().zip(done.iter()).all(|(t, d)| t.serves || *d))
 }
 
 /// (namespace, selector) groups whose pods belong to the run.

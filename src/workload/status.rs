@@ -42,9 +42,7 @@ fn condition_true(obj: &Value, types: &[&str]) -> Option<String> {
     obj["status"]["conditions"]
         .as_array()?
         .iter()
-        .find(|c| {
-            c["status"] == "True" && types.iter().any(|t| c["type"].as_str() == Some(t))
-        })
+        .find(|c| c["status"] == "True" && types.iter().any(|t| c["type"].as_str() == Some(t)))
         .map(|c| {
             let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
             let (ty, reason, msg) = (s("type"), s("reason"), s("message"));
@@ -112,10 +110,7 @@ pub fn pod_states(json: &str) -> Result<Vec<PodState>, String> {
             }
         }
         if phase == "Failed" && fatal.is_none() {
-            fatal = Some(format!(
-                "phase Failed ({})",
-                str_of(&p["status"]["reason"])
-            ));
+            fatal = Some(format!("phase Failed ({})", str_of(&p["status"]["reason"])));
         }
         if waiting.is_none()
             && phase == "Pending"

@@ -77,8 +77,18 @@ mod tests {
     fn window_from_containers() {
         let pods = [
             pod("ps", true, "2026-01-01T10:00:05Z", None),
-            pod("chief", false, "2026-01-01T10:00:09Z", Some("2026-01-01T10:05:00Z")),
-            pod("worker", true, "2026-01-01T10:00:02Z", Some("2026-01-01T10:05:30Z")),
+            pod(
+                "chief",
+                false,
+                "2026-01-01T10:00:09Z",
+                Some("2026-01-01T10:05:00Z"),
+            ),
+            pod(
+                "worker",
+                true,
+                "2026-01-01T10:00:02Z",
+                Some("2026-01-01T10:05:30Z"),
+            ),
         ];
         let w = training(&pods).unwrap();
         assert_eq!(

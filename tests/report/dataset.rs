@@ -285,7 +285,11 @@ impl Run {
             "eth1",
             self.counter(t, 1e9, n.priv_base, n.priv_rate, n.reset_at),
         );
-        nic(out, "eth0", self.counter(t, 5e9, n.nat_base, n.nat_rate, None));
+        nic(
+            out,
+            "eth0",
+            self.counter(t, 5e9, n.nat_base, n.nat_rate, None),
+        );
         // Not node traffic: loopback and the pod network's own interfaces.
         for iface in ["lo", "cni0", "flannel.1", "tunl0"] {
             nic(out, iface, self.counter(t, 0.0, 1e6, 1e7, None));
@@ -360,7 +364,10 @@ impl Run {
             ],
             &[
                 ("cpu_usage_nanocores", F::I((p.cores * 1e9) as i64)),
-                ("cpu_usage_core_nanoseconds", F::I((p.cores * life * 1e9) as i64)),
+                (
+                    "cpu_usage_core_nanoseconds",
+                    F::I((p.cores * life * 1e9) as i64),
+                ),
                 // cri-dockerd fills neither: the kubelet's summary carries 0.
                 ("memory_usage_bytes", F::I(0)),
                 ("memory_working_set_bytes", F::I(p.working_set as i64)),
@@ -394,17 +401,35 @@ impl Run {
             t,
         ));
         // Docker: the app container and the pod's sandbox (pause, 0.001 cores).
-        for (container, cores, mem) in [("tensorflow", p.cores, p.working_set), ("POD", 0.001, 1e6)] {
+        for (container, cores, mem) in [("tensorflow", p.cores, p.working_set), ("POD", 0.001, 1e6)]
+        {
             let cname = format!("k8s_{container}_{}_{}_uid_0", p.name, p.ns);
             let labels: Vec<(&str, &str)> = vec![
-                ("container_image", if container == "POD" { "rancher/mirrored-pause" } else { "tensorflow/tensorflow" }),
+                (
+                    "container_image",
+                    if container == "POD" {
+                        "rancher/mirrored-pause"
+                    } else {
+                        "tensorflow/tensorflow"
+                    },
+                ),
                 ("container_name", &cname),
                 ("container_status", "running"),
-                ("container_version", if container == "POD" { "3.6" } else { "2.15.0" }),
+                (
+                    "container_version",
+                    if container == "POD" { "3.6" } else { "2.15.0" },
+                ),
                 ("engine_host", p.node),
                 ("host", p.node),
                 ("io.kubernetes.container.name", container),
-                ("io.kubernetes.docker.type", if container == "POD" { "podsandbox" } else { "container" }),
+                (
+                    "io.kubernetes.docker.type",
+                    if container == "POD" {
+                        "podsandbox"
+                    } else {
+                        "container"
+                    },
+                ),
                 ("io.kubernetes.pod.name", p.name),
                 ("io.kubernetes.pod.namespace", p.ns),
                 ("io.kubernetes.pod.uid", "uid"),
@@ -553,12 +578,12 @@ impl Run {
         // Kubelet: one 10 s sample per 10 s of the window, each worth 10 s.
         t.insert("workload_cpu_s", wl_cores * w);
         // Docker's CPU counter also counts the sandbox (pause) containers.
-        t.insert("workload_cpu_s_docker", (wl_cores + 0.001 * wl.len() as f64) * w);
-        t.insert("workload_cpu_peak", wl_cores);
         t.insert(
-            "workload_mem_peak",
-            wl.iter().map(|p| p.working_set).sum(),
+            "workload_cpu_s_docker",
+            (wl_cores + 0.001 * wl.len() as f64) * w,
         );
+        t.insert("workload_cpu_peak", wl_cores);
+        t.insert("workload_mem_peak", wl.iter().map(|p| p.working_set).sum());
         if self.docker_mem {
             t.insert(
                 "workload_mem_peak_docker",
@@ -619,7 +644,13 @@ fn node(host: &'static str, ncpus: f64, base_busy: f64, busy: Vec<f64>) -> Node 
     }
 }
 
-fn pod(ns: &'static str, name: &'static str, node: &'static str, role: &'static str, cores: f64) -> Pod {
+fn pod(
+    ns: &'static str,
+    name: &'static str,
+    node: &'static str,
+    role: &'static str,
+    cores: f64,
+) -> Pod {
     Pod {
         ns,
         name,
@@ -641,7 +672,9 @@ pub fn mono(t0: i64) -> Run {
     busy[100] = 95.0;
     let mut n1 = node("node1", 8.0, 10.0, busy);
     n1.mem_base = 9.0 * GIB;
-    n1.mem = (0..w).map(|k| 10.0 * GIB + (k % 50) as f64 * 1048576.0).collect();
+    n1.mem = (0..w)
+        .map(|k| 10.0 * GIB + (k % 50) as f64 * 1048576.0)
+        .collect();
     Run {
         name: "mono-1",
         cluster: "mono",
@@ -651,7 +684,13 @@ pub fn mono(t0: i64) -> Run {
         w: w as i64,
         nodes: vec![n1],
         pods: vec![
-            pod("mlk-workloads", "mnist-mono-1-abcde", "node1", "single", 4.2),
+            pod(
+                "mlk-workloads",
+                "mnist-mono-1-abcde",
+                "node1",
+                "single",
+                4.2,
+            ),
             pod("kube-system", "canal-abcde", "node1", "", 0.05),
             pod("kubeflow", "ml-pipeline-7d9f", "node1", "", 0.3),
         ],
@@ -681,11 +720,41 @@ pub fn distributed(t0: i64) -> Run {
         w: w as i64,
         nodes: vec![n1, n2, n3],
         pods: vec![
-            pod("mlk-workloads", "mnist-dist-1-chief-0-x7k2p", "node1", "chief", 0.4),
-            pod("mlk-workloads", "mnist-dist-1-ps-0-q2w3e", "node1", "ps", 0.3),
-            pod("mlk-workloads", "mnist-dist-1-worker-0-a1b2c", "node1", "worker", 1.1),
-            pod("mlk-workloads", "mnist-dist-1-worker-1-d3e4f", "node2", "worker", 1.2),
-            pod("mlk-workloads", "mnist-dist-1-worker-2-g5h6i", "node3", "worker", 1.0),
+            pod(
+                "mlk-workloads",
+                "mnist-dist-1-chief-0-x7k2p",
+                "node1",
+                "chief",
+                0.4,
+            ),
+            pod(
+                "mlk-workloads",
+                "mnist-dist-1-ps-0-q2w3e",
+                "node1",
+                "ps",
+                0.3,
+            ),
+            pod(
+                "mlk-workloads",
+                "mnist-dist-1-worker-0-a1b2c",
+                "node1",
+                "worker",
+                1.1,
+            ),
+            pod(
+                "mlk-workloads",
+                "mnist-dist-1-worker-1-d3e4f",
+                "node2",
+                "worker",
+                1.2,
+            ),
+            pod(
+                "mlk-workloads",
+                "mnist-dist-1-worker-2-g5h6i",
+                "node3",
+                "worker",
+                1.0,
+            ),
             pod("kube-system", "canal-fghij", "node2", "", 0.05),
             pod("tick", "telegraf-ds-xyz12", "node3", "", 0.02),
         ],

@@ -2,6 +2,7 @@
 //! them (dataset.rs), checked against figures worked out by hand from the shapes.
 mod cli;
 mod dataset;
+mod docs;
 mod influxd;
 mod telegraf_consistency;
 mod tunnel;
@@ -106,9 +107,9 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
         assert_eq!(r["run"]["name"], shape.name);
         let want = shape.expected();
         for (id, v) in &want.totals {
-            let got = total(r, id)["value"]
-                .as_f64()
-                .unwrap_or_else(|| panic!("run {}: {id} has no value: {}", shape.name, total(r, id)));
+            let got = total(r, id)["value"].as_f64().unwrap_or_else(|| {
+                panic!("run {}: {id} has no value: {}", shape.name, total(r, id))
+            });
             close(got, *v, &format!("run {}: {id}", shape.name));
         }
         for (host, s) in &want.node_cpu_s {
@@ -118,10 +119,17 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
                 .iter()
                 .find(|n| n["host"] == *host)
                 .unwrap();
-            close(n["cpu_s"]["value"].as_f64().unwrap(), *s, &format!("{host} CPU-seconds"));
+            close(
+                n["cpu_s"]["value"].as_f64().unwrap(),
+                *s,
+                &format!("{host} CPU-seconds"),
+            );
         }
         assert_eq!(r["window"]["source"], "containers");
-        assert_eq!(r["method"]["sampling"].as_str().unwrap(), "node inputs (cpu, mem, net, diskio, system) every 1 s; pod inputs (kubernetes, docker) every 10 s");
+        assert_eq!(
+            r["method"]["sampling"].as_str().unwrap(),
+            "node inputs (cpu, mem, net, diskio, system) every 1 s; pod inputs (kubernetes, docker) every 10 s"
+        );
         // Only the workload's pods, never the platform's.
         let pods: Vec<&str> = r["pods"]
             .as_array()
@@ -129,7 +137,10 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
             .iter()
             .map(|p| p["key"].as_str().unwrap())
             .collect();
-        assert!(pods.iter().all(|p| p.starts_with("mlk-workloads/")), "{pods:?}");
+        assert!(
+            pods.iter().all(|p| p.starts_with("mlk-workloads/")),
+            "{pods:?}"
+        );
         assert_eq!(pods.len(), shape.pods.iter().filter(|p| p.workload).count());
     }
     // Unequal nodes (4, 2, 2 CPUs): the mean is weighted by cores, not a mean of percentages.
@@ -141,12 +152,18 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
         .sum::<f64>()
         / 3.0;
     let weighted = total(d, "node_cpu_mean")["value"].as_f64().unwrap();
-    assert!((weighted - unweighted).abs() > 1.0, "{weighted} vs {unweighted}");
+    assert!(
+        (weighted - unweighted).abs() > 1.0,
+        "{weighted} vs {unweighted}"
+    );
     // A missing field: no docker_container_mem in the distributed run. Not a zero.
     let m = total(d, "workload_mem_peak_docker");
     assert!(m["value"].is_null(), "{m}");
     assert!(
-        m["why"].as_str().unwrap().contains("docker_container_mem.usage"),
+        m["why"]
+            .as_str()
+            .unwrap()
+            .contains("docker_container_mem.usage"),
         "{m}"
     );
     // kubernetes_pod_network is all zeros on RKE1: not used, the veths are.
@@ -157,7 +174,10 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
     let files = generate(env, &runs, &out, Format::Html).unwrap();
     let html = std::fs::read_to_string(&files[0]).unwrap();
     let ratio = dist.expected().totals["node_cpu_s"] / mono.expected().totals["node_cpu_s"];
-    assert!(html.contains(&format!("{ratio:.2}×")), "ratio {ratio:.2}× missing");
+    assert!(
+        html.contains(&format!("{ratio:.2}×")),
+        "ratio {ratio:.2}× missing"
+    );
     assert!(html.contains("dist-1 / mono-1"));
     for needle in [
         "<h2>Method</h2>",
@@ -206,8 +226,15 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
         }
     }
     assert_eq!((svgs, pngs), (18, 18));
-    for stem in ["mono-mono-1-node_cpu", "distributed-dist-1-workload_cpu", "compare-node_net_private"] {
-        assert!(out.join("charts").join(format!("{stem}.png")).is_file(), "{stem}");
+    for stem in [
+        "mono-mono-1-node_cpu",
+        "distributed-dist-1-workload_cpu",
+        "compare-node_net_private",
+    ] {
+        assert!(
+            out.join("charts").join(format!("{stem}.png")).is_file(),
+            "{stem}"
+        );
     }
     if let Ok(dir) = std::env::var("MLK_SAMPLE_REPORT") {
         // Makes the README's sample pictures from this data set, labelled as test data.
@@ -226,7 +253,10 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
     }
     let md = generate(env, &runs, &tmp.path().join("md"), Format::Md).unwrap();
     let text = std::fs::read_to_string(&md[0]).unwrap();
-    assert!(text.contains("## Method") && text.contains("| Workload CPU-seconds (kubelet) |"), "{text}");
+    assert!(
+        text.contains("## Method") && text.contains("| Workload CPU-seconds (kubelet) |"),
+        "{text}"
+    );
     if let Ok(dir) = std::env::var("MLK_SAMPLE_REPORT") {
         std::fs::copy(&md[0], Path::new(&dir).join("report-sample.md")).unwrap();
     }
@@ -238,7 +268,11 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
     assert_eq!(names[..3], ["report.csv", "method.md", "series.csv"]);
     let rows = std::fs::read_to_string(&csv[0]).unwrap();
     assert!(
-        rows.lines().any(|l| l.starts_with("distributed,dist-1,workload_mem_peak_docker,") && l.contains(",,") && l.contains("docker_container_mem")),
+        rows.lines().any(
+            |l| l.starts_with("distributed,dist-1,workload_mem_peak_docker,")
+                && l.contains(",,")
+                && l.contains("docker_container_mem")
+        ),
         "{rows}"
     );
 

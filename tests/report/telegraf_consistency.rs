@@ -111,11 +111,21 @@ fn the_real_telegraf_ds_chart_renders_the_sampling_the_report_needs() {
     let out = std::process::Command::new(helm)
         .args(["template", "telegraf-ds"])
         .arg(&chart)
-        .args(["--namespace", "tick", "--show-only", "templates/configmap.yaml", "-f"])
+        .args([
+            "--namespace",
+            "tick",
+            "--show-only",
+            "templates/configmap.yaml",
+            "-f",
+        ])
         .arg(&vf)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
     let conf = doc["data"]["telegraf.conf"].as_str().unwrap();
@@ -129,5 +139,8 @@ fn the_real_telegraf_ds_chart_renders_the_sampling_the_report_needs() {
     }
     assert!(conf.contains("report_active = true"), "{conf}");
     assert!(conf.contains("[[inputs.docker]]"), "{conf}");
-    assert!(conf.contains("interval = \"10s\""), "the agent keeps 10 s: {conf}");
+    assert!(
+        conf.contains("interval = \"10s\""),
+        "the agent keeps 10 s: {conf}"
+    );
 }

@@ -108,10 +108,7 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
     }
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let main = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-    assert_eq!(
-        main,
-        root.join("mono/reports/mono-1-vs-dist-1/report.md")
-    );
+    assert_eq!(main, root.join("mono/reports/mono-1-vs-dist-1/report.md"));
     let md = std::fs::read_to_string(&main).unwrap();
     let want = mlk::report::summary::fmt(
         super::dataset::mono(0).expected().totals["node_cpu_s"],
@@ -127,7 +124,10 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
         err.contains("run mono-1: window ") && err.contains("from containers"),
         "{err}"
     );
-    assert!(err.contains("run dist-1: sampling node inputs (cpu, mem, net, diskio, system) every 1 s"), "{err}");
+    assert!(
+        err.contains("run dist-1: sampling node inputs (cpu, mem, net, diskio, system) every 1 s"),
+        "{err}"
+    );
     // Nothing listens there: a clear error, exit class remote (4).
     let o = cli::mlk(
         root,

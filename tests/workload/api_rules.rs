@@ -92,7 +92,10 @@ pub fn problems(yaml: &str) -> Vec<String> {
                 out.push(format!("{who}: namespace {ns:?} is not created first"));
             }
         }
-        for labels in [&d["metadata"]["labels"], &d["spec"]["template"]["metadata"]["labels"]] {
+        for labels in [
+            &d["metadata"]["labels"],
+            &d["spec"]["template"]["metadata"]["labels"],
+        ] {
             for (k, v) in labels.as_mapping().into_iter().flatten() {
                 if !label_value(str_of(v)) {
                     out.push(format!("{who}: label {k:?}: invalid value {v:?}"));
@@ -101,7 +104,10 @@ pub fn problems(yaml: &str) -> Vec<String> {
         }
         if kind == "Job" {
             let spec = &d["spec"]["template"]["spec"];
-            pod_templates.push((str_of(&d["metadata"]["namespace"]).into(), &d["spec"]["template"]));
+            pod_templates.push((
+                str_of(&d["metadata"]["namespace"]).into(),
+                &d["spec"]["template"],
+            ));
             // Job pods must not restart in place (batch validation: Never or OnFailure).
             let rp = str_of(&spec["restartPolicy"]);
             if rp != "Never" && rp != "OnFailure" {
@@ -141,7 +147,10 @@ pub fn problems(yaml: &str) -> Vec<String> {
     }
     for d in docs.iter().filter(|d| d["kind"] == "Service") {
         let who = format!("Service {}", str_of(&d["metadata"]["name"]));
-        let ports = d["spec"]["ports"].as_sequence().cloned().unwrap_or_default();
+        let ports = d["spec"]["ports"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_default();
         // ValidateService: ports required unless headless/ExternalName.
         if ports.is_empty() {
             out.push(format!("{who}: spec.ports: Required value"));
@@ -153,13 +162,19 @@ pub fn problems(yaml: &str) -> Vec<String> {
                 out.push(format!("{who}: port name {n:?}"));
             }
         }
-        let sel = d["spec"]["selector"].as_mapping().cloned().unwrap_or_default();
+        let sel = d["spec"]["selector"]
+            .as_mapping()
+            .cloned()
+            .unwrap_or_default();
         let ns = str_of(&d["metadata"]["namespace"]);
         let matching: Vec<&&Value> = pod_templates
             .iter()
             .filter(|(pns, _)| pns == ns)
             .map(|(_, t)| t)
-            .filter(|t| sel.iter().all(|(k, v)| &t["metadata"]["labels"][k.as_str().unwrap()] == v))
+            .filter(|t| {
+                sel.iter()
+                    .all(|(k, v)| &t["metadata"]["labels"][k.as_str().unwrap()] == v)
+            })
             .collect();
         if sel.is_empty() || matching.is_empty() {
             out.push(format!("{who}: selector matches no pod template"));
@@ -201,10 +216,26 @@ fn the_rules_catch_what_they_claim() {
     let (_, good) = built_in_manifests().pop().unwrap();
     for (from, to, want) in [
         ("name: grpc", "name: grpc-port-too-long", "port name"),
-        ("tensorflow/tensorflow:2.15.0", "tensorflow/tensorflow:latest", "pinned tag"),
-        ("apiVersion: batch/v1\nkind: Job", "apiVersion: kubeflow.org/v1\nkind: TFJob", "not a built-in kind"),
-        ("targetPort: grpc", "targetPort: http", "names no container port"),
-        ("selector:\n    mlk.io/run:", "selector:\n    mlk.io/runx:", "selector matches no pod template"),
+        (
+            "tensorflow/tensorflow:2.15.0",
+            "tensorflow/tensorflow:latest",
+            "pinned tag",
+        ),
+        (
+            "apiVersion: batch/v1\nkind: Job",
+            "apiVersion: kubeflow.org/v1\nkind: TFJob",
+            "not a built-in kind",
+        ),
+        (
+            "targetPort: grpc",
+            "targetPort: http",
+            "names no container port",
+        ),
+        (
+            "selector:\n    mlk.io/run:",
+            "selector:\n    mlk.io/runx:",
+            "selector matches no pod template",
+        ),
     ] {
         assert!(good.contains(from), "{from}");
         let bad = good.replacen(from, to, 1);

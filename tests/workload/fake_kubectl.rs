@@ -64,7 +64,9 @@ impl Runner for Fake {
             0
         } else if cmd.contains("get crd") {
             if self.crd_status != 0 {
-                on_line("Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io \"tfjobs.kubeflow.org\" not found");
+                on_line(
+                    "Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io \"tfjobs.kubeflow.org\" not found",
+                );
             }
             self.crd_status
         } else if cmd.contains("kubectl apply") {
@@ -78,7 +80,9 @@ impl Runner for Fake {
                 .unwrap()
                 .to_string();
             let mut all = self.status.lock().unwrap();
-            let seq = all.get_mut(&name).unwrap_or_else(|| panic!("no status for {name}"));
+            let seq = all
+                .get_mut(&name)
+                .unwrap_or_else(|| panic!("no status for {name}"));
             let (obj, pods) = if seq.len() > 1 {
                 seq.remove(0)
             } else {
@@ -212,22 +216,46 @@ fn go(
 fn fake_kubectl_success_records_window_baseline_pods_and_cleans_up_after_the_logs() {
     let tmp = tempfile::tempdir().unwrap();
     let m = mlk::workload::mnist(&super::profile("mono"), "r", &Training::default()).unwrap();
-    let p = |phase, state| list(&[pod("mnist-r-abcde", "single-0", false, "node1", phase, state)]);
+    let p = |phase, state| {
+        list(&[pod(
+            "mnist-r-abcde",
+            "single-0",
+            false,
+            "node1",
+            phase,
+            state,
+        )])
+    };
     let fake = Arc::new(Fake {
         status: Mutex::new(BTreeMap::from([(
             "mnist-r".to_string(),
             vec![
                 (String::new(), list(&[])),
-                (job(&[]), p("Pending", r#"{"waiting":{"reason":"ContainerCreating"}}"#)),
+                (
+                    job(&[]),
+                    p("Pending", r#"{"waiting":{"reason":"ContainerCreating"}}"#),
+                ),
                 (job(&[]), p("Running", RUNNING)),
-                (job(&[("SuccessCriteriaMet", "CompletionsReached"), ("Complete", "CompletionsReached")]), p("Succeeded", DONE)),
+                (
+                    job(&[
+                        ("SuccessCriteriaMet", "CompletionsReached"),
+                        ("Complete", "CompletionsReached"),
+                    ]),
+                    p("Succeeded", DONE),
+                ),
             ],
         )])),
         final_pods: p("Succeeded", DONE),
         clock: Mutex::new(vec![1_767_261_540, 1_767_261_600]),
         ..Default::default()
     });
-    let (r, said) = go(&fake, tmp.path(), &m, record("r", "mono"), &opts(Duration::from_millis(10), Duration::from_secs(30)));
+    let (r, said) = go(
+        &fake,
+        tmp.path(),
+        &m,
+        record("r", "mono"),
+        &opts(Duration::from_millis(10), Duration::from_secs(30)),
+    );
     let rec = r.unwrap();
     assert_eq!(rec.outcome, Outcome::Succeeded);
     assert_eq!(mlk::runs::load(tmp.path(), "r").unwrap(), rec);
@@ -243,7 +271,14 @@ fn fake_kubectl_success_records_window_baseline_pods_and_cleans_up_after_the_log
         ("2026-01-01T09:59:00Z", "2026-01-01T10:00:00Z", "node-clock")
     );
     assert_eq!(me.pods.len(), 1);
-    assert_eq!((me.pods[0].role.as_str(), me.pods[0].node.as_str(), me.pods[0].serves), ("single", "node1", false));
+    assert_eq!(
+        (
+            me.pods[0].role.as_str(),
+            me.pods[0].node.as_str(),
+            me.pods[0].serves
+        ),
+        ("single", "node1", false)
+    );
     assert_eq!(me.pods[0].containers[0].exit_code, Some(0));
     // Order: dataset and image checked, baseline, apply; then pods, logs, and only then cleanup.
     let at = |n: &str| fake.index(n);
@@ -254,8 +289,15 @@ fn fake_kubectl_success_records_window_baseline_pods_and_cleans_up_after_the_log
     let up = fake.uploads.lock().unwrap();
     assert_eq!(up[0].0, "/opt/mlk/workloads/r.yaml");
     assert_eq!(up[0].1, m.yaml);
-    assert!(said.iter().any(|l| l.contains("Job mnist-r: 1 Pending (ContainerCreating)")), "{said:?}");
-    assert!(said.iter().any(|l| l.contains("Job mnist-r: 1 Running")), "{said:?}");
+    assert!(
+        said.iter()
+            .any(|l| l.contains("Job mnist-r: 1 Pending (ContainerCreating)")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|l| l.contains("Job mnist-r: 1 Running")),
+        "{said:?}"
+    );
     let logs = std::fs::read_to_string(mlk::runs::log_path(tmp.path(), "r")).unwrap();
     assert!(logs.contains("ValueError: boom"), "{logs}");
     assert!(said.last().unwrap().contains("succeeded"));
@@ -268,31 +310,67 @@ fn fake_kubectl_a_crashed_worker_fails_the_run_at_once_and_its_logs_are_kept() {
     p.nodes.truncate(2);
     let m = mlk::workload::mnist(&p, "d", &Training::default()).unwrap();
     let running = |name: &str, task: &str, serve: bool| {
-        (job(&[]), list(&[pod(name, task, serve, "node1", "Running", RUNNING)]))
+        (
+            job(&[]),
+            list(&[pod(name, task, serve, "node1", "Running", RUNNING)]),
+        )
     };
     let crashed = r#"{"terminated":{"exitCode":1,"reason":"Error","startedAt":"2026-01-01T10:00:05Z","finishedAt":"2026-01-01T10:01:00Z"}}"#;
     let mut status = BTreeMap::new();
     for t in &m.targets {
         let task = t.name.trim_start_matches("mnist-d-").to_string();
-        status.insert(t.name.clone(), vec![running(&format!("{}-x", t.name), &task, t.serves)]);
+        status.insert(
+            t.name.clone(),
+            vec![running(&format!("{}-x", t.name), &task, t.serves)],
+        );
     }
     status.insert(
         "mnist-d-worker-1".into(),
         vec![
             running("mnist-d-worker-1-x", "worker-1", true),
-            (job(&[]), list(&[pod("mnist-d-worker-1-x", "worker-1", true, "node2", "Failed", crashed)])),
+            (
+                job(&[]),
+                list(&[pod(
+                    "mnist-d-worker-1-x",
+                    "worker-1",
+                    true,
+                    "node2",
+                    "Failed",
+                    crashed,
+                )]),
+            ),
         ],
     );
     let fake = Arc::new(Fake {
         status: Mutex::new(status),
         final_pods: list(&[
-            pod("mnist-d-chief-0-x", "chief-0", false, "node1", "Running", RUNNING),
-            pod("mnist-d-worker-1-x", "worker-1", true, "node2", "Failed", crashed),
+            pod(
+                "mnist-d-chief-0-x",
+                "chief-0",
+                false,
+                "node1",
+                "Running",
+                RUNNING,
+            ),
+            pod(
+                "mnist-d-worker-1-x",
+                "worker-1",
+                true,
+                "node2",
+                "Failed",
+                crashed,
+            ),
         ]),
         ..Default::default()
     });
     // A long --timeout: the run must end on the crash, not on the timeout.
-    let (r, said) = go(&fake, tmp.path(), &m, record("d", "distributed"), &opts(Duration::ZERO, Duration::from_secs(600)));
+    let (r, said) = go(
+        &fake,
+        tmp.path(),
+        &m,
+        record("d", "distributed"),
+        &opts(Duration::ZERO, Duration::from_secs(600)),
+    );
     let err = format!("{:#}", r.unwrap_err());
     assert!(
         err.contains("run d failed: Job mnist-d-worker-1: pod mnist-d-worker-1-x: container tensorflow exited 1 (Error)"),
@@ -304,10 +382,19 @@ fn fake_kubectl_a_crashed_worker_fails_the_run_at_once_and_its_logs_are_kept() {
     let me = saved.measure.unwrap();
     assert!(me.window.is_none(), "the chief never finished");
     assert_eq!(me.pods.len(), 2);
-    assert!(said.iter().any(|l| l.contains("no training window")), "{said:?}");
-    assert!(said.iter().any(|l| l.contains("ValueError: boom")), "logs shown: {said:?}");
+    assert!(
+        said.iter().any(|l| l.contains("no training window")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|l| l.contains("ValueError: boom")),
+        "logs shown: {said:?}"
+    );
     assert!(fake.index(" logs -l ") < fake.index("delete job,service,configmap"));
-    assert!(fake.commands().iter().all(|c| !c.contains("date -u")), "no baseline asked for");
+    assert!(
+        fake.commands().iter().all(|c| !c.contains("date -u")),
+        "no baseline asked for"
+    );
 }
 
 #[test]
@@ -315,27 +402,61 @@ fn fake_kubectl_apply_error_and_timeout_are_recorded_failed() {
     let tmp = tempfile::tempdir().unwrap();
     let m = mlk::workload::mnist(&super::profile("mono"), "r", &Training::default()).unwrap();
     let fake = Arc::new(Fake {
-        status: Mutex::new(BTreeMap::from([("mnist-r".to_string(), vec![(String::new(), list(&[]))])])),
+        status: Mutex::new(BTreeMap::from([(
+            "mnist-r".to_string(),
+            vec![(String::new(), list(&[]))],
+        )])),
         final_pods: list(&[]),
         apply_status: 1,
         ..Default::default()
     });
-    let (r, _) = go(&fake, tmp.path(), &m, record("r", "mono"), &opts(Duration::ZERO, Duration::from_secs(30)));
+    let (r, _) = go(
+        &fake,
+        tmp.path(),
+        &m,
+        record("r", "mono"),
+        &opts(Duration::ZERO, Duration::from_secs(30)),
+    );
     let err = format!("{:#}", r.unwrap_err());
-    assert!(err.contains("kubectl apply failed (exit 1) on node1"), "{err}");
-    assert_eq!(mlk::runs::load(tmp.path(), "r").unwrap().outcome, Outcome::Failed);
+    assert!(
+        err.contains("kubectl apply failed (exit 1) on node1"),
+        "{err}"
+    );
+    assert_eq!(
+        mlk::runs::load(tmp.path(), "r").unwrap().outcome,
+        Outcome::Failed
+    );
     let fake = Arc::new(Fake {
         status: Mutex::new(BTreeMap::from([(
             "mnist-r".to_string(),
-            vec![(job(&[]), list(&[pod("mnist-r-a", "single-0", false, "node1", "Running", RUNNING)]))],
+            vec![(
+                job(&[]),
+                list(&[pod(
+                    "mnist-r-a",
+                    "single-0",
+                    false,
+                    "node1",
+                    "Running",
+                    RUNNING,
+                )]),
+            )],
         )])),
         final_pods: list(&[]),
         ..Default::default()
     });
-    let (r, _) = go(&fake, tmp.path(), &m, record("r2", "mono"), &opts(Duration::ZERO, Duration::from_millis(30)));
+    let (r, _) = go(
+        &fake,
+        tmp.path(),
+        &m,
+        record("r2", "mono"),
+        &opts(Duration::ZERO, Duration::from_millis(30)),
+    );
     let err = format!("{:#}", r.unwrap_err());
     assert!(err.contains("still running after"), "{err}");
-    assert_eq!(mlk::runs::load(tmp.path(), "r2").unwrap().outcome, Outcome::Failed);
+    assert_eq!(
+        mlk::runs::load(tmp.path(), "r2").unwrap().outcome,
+        Outcome::Failed
+    );
 }
 
 fn tfjob_file(dir: &std::path::Path) -> Manifest {
@@ -352,14 +473,23 @@ fn fake_kubectl_a_tfjob_without_its_crd_is_refused_before_anything_is_applied() 
         crd_status: 1,
         ..Default::default()
     });
-    let (r, _) = go(&fake, tmp.path(), &m, record("t", "distributed"), &opts(Duration::ZERO, Duration::from_secs(30)));
+    let (r, _) = go(
+        &fake,
+        tmp.path(),
+        &m,
+        record("t", "distributed"),
+        &opts(Duration::ZERO, Duration::from_secs(30)),
+    );
     let err = format!("{:#}", r.unwrap_err());
     assert!(
         err.contains("the cluster serves no tfjobs.kubeflow.org") && err.contains("Trainer v2"),
         "{err}"
     );
     assert!(fake.commands().iter().all(|c| !c.contains("kubectl apply")));
-    assert_eq!(mlk::runs::load(tmp.path(), "t").unwrap().outcome, Outcome::Failed);
+    assert_eq!(
+        mlk::runs::load(tmp.path(), "t").unwrap().outcome,
+        Outcome::Failed
+    );
 }
 
 #[test]
@@ -367,7 +497,9 @@ fn fake_kubectl_progress_counts_the_pods_of_a_kubeflow_job() {
     let tmp = tempfile::tempdir().unwrap();
     let m = tfjob_file(tmp.path());
     let tf = |conds: &str| {
-        format!(r#"{{"apiVersion":"kubeflow.org/v1","kind":"TFJob","metadata":{{"name":"tf"}},"status":{{"conditions":[{conds}]}}}}"#)
+        format!(
+            r#"{{"apiVersion":"kubeflow.org/v1","kind":"TFJob","metadata":{{"name":"tf"}},"status":{{"conditions":[{conds}]}}}}"#
+        )
     };
     let two = list(&[
         pod("tf-worker-0", "", false, "node1", "Running", RUNNING),
@@ -377,17 +509,38 @@ fn fake_kubectl_progress_counts_the_pods_of_a_kubeflow_job() {
         status: Mutex::new(BTreeMap::from([(
             "tf".to_string(),
             vec![
-                (tf(r#"{"type":"Created","status":"True"},{"type":"Running","status":"True"}"#), two.clone()),
-                (tf(r#"{"type":"Running","status":"False"},{"type":"Succeeded","status":"True"}"#), two.clone()),
+                (
+                    tf(r#"{"type":"Created","status":"True"},{"type":"Running","status":"True"}"#),
+                    two.clone(),
+                ),
+                (
+                    tf(
+                        r#"{"type":"Running","status":"False"},{"type":"Succeeded","status":"True"}"#,
+                    ),
+                    two.clone(),
+                ),
             ],
         )])),
         final_pods: two,
         ..Default::default()
     });
-    let (r, said) = go(&fake, tmp.path(), &m, record("t", "distributed"), &opts(Duration::ZERO, Duration::from_secs(30)));
+    let (r, said) = go(
+        &fake,
+        tmp.path(),
+        &m,
+        record("t", "distributed"),
+        &opts(Duration::ZERO, Duration::from_secs(30)),
+    );
     r.unwrap();
-    assert!(said.iter().any(|l| l.contains("TFJob tf: 2 Running")), "{said:?}");
-    assert!(fake.commands().iter().any(|c| c.contains("get pods -l 'training.kubeflow.org/job-name=tf'")));
+    assert!(
+        said.iter().any(|l| l.contains("TFJob tf: 2 Running")),
+        "{said:?}"
+    );
+    assert!(
+        fake.commands()
+            .iter()
+            .any(|c| c.contains("get pods -l 'training.kubeflow.org/job-name=tf'"))
+    );
     // A user's objects are the user's: mlk deletes nothing.
     assert!(fake.commands().iter().all(|c| !c.contains(" delete ")));
 }

@@ -64,7 +64,10 @@ fn kubeflow_v1_11_ships_no_tfjob_and_mlk_submits_only_built_in_kinds() {
         .map(str::trim)
         .filter(|l| l.starts_with("- ../"))
         .collect();
-    assert!(active.contains(&"- ../applications/trainer/overlays"), "{active:?}");
+    assert!(
+        active.contains(&"- ../applications/trainer/overlays"),
+        "{active:?}"
+    );
     assert!(
         example.contains("# - ../applications/training-operator/upstream/overlays/kubeflow"),
         "upstream's example no longer comments Training Operator v1 out"
@@ -99,11 +102,14 @@ fn kubeflow_v1_11_ships_no_tfjob_and_mlk_submits_only_built_in_kinds() {
         .collect();
     assert!(!runtimes.is_empty());
     assert!(
-        !runtimes.iter().any(|r| r.contains("tensorflow") || r.contains("tf-")),
+        !runtimes
+            .iter()
+            .any(|r| r.contains("tensorflow") || r.contains("tf-")),
         "{runtimes:?}"
     );
     // The TFJob CRD exists only in the Training Operator v1 folder the example leaves out.
-    let v1 = root.join("applications/training-operator/upstream/base/crds/kubeflow.org_tfjobs.yaml");
+    let v1 =
+        root.join("applications/training-operator/upstream/base/crds/kubeflow.org_tfjobs.yaml");
     assert!(v1.is_file());
     // What mlk submits: built-in kinds only, so nothing depends on which CRDs are installed.
     for (what, yaml) in built_in_manifests() {

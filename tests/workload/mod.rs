@@ -98,7 +98,11 @@ fn mono_is_one_job_reading_the_staged_dataset() {
     assert!(of_kind(&d, "Service").is_empty() && of_kind(&d, "TFJob").is_empty());
     assert_eq!(m.targets.len(), 1);
     assert_eq!(
-        (m.targets[0].kind.as_str(), m.targets[0].name.as_str(), m.targets[0].serves),
+        (
+            m.targets[0].kind.as_str(),
+            m.targets[0].name.as_str(),
+            m.targets[0].serves
+        ),
         ("Job", "mnist-r1", false)
     );
     assert_eq!(m.images, vec!["tensorflow/tensorflow:2.15.0"]);
@@ -162,7 +166,10 @@ fn check_ps_layout(workers: usize, kubeflow: bool) {
         all.sort();
         let mut want = svc_addrs.clone();
         want.sort();
-        assert_eq!(all, want, "every TF_CONFIG address is a Service of the layout");
+        assert_eq!(
+            all, want,
+            "every TF_CONFIG address is a Service of the layout"
+        );
         let (ty, idx) = (
             cfg["task"]["type"].as_str().unwrap(),
             cfg["task"]["index"].as_u64().unwrap(),
@@ -183,13 +190,20 @@ fn check_ps_layout(workers: usize, kubeflow: bool) {
         // Workers may not share a node.
         let anti = &job["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"];
         assert_eq!(ty == "worker", !anti.is_null(), "{ty}");
-        assert_eq!(labels["mlk.io/serve"], if ty == "chief" { "false" } else { "true" });
+        assert_eq!(
+            labels["mlk.io/serve"],
+            if ty == "chief" { "false" } else { "true" }
+        );
         assert!(seen.insert((ty.to_string(), idx)), "task {ty}/{idx} twice");
     }
     let chief: Vec<_> = m.targets.iter().filter(|t| !t.serves).collect();
     assert_eq!(chief.len(), 1);
     assert_eq!(chief[0].name, "mnist-ps1-chief-0");
-    assert_eq!(m.targets.len(), jobs.len(), "every Job is watched, serving ones too");
+    assert_eq!(
+        m.targets.len(),
+        jobs.len(),
+        "every Job is watched, serving ones too"
+    );
     assert_eq!(m.cleanup.as_ref().unwrap().1, "mlk.io/run=ps1");
 }
 
@@ -210,7 +224,12 @@ fn user_manifests_need_a_job_and_errors_name_the_file() {
     assert_eq!(m.targets.len(), 1);
     let t = &m.targets[0];
     assert_eq!(
-        (t.kind.as_str(), t.name.as_str(), t.namespace.as_str(), t.pods.as_str()),
+        (
+            t.kind.as_str(),
+            t.name.as_str(),
+            t.namespace.as_str(),
+            t.pods.as_str()
+        ),
         ("Job", "train", "ml", "job-name=train")
     );
     assert_eq!(m.images, vec!["python:3.12-slim"]);
@@ -330,4 +349,41 @@ fn run_workload_usage_errors_are_clear() {
     let (code, err) = mlk(&["--name", "r1"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("run `r1` already exists"), "{err}");
+}
+
+/// The parameter-server layout must not ship the dataset through the graph (issue 12): the
+/// input pipeline reads the node-local raw file inside the graph, shards per worker, and keeps
+/// uint8 until it casts per batch. (scripts/bench/mnist-local.sh measures the traced graph with
+/// TensorFlow: 8 KB, against 188 MB for the float32 array the old dataset_fn captured.)
+#[test]
+fn the_input_pipeline_reads_a_node_local_file_inside_the_graph() {
+    let script = include_str!("../../templates/workloads/mnist.py");
+    let body = script
+        .split("\ndef dataset(")
+        .nth(1)
+        .and_then(|b| b.split("\n\n\n").next())
+        .expect("mnist.py defines dataset()");
+    for want in [
+        "FixedLengthRecordDataset(X_BIN",
+        ".shard(n, i)",
+        "ctx.input_pipeline_id",
+        ".batch(BATCH, drop_remainder=True)",
+        ".map(to_float)",
+    ] {
+        assert!(body.contains(want), "dataset() lacks {want:?}:\n{body}");
+    }
+    for captured in ["np.", "from_tensor_slices", "astype", "load_data"] {
+        assert!(
+            !body.contains(captured),
+            "dataset() uses {captured:?}:\n{body}"
+        );
+    }
+    // The cast to float happens after batching, per batch.
+    assert!(body.find(".batch(").unwrap() < body.find(".map(to_float)").unwrap());
+    // Every layout trains the same steps of the same batch.
+    assert!(script.contains("model.fit(data, epochs=EPOCHS, steps_per_epoch=STEPS"));
+    assert!(
+        !script.contains("tf.keras.datasets.mnist.load_data"),
+        "no download in the pods"
+    );
 }

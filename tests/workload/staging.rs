@@ -64,7 +64,8 @@ fn dataset_is_downloaded_once_staged_on_every_node_and_checked_there() {
     let lab = TestHosts::up(2);
     let rs = runners(&lab, 2);
     let mut log = Vec::new();
-    let uploaded = prepare::stage_dataset(&cache, &rs, &d, &mut |l| log.push(l.to_string())).unwrap();
+    let uploaded =
+        prepare::stage_dataset(&cache, &rs, &d, &mut |l| log.push(l.to_string())).unwrap();
     assert_eq!(uploaded, ["node1", "node2"]);
     assert_eq!(*hits.lock().unwrap(), 1, "downloaded once for all nodes");
     assert!(cache_dir.path().join(&sha).is_file(), "kept in the cache");
@@ -81,11 +82,17 @@ fn dataset_is_downloaded_once_staged_on_every_node_and_checked_there() {
     let uploaded = prepare::stage_dataset(&cache, &rs, &d, &mut |_| {}).unwrap();
     assert!(uploaded.is_empty());
     // A changed copy on one node is replaced, from the cache (no new download).
-    run(rs["node2"].as_ref(), "echo tampered >> /opt/mlk/datasets/mnist.npz");
+    run(
+        rs["node2"].as_ref(),
+        "echo tampered >> /opt/mlk/datasets/mnist.npz",
+    );
     let uploaded = prepare::stage_dataset(&cache, &rs, &d, &mut |_| {}).unwrap();
     assert_eq!(uploaded, ["node2"]);
     assert_eq!(*hits.lock().unwrap(), 1);
-    let (_, out) = run(rs["node2"].as_ref(), "sha256sum /opt/mlk/datasets/mnist.npz");
+    let (_, out) = run(
+        rs["node2"].as_ref(),
+        "sha256sum /opt/mlk/datasets/mnist.npz",
+    );
     assert!(out[0].starts_with(&sha), "{out:?}");
     // A server that sends other bytes than the pinned digest: nothing reaches a node.
     let (bad_url, _) = serve(b"not mnist".to_vec());
@@ -118,8 +125,12 @@ fn the_image_is_pulled_on_every_node_once_with_a_stand_in_docker() {
     let lab = TestHosts::up(2);
     let rs = runners(&lab, 2);
     for r in rs.values() {
-        r.upload(STAND_IN_DOCKER.as_bytes(), "/tmp/docker", 0o755).unwrap();
-        let (st, out) = run(r.as_ref(), "sudo install -m 755 /tmp/docker /usr/local/bin/docker");
+        r.upload(STAND_IN_DOCKER.as_bytes(), "/tmp/docker", 0o755)
+            .unwrap();
+        let (st, out) = run(
+            r.as_ref(),
+            "sudo install -m 755 /tmp/docker /usr/local/bin/docker",
+        );
         assert_eq!(st, 0, "{out:?}");
     }
     let images = vec!["tensorflow/tensorflow:2.15.0".to_string()];
@@ -147,7 +158,10 @@ fn the_image_is_pulled_on_every_node_once_with_a_stand_in_docker() {
         );
     }
     // A failing pull stops the run before its window, naming the node.
-    run(rs["node1"].as_ref(), "sudo sh -c 'printf \"#!/bin/sh\\nexit 1\\n\" > /usr/local/bin/docker'");
+    run(
+        rs["node1"].as_ref(),
+        "sudo sh -c 'printf \"#!/bin/sh\\nexit 1\\n\" > /usr/local/bin/docker'",
+    );
     let e = format!(
         "{:#}",
         prepare::prepull(&rs, &["busybox:1.36".to_string()], &mut |_| {}).unwrap_err()
