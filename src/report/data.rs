@@ -59,6 +59,7 @@ pub struct RunData {
     pub dist: Distribution,
     pub private_iface: String,
     pub network_plugin: String,
+    /// Sampling intervals as the samples show them (median spacing), seconds.
     pub node_interval_s: u32,
     pub pod_interval_s: u32,
     pub nodes: BTreeMap<String, NodeData>,
@@ -343,6 +344,21 @@ pub fn fetch(c: &Client, run: &RunRecord) -> Result<RunData> {
             "pod network: not available with network plugin {network_plugin} (only canal's Calico CNI names a pod's veth predictably)"
         ));
     }
+    // What the data says, not what the record expects: a cluster whose Telegraf predates the
+    // 1 s node inputs samples every 10 s, and the report must say so.
+    let observed = |series: Vec<&Points>| -> Option<u32> {
+        let mut gaps: Vec<i64> = series
+            .iter()
+            .flat_map(|p| p.windows(2).map(|w| w[1].0 - w[0].0))
+            .filter(|g| *g > 0)
+            .collect();
+        gaps.sort_unstable();
+        gaps.get(gaps.len() / 2)
+            .and_then(|g| u32::try_from(*g).ok())
+    };
+    let node_interval = observed(nodes.values().map(|n| &n.cpu).collect()).unwrap_or(node_interval);
+    let pod_interval =
+        observed(pods.iter().flat_map(|p| p.cpu.values()).collect()).unwrap_or(pod_interval);
     Ok(RunData {
         run: run.clone(),
         start,

@@ -47,6 +47,7 @@ pub fn of(r: &RunData) -> Method {
         ),
         None => "none: figures minus baseline are not available".into(),
     };
+    // The intervals are measured from the samples themselves (median spacing).
     let sampling = format!(
         "node inputs (cpu, mem, net, diskio, system) every {} s; pod inputs (kubernetes, docker) every {} s",
         r.node_interval_s, r.pod_interval_s

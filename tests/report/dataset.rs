@@ -65,6 +65,8 @@ pub struct Run {
     pub pods: Vec<Pod>,
     /// Whether the docker input wrote docker_container_mem (a missing field when false).
     pub docker_mem: bool,
+    /// Seconds between node samples (1 with mlk's Telegraf values, 10 with the chart's).
+    pub node_step: i64,
 }
 
 /// Telegraf's line protocol: tags sorted by key, ints with `i`, floats plain, strings quoted,
@@ -177,7 +179,7 @@ impl Run {
     /// Every point Telegraf would have written around this run.
     pub fn points(&self) -> Vec<Line> {
         let mut out = Vec::new();
-        for t in self.tb - 15..=self.end() + 25 {
+        for t in (self.tb - 15..=self.end() + 25).filter(|t| (t - self.t0) % self.node_step == 0) {
             for n in &self.nodes {
                 self.node_points(n, t, &mut out);
             }
@@ -695,6 +697,7 @@ pub fn mono(t0: i64) -> Run {
             pod("kubeflow", "ml-pipeline-7d9f", "node1", "", 0.3),
         ],
         docker_mem: true,
+        node_step: 1,
     }
 }
 
@@ -759,5 +762,6 @@ pub fn distributed(t0: i64) -> Run {
             pod("tick", "telegraf-ds-xyz12", "node3", "", 0.02),
         ],
         docker_mem: false,
+        node_step: 1,
     }
 }

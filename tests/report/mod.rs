@@ -305,6 +305,29 @@ pub fn check_missing_cpu_count(env: &Env) {
     assert!(!out.exists());
 }
 
+/// The report states the sampling the data has, not the one the record expects: a cluster
+/// whose Telegraf still samples the node inputs every 10 s says so.
+pub fn check_sampling_is_read_from_the_data(env: &Env) {
+    let t0 = (mlk::report::time::now() - 9 * 3600) / 60 * 60;
+    let mut run = dataset::mono(t0);
+    run.name = "slow-1";
+    run.node_step = 10;
+    write(env, &run);
+    let tmp = tempfile::tempdir().unwrap();
+    let files = generate(
+        env,
+        &[run.record("canal")],
+        &tmp.path().join("j"),
+        Format::Json,
+    )
+    .unwrap();
+    let json: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    assert_eq!(
+        json["runs"][0]["method"]["sampling"],
+        "node inputs (cpu, mem, net, diskio, system) every 10 s; pod inputs (kubernetes, docker) every 10 s"
+    );
+}
+
 /// A window without data is a clear error, and nothing is written.
 pub fn check_no_data(env: &Env) {
     let tmp = tempfile::tempdir().unwrap();

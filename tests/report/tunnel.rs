@@ -56,6 +56,7 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
     let Some(env) = node_env() else { return };
     let runs = super::check_figures(&env);
     super::check_missing_cpu_count(&env);
+    super::check_sampling_is_read_from_the_data(&env);
     super::check_no_data(&env);
     let guard = env
         ._guard
