@@ -16,6 +16,7 @@ pub mod summary;
 pub mod svg;
 pub mod tables;
 pub mod time;
+pub mod totals;
 pub mod write;
 
 use crate::exit::{Class, classify};

@@ -1,6 +1,7 @@
 //! The report's tables as plain rows of text, shared by the HTML and Markdown writers.
 use super::data::RunData;
-use super::summary::{Fig, Figures, NOT_AVAILABLE, fmt, fmt_fig, ratio};
+use super::summary::{Fig, NOT_AVAILABLE, fmt, fmt_fig, ratio};
+use super::totals::Figures;
 
 /// Platform pods listed per run (by CPU-seconds).
 pub const MAX_PLATFORM_ROWS: usize = 10;

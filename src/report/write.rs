@@ -5,9 +5,9 @@ use super::charts::{self, ChartFile, KINDS};
 use super::data::RunData;
 use super::method;
 use super::png::Rasteriser;
-use super::summary::{self, Figures};
 use super::svg::esc;
 use super::tables::{self, TextTable};
+use super::totals::{self, Figures};
 use crate::fsutil::write_atomic;
 use anyhow::Result;
 use std::fmt::Write;
@@ -25,7 +25,7 @@ pub enum Format {
 /// Writes everything under `out`; returns the paths written, the main file first.
 pub fn write(out: &Path, format: Format, runs: &[RunData]) -> Result<Vec<PathBuf>> {
     let charts = charts::build(runs);
-    let figs: Vec<Figures> = runs.iter().map(summary::figures).collect();
+    let figs: Vec<Figures> = runs.iter().map(totals::figures).collect();
     let mut written = Vec::new();
     let main = match format {
         Format::Html => ("report.html", html(runs, &charts, &figs)),
