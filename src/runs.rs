@@ -14,6 +14,10 @@ pub enum Outcome {
 }
 
 /// One workload run on one cluster.
+///
+/// Everything `mlk report` needs besides the time series themselves: the windows, the
+/// workload's pods and the facts that decide which figures exist. A later export of the
+/// series (so a run outlives its cluster) adds a pointer to them here; nothing else changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub name: String,
@@ -22,8 +26,9 @@ pub struct RunRecord {
     pub profile: String,
     /// `mnist` or the path of the user's manifest.
     pub workload: String,
-    /// RFC 3339, UTC.
+    /// RFC 3339, UTC, host clock: when `run-workload` started (before staging and baseline).
     pub start: String,
+    /// RFC 3339, UTC, host clock: when `run-workload` finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
     pub outcome: Outcome,
@@ -33,6 +38,80 @@ pub struct RunRecord {
     /// The first controlplane node: where kubectl ran and InfluxDB is tunnelled from.
     #[serde(default)]
     pub controlplane: String,
+    /// What the measurement needs (absent in records written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Measure>,
+}
+
+/// A time window, RFC 3339 UTC, and where its ends come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: String,
+    pub end: String,
+    /// `containers` (startedAt/finishedAt of the workload's containers, node clocks),
+    /// `node-clock` (the controlplane node's `date`), or `host-clock` (mlk's own clock).
+    pub source: String,
+}
+
+/// One container of a workload pod, from the pod's `status.containerStatuses`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerRecord {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    #[serde(default)]
+    pub restarts: u32,
+}
+
+/// One pod of the workload (found by the run's label).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodRecord {
+    pub namespace: String,
+    pub name: String,
+    #[serde(default)]
+    pub node: String,
+    /// `single`, `chief`, `ps`, `worker`, or empty for a user manifest.
+    #[serde(default)]
+    pub role: String,
+    /// Serves until mlk deletes it (ps, worker): its end is not the training's end.
+    #[serde(default)]
+    pub serves: bool,
+    #[serde(default)]
+    pub containers: Vec<ContainerRecord>,
+}
+
+/// The measurement facts of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    /// The training: first container start to last (non-serving) container finish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
+    /// The idle window measured just before the workload was applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Window>,
+    #[serde(default)]
+    pub pods: Vec<PodRecord>,
+    /// Which collector fields exist: `rke1-docker` (see `report::sources`).
+    pub distribution: String,
+    /// `canal` or `flannel`: decides whether pod veths can be named.
+    pub network_plugin: String,
+    /// The private-network NIC inside the nodes (traffic between nodes).
+    pub private_iface: String,
+    /// Telegraf's interval for the node inputs and for the per-pod inputs, seconds.
+    pub node_interval_s: u32,
+    pub pod_interval_s: u32,
+    /// The image pre-pulled on every node, and the dataset staged there.
+    #[serde(default)]
+    pub images: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+    /// Training parameters of the built-in workload (epochs, steps per epoch, batch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<String>,
 }
 
 /// Run names become file names: keep them to a safe alphabet.
@@ -62,6 +141,11 @@ pub fn runs_dir(cluster_dir: &Path) -> PathBuf {
 
 pub fn path(cluster_dir: &Path, name: &str) -> PathBuf {
     runs_dir(cluster_dir).join(format!("{name}.json"))
+}
+
+/// The pods' logs of a run, saved before its objects are deleted.
+pub fn log_path(cluster_dir: &Path, name: &str) -> PathBuf {
+    runs_dir(cluster_dir).join(format!("{name}.log"))
 }
 
 /// Writes the record atomically.
@@ -159,6 +243,7 @@ mod tests {
             outcome: Outcome::Running,
             nodes: vec!["node1".into()],
             controlplane: "node1".into(),
+            measure: None,
         };
         save(d.path(), &r).unwrap();
         assert_eq!(load(d.path(), "r1").unwrap(), r);

@@ -2,7 +2,7 @@
 //! values, the stage scripts' own manifests, the real Kubeflow build, the sample workload)
 //! goes through the API server's rules that no chart lint checks (`mlk::manifest::rules`).
 use crate::upstream::{charts, objects};
-use mlk::manifest::rules::{self, Finding, Rule};
+use mlk::manifest::rules::{self, Rule};
 use mlk::profile::Provider;
 
 pub fn load(name: &str, provider: Provider) -> mlk::profile::Profile {
@@ -15,14 +15,6 @@ pub fn load(name: &str, provider: Provider) -> mlk::profile::Profile {
         &mlk::profile::validate::host_rules_from_env(),
     )
     .unwrap()
-}
-
-/// Known failure, not hidden: defect 13 of issue 10. The distributed sample workload submits
-/// a kubeflow.org/v1 TFJob, but Kubeflow manifests v1.11.0 install no TFJob CRD (Training
-/// Operator v1 is commented out of `example`). The `measure` workstream changes the workload;
-/// until then this one finding is reported and tolerated, and the rule itself is unchanged.
-fn known_failure(f: &Finding) -> bool {
-    f.rule == Rule::CustomResourceDefinition && f.object.starts_with("TFJob mlk-workloads/")
 }
 
 #[test]
@@ -51,14 +43,7 @@ fn every_object_mlk_applies_passes_the_api_server_rules() {
                 "{census:?}"
             );
             let found = rules::check(&set, &objects::cluster(&p));
-            let (known, real): (Vec<_>, Vec<_>) = found.into_iter().partition(known_failure);
-            for k in &known {
-                eprintln!(
-                    "KNOWN FAILURE (issue 10 defect 13, `measure` workstream): {name}/{}: {k}",
-                    provider.as_str()
-                );
-            }
-            let shown: Vec<String> = real.iter().map(ToString::to_string).collect();
+            let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
             assert_eq!(
                 shown,
                 Vec::<String>::new(),

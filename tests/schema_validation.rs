@@ -231,12 +231,6 @@ fn custom_resources_match_the_schemas_of_the_crds_the_set_installs() {
             .filter(|o| !manifest::is_builtin(o.api_version()))
         {
             let errs = cr_errors(&set, o);
-            // Known failure (issue 10 defect 13, `measure` workstream): the TFJob's CRD is
-            // not in Kubeflow v1.11.0; the manifest rules report the same.
-            if o.kind() == "TFJob" && errs == ["no CustomResourceDefinition for it in the set"] {
-                eprintln!("KNOWN FAILURE (defect 13): {name}: {}: {errs:?}", o.id());
-                continue;
-            }
             if !errs.is_empty() {
                 bad.push(format!("{}: {errs:?}", o.id()));
             }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# report.sh [N] - time `mlk report` of two runs (29 charts as SVG+PNG) against a real influxd
+# report.sh [N] - time `mlk report` of two runs (18 charts as SVG+PNG) against a real influxd
 # inside a test host, through the SSH tunnel, N times (default 3). Needs root (namespaces) and
 # the influxdb package. Uses the tunnel test's setup; the test itself asserts nothing on time.
 set -euo pipefail

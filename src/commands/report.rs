@@ -87,7 +87,7 @@ pub fn run(g: &Global, a: &ReportArgs) -> Result<()> {
             targets[0].dir.join("reports").join(names.join("-vs-"))
         }
     };
-    let files = report::generate(
+    let done = report::generate(
         &records,
         &mut |r| {
             clients.get(&r.cluster).ok_or_else(|| {
@@ -100,11 +100,14 @@ pub fn run(g: &Global, a: &ReportArgs) -> Result<()> {
         &out,
         a.format,
     )?;
+    for l in &done.method {
+        eprintln!("mlk: {l}");
+    }
     eprintln!(
-        "mlk: report written: {} file(s) in {}",
-        files.len(),
+        "mlk: report written: {} file(s) in {} (its Method section says how every figure is made)",
+        done.files.len(),
         out.display()
     );
-    println!("{}", files[0].display());
+    println!("{}", done.files[0].display());
     Ok(())
 }

@@ -1,13 +1,17 @@
-//! `mlk run-workload`: submit the sample TensorFlow workload (or the user's manifest), wait for
-//! it with progress, and record the run in `<cluster>/runs/<name>.json` for `mlk report`.
+//! `mlk run-workload`: prepare the nodes, measure an idle baseline, submit the sample
+//! TensorFlow workload (or the user's manifest), wait for it with progress, and record the run
+//! in `<cluster>/runs/<name>.json` for `mlk report`.
 use super::cluster_access;
 use crate::cli::Global;
 use crate::exit::{Class, classify};
 use crate::report::time;
-use crate::runs::{self, Outcome, RunRecord};
-use crate::workload::{self, run::Options};
+use crate::runs::{self, Measure, Outcome, RunRecord};
+use crate::stages::binaries::Runners;
+use crate::stages::cache::{self, Cache};
+use crate::workload::{self, Training, run::Nodes, run::Options};
 use anyhow::Result;
 use clap::Args;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,9 +32,19 @@ pub struct RunWorkloadArgs {
     /// The nodes' ssh-config (default: <cluster>/ssh-config).
     #[arg(long)]
     pub inventory: Option<PathBuf>,
-    /// Training epochs of the built-in workload.
-    #[arg(long, default_value_t = 3)]
+    /// Training epochs of the built-in workload (the same work in every layout).
+    #[arg(long, default_value_t = Training::default().epochs, value_parser = clap::value_parser!(u32).range(1..))]
     pub epochs: u32,
+    /// Training steps per epoch of the built-in workload (one batch on one worker each).
+    #[arg(long, default_value_t = Training::default().steps_per_epoch, value_parser = clap::value_parser!(u32).range(1..))]
+    pub steps_per_epoch: u32,
+    /// Examples per training step of the built-in workload.
+    #[arg(long, default_value_t = Training::default().batch, value_parser = clap::value_parser!(u32).range(1..=60000))]
+    pub batch: u32,
+    /// Seconds of idle baseline measured just before the workload is applied (0: none; the
+    /// report then has no figures "minus baseline").
+    #[arg(long, default_value_t = 60)]
+    pub baseline: u64,
     /// Seconds to wait for the workload before recording it as failed.
     #[arg(long, default_value_t = 3600)]
     pub timeout: u64,
@@ -69,13 +83,26 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
             ),
         ));
     }
-    let manifest = if a.workload == "mnist" {
-        workload::mnist(&p, &name, a.epochs)?
+    let training = Training {
+        epochs: a.epochs,
+        steps_per_epoch: a.steps_per_epoch,
+        batch: a.batch,
+    };
+    let builtin = a.workload == "mnist";
+    let manifest = if builtin {
+        workload::mnist(&p, &name, &training)?
     } else {
         workload::user_file(std::path::Path::new(&a.workload))?
     };
     let cp = p.first_controlplane().name.clone();
-    let runner = cluster_access::connect(&dir, a.inventory.as_deref(), Some(&cp))?;
+    let mut all = Runners::new();
+    for n in &p.nodes {
+        all.insert(
+            n.name.clone(),
+            cluster_access::connect(&dir, a.inventory.as_deref(), Some(&n.name))?,
+        );
+    }
+    let cache = Cache::new(cache::default_dir()?, std::io::stderr().is_terminal());
     let rec = RunRecord {
         name,
         cluster,
@@ -85,13 +112,37 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
         end: None,
         outcome: Outcome::Running,
         nodes: p.nodes.iter().map(|n| n.name.clone()).collect(),
-        controlplane: cp,
+        controlplane: cp.clone(),
+        measure: Some(Measure {
+            window: None,
+            baseline: None,
+            pods: vec![],
+            distribution: crate::report::sources::Distribution::Rke1Docker
+                .id()
+                .to_string(),
+            network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
+            private_iface: p.kubernetes.iface.clone().unwrap_or_default(),
+            node_interval_s: crate::report::sources::NODE_INTERVAL_S,
+            pod_interval_s: crate::report::sources::POD_INTERVAL_S,
+            images: manifest.images.clone(),
+            dataset: builtin.then(|| {
+                let d = workload::prepare::MNIST;
+                format!("{} sha256:{}", workload::prepare::remote_path(&d), d.sha256)
+            }),
+            training: builtin.then(|| training.describe()),
+        }),
     };
     let opts = Options {
         poll: Duration::from_secs(a.poll.max(1)),
         timeout: Duration::from_secs(a.timeout),
+        baseline: Duration::from_secs(a.baseline),
     };
-    let rec = workload::run::execute(runner.as_ref(), &dir, &manifest, rec, &opts, &mut |l| {
+    let nodes = Nodes {
+        control: all[&cp].as_ref(),
+        all: &all,
+        cache: Some(&cache),
+    };
+    let rec = workload::run::execute(&nodes, &dir, &manifest, rec, &opts, &mut |l| {
         eprintln!("mlk: {l}")
     })?;
     eprintln!(

@@ -145,7 +145,13 @@ pub fn transient(o: &Object) -> bool {
 /// The pods of every object that keeps pods running: `(daemonsets, other pods)`.
 pub fn groups(objects: &[Object], sidecar: Option<&Sidecar>) -> (Vec<PodGroup>, Vec<PodGroup>) {
     let (mut per_node, mut placed) = (Vec::new(), Vec::new());
-    for o in objects.iter().filter(|o| !transient(o)) {
+    // Pod templates inside custom resources (Kubeflow's ClusterTrainingRuntimes, say) are
+    // blueprints for jobs a user may submit later, not pods that run: only built-in
+    // controllers' pods are counted.
+    let running = objects
+        .iter()
+        .filter(|o| super::is_builtin(o.api_version()) && !transient(o));
+    for o in running {
         let ns = o.namespace().unwrap_or("default");
         for (spec, count) in pod_specs(&o.doc) {
             let (mut cpu, mut mem) = pod(spec);

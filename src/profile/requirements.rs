@@ -122,7 +122,7 @@ pub fn components(p: &Profile) -> Vec<(String, Component)> {
 
 /// The sample workload's pods, from the manifest `mlk run-workload` would apply.
 pub fn workload(p: &Profile) -> Vec<PodGroup> {
-    let Ok(m) = crate::workload::mnist(p, "check", 1) else {
+    let Ok(m) = crate::workload::mnist(p, "check", &crate::workload::Training::default()) else {
         return vec![];
     };
     let docs = crate::manifest::parse_all(&m.yaml).unwrap_or_default();

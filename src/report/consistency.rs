@@ -1,8 +1,25 @@
 //! Proof that the rendered Telegraf DaemonSet values feed every measurement the report reads:
-//! each queried measurement's input plugin is enabled, `cpu` reports the `cpu-total` series,
-//! and the output writes to the database the report queries.
-use super::queries::{self, METRICS};
+//! each queried measurement's input plugin is enabled, `cpu` reports the `cpu-total` series
+//! with `usage_active`, the node inputs sample every 1–2 s, and the output writes to the
+//! database the report queries.
+use super::queries::{self, ALL};
+use super::sources::NODE_INTERVAL_S;
 use serde_yaml_ng::Value;
+
+/// Seconds of a Telegraf duration such as `1s`, `500ms`, `2m`.
+fn seconds(d: &str) -> Option<f64> {
+    let d = d.trim();
+    let (num, mult) = if let Some(n) = d.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = d.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = d.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        return None;
+    };
+    num.parse::<f64>().ok().map(|v| v * mult)
+}
 
 /// Problems with `values` (the rendered `telegraf-ds` Helm values); empty when consistent.
 pub fn check_telegraf_values(values: &str) -> Vec<String> {
@@ -11,7 +28,7 @@ pub fn check_telegraf_values(values: &str) -> Vec<String> {
         Err(e) => return vec![format!("not YAML: {e}")],
     };
     let mut problems = Vec::new();
-    let inputs: Vec<(String, Value)> = doc["config"]["inputs"]
+    let mut inputs: Vec<(String, Value)> = doc["config"]["inputs"]
         .as_sequence()
         .into_iter()
         .flatten()
@@ -21,6 +38,14 @@ pub fn check_telegraf_values(values: &str) -> Vec<String> {
                 .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.clone())))
         })
         .collect();
+    // The chart adds `[[inputs.docker]]` itself when `config.docker_endpoint` is set
+    // (charts/telegraf-ds templates/configmap.yaml).
+    if doc["config"]["docker_endpoint"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty())
+    {
+        inputs.push(("docker".into(), Value::Null));
+    }
     let enabled = |name: &str| inputs.iter().find(|(n, _)| n == name).map(|(_, v)| v);
     for m in queries::measurements() {
         match queries::input_of(m) {
@@ -34,26 +59,44 @@ pub fn check_telegraf_values(values: &str) -> Vec<String> {
         }
     }
     if let Some(cpu) = enabled("cpu") {
-        // The report filters on cpu = 'cpu-total', which only `totalcpu: true` writes.
+        // The report filters on cpu = 'cpu-total', which only `totalcpu: true` writes, and
+        // reads usage_active, which only `report_active: true` writes (plugins/inputs/cpu).
         if cpu["totalcpu"].as_bool() == Some(false) {
             problems.push(
                 "input cpu has totalcpu: false, but the report reads the cpu-total series".into(),
             );
         }
+        if cpu["report_active"].as_bool() != Some(true) {
+            problems.push(
+                "input cpu lacks report_active: true, but the report reads usage_active".into(),
+            );
+        }
     }
-    let uses_field = |meas: &str, field: &str| {
-        METRICS
-            .iter()
-            .any(|m| m.measurement == meas && m.field == field)
-    };
-    if uses_field("cpu", "usage_idle")
-        && enabled("cpu").is_some_and(|c| {
-            c["fieldpass"]
-                .as_sequence()
-                .is_some_and(|f| !f.iter().any(|x| x.as_str() == Some("usage_idle")))
-        })
-    {
-        problems.push("input cpu: fieldpass drops usage_idle".into());
+    for s in ALL {
+        let Some(input) = queries::input_of(s.measurement) else {
+            continue;
+        };
+        let Some(cfg) = enabled(input) else { continue };
+        if let Some(pass) = cfg["fieldpass"].as_sequence() {
+            for f in s.fields {
+                if !pass.iter().any(|x| x.as_str() == Some(f)) {
+                    problems.push(format!("input {input}: fieldpass drops {f}"));
+                }
+            }
+        }
+    }
+    for input in queries::NODE_INPUTS {
+        let Some(cfg) = enabled(input) else { continue };
+        let every = cfg["interval"]
+            .as_str()
+            .or_else(|| doc["config"]["agent"]["interval"].as_str())
+            .and_then(seconds);
+        match every {
+            Some(s) if s <= 2.0 && s >= f64::from(NODE_INTERVAL_S) => {}
+            other => problems.push(format!(
+                "input {input} samples every {other:?} s; the report needs {NODE_INTERVAL_S} s (set `interval: \"{NODE_INTERVAL_S}s\"` on it)"
+            )),
+        }
     }
     let outputs = doc["config"]["outputs"]
         .as_sequence()
@@ -70,4 +113,15 @@ pub fn check_telegraf_values(values: &str) -> Vec<String> {
         ));
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations() {
+        assert_eq!(super::seconds("1s"), Some(1.0));
+        assert_eq!(super::seconds("500ms"), Some(0.5));
+        assert_eq!(super::seconds("2m"), Some(120.0));
+        assert_eq!(super::seconds("x"), None);
+    }
 }

@@ -175,9 +175,9 @@ impl<'a> Client<'a> {
             .map(|_| ())
     }
 
-    /// Writes line protocol with second precision.
+    /// Writes line protocol with nanosecond time stamps, as Telegraf's influxdb output does.
     pub fn write_lines(&self, lines: &str) -> Result<(), InfluxError> {
-        let target = format!("/write?db={}&precision=s", http::encode(&self.db));
+        let target = format!("/write?db={}&precision=ns", http::encode(&self.db));
         self.send("POST", &target, lines.as_bytes()).map(|_| ())
     }
 }

@@ -1,224 +1,119 @@
-//! What the report asks InfluxDB: one InfluxQL query per metric, on the measurements, fields
-//! and tags Telegraf's inputs really write (see the `cpu`, `mem`, `net`, `diskio`, `system`
-//! and `kubernetes` plugin READMEs). `templates/helm/telegraf-ds.yaml.hbs` must enable every
-//! input named in [`input_of`]; a test renders the profiles and checks that.
+//! What the report asks InfluxDB: raw samples of the measurements, fields and tags Telegraf
+//! 1.39's inputs write (docs/contracts.md, "Telegraf measurements", cites each one). No
+//! aggregation happens in InfluxDB: `series` does the arithmetic. `templates/helm/telegraf-ds.yaml.hbs`
+//! must enable every input named in [`input_of`]; a test renders the profiles and checks that.
 use super::time::rfc3339;
 
-/// Whether a series is per node (Telegraf `host` tag) or per pod (`namespace`/`pod_name`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    Node,
-    Pod,
-}
-
-/// How a field behaves: a gauge is averaged per bucket, a counter becomes a rate per second.
+/// One selection: some fields of one measurement, one series per group of tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Gauge,
-    Counter,
-}
-
-/// What the numbers mean, for axis labels and summaries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    /// Percent of the node's CPUs (100 = all cores busy).
-    Percent,
-    /// CPU cores in use.
-    Cores,
-    Bytes,
-    BytesPerSec,
-}
-
-/// One chart and one block of summary figures.
-#[derive(Debug)]
-pub struct Metric {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub scope: Scope,
+pub struct Select {
     pub measurement: &'static str,
-    pub field: &'static str,
-    pub kind: Kind,
-    /// Extra WHERE condition (InfluxQL), e.g. the cpu-total series only.
+    pub fields: &'static [&'static str],
+    /// Extra WHERE condition (InfluxQL), empty for none.
     pub filter: &'static str,
-    /// Tags to group by besides time; the first ones name the series (see `key_tags`).
     pub group_by: &'static [&'static str],
-    /// Multiplier applied to every value (nanocores → cores).
-    pub scale: f64,
-    /// `usage_idle` is stored; the report shows busy = 100 - idle.
-    pub invert_percent: bool,
-    pub unit: Unit,
 }
 
-impl Metric {
-    /// The tags whose values name one chart line: `host` for nodes, namespace/pod for pods.
-    /// Series that differ only in other tags (interface, disk, container) are summed.
-    pub fn key_tags(&self) -> &'static [&'static str] {
-        match self.scope {
-            Scope::Node => &["host"],
-            Scope::Pod => &["namespace", "pod_name"],
-        }
-    }
-}
-
-/// The node's own NICs (eth*, en*). Pod traffic crosses veth*, cni0, flannel.1 and docker0
-/// as well as the NIC, so summing every interface would count it two or three times; `lo`
-/// is not network traffic and `all` carries protocol counters.
-const PHYSICAL_NIC: &str = "\"interface\" =~ /^(eth|en)[0-9a-z]+$/";
+/// The node's own NICs (eth*, en*) and the host side of canal's pod veths (`cali` + 11 hex
+/// digits). Pod traffic also crosses cni0, flannel.1, tunl0 and the NIC: summing every
+/// interface would count it several times; `lo` is not network traffic.
+pub const NIC_OR_POD_VETH: &str =
+    "(\"interface\" =~ /^(eth|en)[0-9a-z]+$/ OR \"interface\" =~ /^cali[0-9a-f]{11}$/)";
 /// Whole disks only: diskio also reports partitions (sda1) and device-mapper volumes (dm-0)
 /// whose bytes are already counted on the disk below them.
-const WHOLE_DISK: &str = "\"name\" =~ /^([shv]d[a-z]+|xvd[a-z]+|nvme[0-9]+n[0-9]+)$/";
-const NODE: &[&str] = &["host"];
-const NODE_IF: &[&str] = &["host", "interface"];
-const NODE_DISK: &[&str] = &["host", "name"];
-const POD_CONTAINER: &[&str] = &["namespace", "pod_name", "container_name", "node_name"];
-const POD: &[&str] = &["namespace", "pod_name", "node_name"];
+pub const WHOLE_DISK: &str = "\"name\" =~ /^([shv]d[a-z]+|xvd[a-z]+|nvme[0-9]+n[0-9]+)$/";
+/// Docker's labels that cri-dockerd copies from the kubelet (config/constants.go), turned
+/// into tags by the docker input (all labels become tags by default).
+pub const POD_NS_LABEL: &str = "io.kubernetes.pod.namespace";
+pub const POD_NAME_LABEL: &str = "io.kubernetes.pod.name";
+pub const CONTAINER_LABEL: &str = "io.kubernetes.container.name";
 
-const fn m(
-    id: &'static str,
-    title: &'static str,
-    scope: Scope,
-    (measurement, field, kind): (&'static str, &'static str, Kind),
-    filter: &'static str,
-    group_by: &'static [&'static str],
-    unit: Unit,
-) -> Metric {
-    Metric {
-        id,
-        title,
-        scope,
-        measurement,
-        field,
-        kind,
-        filter,
-        group_by,
-        scale: 1.0,
-        invert_percent: false,
-        unit,
-    }
-}
+pub const NODE_CPU: Select = Select {
+    measurement: "cpu",
+    fields: &["usage_active", "usage_iowait", "usage_steal"],
+    filter: "\"cpu\" = 'cpu-total'",
+    group_by: &["host"],
+};
+pub const NODE_NCPUS: Select = Select {
+    measurement: "system",
+    fields: &["n_cpus"],
+    filter: "",
+    group_by: &["host"],
+};
+pub const NODE_MEM: Select = Select {
+    measurement: "mem",
+    fields: &["used"],
+    filter: "",
+    group_by: &["host"],
+};
+pub const NODE_NET: Select = Select {
+    measurement: "net",
+    fields: &["bytes_recv", "bytes_sent"],
+    filter: NIC_OR_POD_VETH,
+    group_by: &["host", "interface"],
+};
+pub const NODE_DISK: Select = Select {
+    measurement: "diskio",
+    fields: &["read_bytes", "write_bytes"],
+    filter: WHOLE_DISK,
+    group_by: &["host", "name"],
+};
+pub const POD_KUBELET: Select = Select {
+    measurement: "kubernetes_pod_container",
+    fields: &["cpu_usage_nanocores", "memory_working_set_bytes"],
+    filter: "",
+    group_by: &["namespace", "pod_name", "container_name", "node_name"],
+};
+pub const POD_KUBELET_NET: Select = Select {
+    measurement: "kubernetes_pod_network",
+    fields: &["rx_bytes", "tx_bytes"],
+    filter: "",
+    group_by: &["namespace", "pod_name", "node_name"],
+};
+pub const DOCKER_CPU: Select = Select {
+    measurement: "docker_container_cpu",
+    fields: &["usage_total"],
+    filter: "\"cpu\" = 'cpu-total' AND \"io.kubernetes.pod.namespace\" != ''",
+    group_by: &["host", POD_NS_LABEL, POD_NAME_LABEL, CONTAINER_LABEL],
+};
+pub const DOCKER_MEM: Select = Select {
+    measurement: "docker_container_mem",
+    fields: &["usage"],
+    filter: "\"io.kubernetes.pod.namespace\" != ''",
+    group_by: &["host", POD_NS_LABEL, POD_NAME_LABEL, CONTAINER_LABEL],
+};
 
-/// Every metric of a report, in display order.
-pub static METRICS: &[Metric] = &[
-    Metric {
-        invert_percent: true,
-        ..m(
-            "node_cpu",
-            "Node CPU busy",
-            Scope::Node,
-            ("cpu", "usage_idle", Kind::Gauge),
-            "\"cpu\" = 'cpu-total'",
-            NODE,
-            Unit::Percent,
-        )
-    },
-    m(
-        "node_mem",
-        "Node memory used",
-        Scope::Node,
-        ("mem", "used", Kind::Gauge),
-        "",
-        NODE,
-        Unit::Bytes,
-    ),
-    // The `all` interface carries protocol statistics, loopback is not cluster traffic.
-    m(
-        "node_net_rx",
-        "Node network received",
-        Scope::Node,
-        ("net", "bytes_recv", Kind::Counter),
-        PHYSICAL_NIC,
-        NODE_IF,
-        Unit::BytesPerSec,
-    ),
-    m(
-        "node_net_tx",
-        "Node network sent",
-        Scope::Node,
-        ("net", "bytes_sent", Kind::Counter),
-        PHYSICAL_NIC,
-        NODE_IF,
-        Unit::BytesPerSec,
-    ),
-    m(
-        "node_disk_read",
-        "Node disk read",
-        Scope::Node,
-        ("diskio", "read_bytes", Kind::Counter),
-        WHOLE_DISK,
-        NODE_DISK,
-        Unit::BytesPerSec,
-    ),
-    m(
-        "node_disk_write",
-        "Node disk written",
-        Scope::Node,
-        ("diskio", "write_bytes", Kind::Counter),
-        WHOLE_DISK,
-        NODE_DISK,
-        Unit::BytesPerSec,
-    ),
-    Metric {
-        scale: 1e-9,
-        ..m(
-            "pod_cpu",
-            "Pod CPU",
-            Scope::Pod,
-            (
-                "kubernetes_pod_container",
-                "cpu_usage_nanocores",
-                Kind::Gauge,
-            ),
-            "",
-            POD_CONTAINER,
-            Unit::Cores,
-        )
-    },
-    m(
-        "pod_mem",
-        "Pod memory",
-        Scope::Pod,
-        (
-            "kubernetes_pod_container",
-            "memory_usage_bytes",
-            Kind::Gauge,
-        ),
-        "",
-        POD_CONTAINER,
-        Unit::Bytes,
-    ),
-    m(
-        "pod_disk",
-        "Pod root filesystem used",
-        Scope::Pod,
-        ("kubernetes_pod_container", "rootfs_used_bytes", Kind::Gauge),
-        "",
-        POD_CONTAINER,
-        Unit::Bytes,
-    ),
-    m(
-        "pod_net_rx",
-        "Pod network received",
-        Scope::Pod,
-        ("kubernetes_pod_network", "rx_bytes", Kind::Counter),
-        "",
-        POD,
-        Unit::BytesPerSec,
-    ),
-    m(
-        "pod_net_tx",
-        "Pod network sent",
-        Scope::Pod,
-        ("kubernetes_pod_network", "tx_bytes", Kind::Counter),
-        "",
-        POD,
-        Unit::BytesPerSec,
-    ),
+/// Every selection the report may make.
+pub const ALL: &[Select] = &[
+    NODE_CPU,
+    NODE_NCPUS,
+    NODE_MEM,
+    NODE_NET,
+    NODE_DISK,
+    POD_KUBELET,
+    POD_KUBELET_NET,
+    DOCKER_CPU,
+    DOCKER_MEM,
 ];
 
-/// The number of CPUs per node (`system` input, field `n_cpus`), to turn CPU % into CPU-seconds.
-pub const NCPUS: (&str, &str) = ("system", "n_cpus");
+/// The InfluxQL for `s` over [start, end] (epoch seconds).
+pub fn select(s: &Select, start: i64, end: i64) -> String {
+    let fields: Vec<String> = s.fields.iter().map(|f| format!("\"{f}\"")).collect();
+    let filter = if s.filter.is_empty() {
+        String::new()
+    } else {
+        format!(" AND {}", s.filter)
+    };
+    let tags: Vec<String> = s.group_by.iter().map(|t| format!("\"{t}\"")).collect();
+    format!(
+        "SELECT {} FROM \"{}\" WHERE time >= '{}' AND time <= '{}'{filter} GROUP BY {}",
+        fields.join(", "),
+        s.measurement,
+        rfc3339(start),
+        rfc3339(end),
+        tags.join(", ")
+    )
+}
 
 /// The Telegraf input plugin that writes `measurement`.
 pub fn input_of(measurement: &str) -> Option<&'static str> {
@@ -229,67 +124,21 @@ pub fn input_of(measurement: &str) -> Option<&'static str> {
         "diskio" => "diskio",
         "system" => "system",
         "kubernetes_pod_container" | "kubernetes_pod_network" => "kubernetes",
+        "docker_container_cpu" | "docker_container_mem" => "docker",
         _ => return None,
     })
 }
 
 /// Every measurement the report reads.
 pub fn measurements() -> Vec<&'static str> {
-    let mut v: Vec<&str> = METRICS.iter().map(|m| m.measurement).collect();
-    v.push(NCPUS.0);
+    let mut v: Vec<&str> = ALL.iter().map(|s| s.measurement).collect();
     v.sort_unstable();
     v.dedup();
     v
 }
 
-fn window(start: i64, end: i64) -> String {
-    format!("time >= '{}' AND time < '{}'", rfc3339(start), rfc3339(end))
-}
-
-/// The InfluxQL for `m` over [start, end) in buckets of `step` seconds.
-///
-/// InfluxDB stamps a derivative with the later of the two buckets it compares, so the rate of
-/// [t, t+step) arrives at t+step: counter queries ask for [start+step, end+step) and the
-/// caller moves their points back by `step` (see [`time_shift`]). Totals then equal the
-/// counter's growth from `start` to `end`.
-pub fn query(m: &Metric, start: i64, end: i64, step: i64) -> String {
-    let shift = time_shift(m, step);
-    let (start, end) = (start + shift, end + shift);
-    let select = match m.kind {
-        Kind::Gauge => format!("mean(\"{}\")", m.field),
-        Kind::Counter => format!("non_negative_derivative(max(\"{}\"), 1s)", m.field),
-    };
-    let filter = if m.filter.is_empty() {
-        String::new()
-    } else {
-        format!(" AND {}", m.filter)
-    };
-    let tags: Vec<String> = m.group_by.iter().map(|t| format!("\"{t}\"")).collect();
-    format!(
-        "SELECT {select} AS \"value\" FROM \"{}\" WHERE {}{filter} GROUP BY time({step}s), {} fill(none)",
-        m.measurement,
-        window(start, end),
-        tags.join(", ")
-    )
-}
-
-/// How far a metric's query window is moved ahead (and its points moved back), in seconds.
-pub fn time_shift(m: &Metric, step: i64) -> i64 {
-    match m.kind {
-        Kind::Gauge => 0,
-        Kind::Counter => step,
-    }
-}
-
-/// The InfluxQL for each node's CPU count during [start, end).
-pub fn ncpus_query(start: i64, end: i64) -> String {
-    format!(
-        "SELECT last(\"{}\") AS \"value\" FROM \"{}\" WHERE {} GROUP BY \"host\"",
-        NCPUS.1,
-        NCPUS.0,
-        window(start, end)
-    )
-}
+/// The node inputs, sampled every [`super::sources::NODE_INTERVAL_S`] seconds.
+pub const NODE_INPUTS: &[&str] = &["cpu", "mem", "net", "diskio", "system"];
 
 #[cfg(test)]
 mod tests {
@@ -297,14 +146,12 @@ mod tests {
 
     #[test]
     fn query_text() {
-        let q = query(&METRICS[2], 0, 600, 10);
         assert_eq!(
-            q,
-            "SELECT non_negative_derivative(max(\"bytes_recv\"), 1s) AS \"value\" FROM \"net\" WHERE time >= '1970-01-01T00:00:10Z' AND time < '1970-01-01T00:10:10Z' AND \"interface\" =~ /^(eth|en)[0-9a-z]+$/ GROUP BY time(10s), \"host\", \"interface\" fill(none)"
+            select(&NODE_NET, 0, 600),
+            "SELECT \"bytes_recv\", \"bytes_sent\" FROM \"net\" WHERE time >= '1970-01-01T00:00:00Z' AND time <= '1970-01-01T00:10:00Z' AND (\"interface\" =~ /^(eth|en)[0-9a-z]+$/ OR \"interface\" =~ /^cali[0-9a-f]{11}$/) GROUP BY \"host\", \"interface\""
         );
-        for m in METRICS {
-            assert!(input_of(m.measurement).is_some(), "{}", m.id);
-            assert_eq!(&m.group_by[..m.key_tags().len()], m.key_tags(), "{}", m.id);
+        for s in ALL {
+            assert!(input_of(s.measurement).is_some(), "{}", s.measurement);
         }
     }
 }

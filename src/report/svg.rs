@@ -2,7 +2,7 @@
 //!
 //! Text uses `DejaVu Sans, sans-serif` so the PNG renderer finds a font on Debian
 //! (fonts-dejavu-core) and browsers fall back to any sans-serif.
-use super::queries::Unit;
+use super::charts::Unit;
 use std::fmt::Write;
 
 pub const WIDTH: u32 = 720;
@@ -148,7 +148,7 @@ pub fn render(c: &Chart) -> String {
     let _ = writeln!(
         s,
         r##"<rect x="{LEFT}" y="{TOP}" width="{pw:.1}" height="{ph:.1}" fill="none" stroke="#444444"/>
-<text x="{:.1}" y="{:.1}" text-anchor="middle">time since run start ({xunit})</text>
+<text x="{:.1}" y="{:.1}" text-anchor="middle">time since the training window started ({xunit})</text>
 <text transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"##,
         LEFT + pw / 2.0,
         h - 10.0,

@@ -1,12 +1,13 @@
 //! Writes a report folder: `report.{html,md,csv,json}` plus `charts/*.svg` and `charts/*.png`.
-//! The HTML file is self-contained (charts inline); Markdown links the chart files.
-use super::charts::{self, ChartFile};
+//! The HTML file is self-contained (charts inline); Markdown links the chart files. Every
+//! format states the method (HTML/Markdown in the file, JSON in `method`, CSV in `method.md`).
+use super::charts::{self, ChartFile, KINDS};
 use super::data::RunData;
+use super::method;
 use super::png::Rasteriser;
-use super::queries::METRICS;
-use super::summary::{self, unit_str};
 use super::svg::esc;
 use super::tables::{self, TextTable};
+use super::totals::{self, Figures};
 use crate::fsutil::write_atomic;
 use anyhow::Result;
 use std::fmt::Write;
@@ -24,13 +25,13 @@ pub enum Format {
 /// Writes everything under `out`; returns the paths written, the main file first.
 pub fn write(out: &Path, format: Format, runs: &[RunData]) -> Result<Vec<PathBuf>> {
     let charts = charts::build(runs);
-    let (tables, totals) = tables::figures(runs);
+    let figs: Vec<Figures> = runs.iter().map(totals::figures).collect();
     let mut written = Vec::new();
     let main = match format {
-        Format::Html => ("report.html", html(runs, &charts, &tables, &totals)),
-        Format::Md => ("report.md", markdown(runs, &charts, &tables, &totals)),
-        Format::Csv => ("report.csv", csv(runs, &tables)),
-        Format::Json => ("report.json", json(runs, &tables, &totals)?),
+        Format::Html => ("report.html", html(runs, &charts, &figs)),
+        Format::Md => ("report.md", markdown(runs, &charts, &figs)),
+        Format::Csv => ("report.csv", csv(runs, &figs)),
+        Format::Json => ("report.json", json(runs, &figs)?),
     };
     let ras = Rasteriser::new();
     if !ras.has_fonts() && !charts.is_empty() {
@@ -49,6 +50,10 @@ pub fn write(out: &Path, format: Format, runs: &[RunData]) -> Result<Vec<PathBuf
     if format == Format::Csv {
         let p = out.join("series.csv");
         write_atomic(&p, series_csv(runs).as_bytes(), Some(0o644))?;
+        written.insert(0, p);
+        let p = out.join("method.md");
+        let text = method::lines(runs).join("\n") + "\n";
+        write_atomic(&p, text.as_bytes(), Some(0o644))?;
         written.insert(0, p);
     }
     let p = out.join(main.0);
@@ -71,6 +76,13 @@ fn html_table(t: &TextTable) -> String {
         s.push_str("</tr>\n");
     }
     s.push_str("</table>\n");
+    if !t.notes.is_empty() {
+        s.push_str("<ul class=\"notes\">");
+        for n in &t.notes {
+            let _ = write!(s, "<li>{}</li>", esc(n));
+        }
+        s.push_str("</ul>\n");
+    }
     s
 }
 
@@ -94,21 +106,13 @@ fn md_table(t: &TextTable) -> String {
         );
     }
     s.push('\n');
+    for n in &t.notes {
+        let _ = writeln!(s, "- {n}");
+    }
+    if !t.notes.is_empty() {
+        s.push('\n');
+    }
     s
-}
-
-fn run_line(r: &RunData) -> String {
-    format!(
-        "run {} on cluster {} (profile {}, workload {}, outcome {:?}): {} → {}, buckets of {} s",
-        r.run.name,
-        r.run.cluster,
-        r.run.profile,
-        r.run.workload,
-        r.run.outcome,
-        super::time::rfc3339(r.start),
-        super::time::rfc3339(r.end),
-        r.step
-    )
 }
 
 fn chart_for<'a>(
@@ -119,47 +123,46 @@ fn chart_for<'a>(
     charts.iter().find(|c| c.metric == metric && c.run == run)
 }
 
-const CSS: &str = "body{font-family:DejaVu Sans,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}caption{font-weight:bold;text-align:left;padding:4px 0}.row{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}.nodata{border:1px dashed #aaa;padding:2em;width:640px;color:#777}";
+const CSS: &str = "body{font-family:DejaVu Sans,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}caption{font-weight:bold;text-align:left;padding:4px 0}.row{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}.nodata{border:1px dashed #aaa;padding:2em;width:640px;color:#777}.notes{color:#555;font-size:90%}";
 
-fn html(
-    runs: &[RunData],
-    charts: &[ChartFile],
-    tables: &[summary::Table],
-    totals: &[Vec<summary::Total>],
-) -> String {
+fn per_run_tables(runs: &[RunData], figs: &[Figures]) -> Vec<(&'static str, Vec<TextTable>)> {
+    let each = |f: fn(&RunData, &Figures) -> TextTable| {
+        runs.iter().zip(figs).map(|(r, g)| f(r, g)).collect()
+    };
+    vec![
+        ("Per node", each(tables::nodes)),
+        ("Workload pods", each(tables::pods)),
+        ("Platform pods", each(tables::platform)),
+    ]
+}
+
+fn html(runs: &[RunData], charts: &[ChartFile], figs: &[Figures]) -> String {
     let mut s = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mlk resource report</title><style>{CSS}</style></head><body>\n<h1>mlk resource report</h1>\n<ul>\n"
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mlk resource report</title><style>{CSS}</style></head><body>\n<h1>mlk resource report</h1>\n"
     );
-    for r in runs {
-        let _ = writeln!(s, "<li>{}</li>", esc(&run_line(r)));
-    }
-    s.push_str("</ul>\n");
-    s.push_str(&html_table(&tables::comparison(runs, totals)));
-    for (title, f) in [
-        ("Per node", tables::nodes as fn(_, _) -> _),
-        ("Per pod", tables::pods),
-    ] {
+    s.push_str(&html_table(&tables::comparison(runs, figs)));
+    for (title, ts) in per_run_tables(runs, figs) {
         let _ = writeln!(s, "<h2>{title}</h2><div class=\"row\">");
-        for (r, t) in runs.iter().zip(tables) {
-            s.push_str(&html_table(&f(r, t)));
+        for t in &ts {
+            s.push_str(&html_table(t));
         }
         s.push_str("</div>\n");
     }
-    s.push_str("<h2>Over time</h2>\n");
-    for m in METRICS {
-        let _ = writeln!(s, "<h3>{} ({})</h3>", esc(m.title), unit_str(m.unit));
-        if let Some(c) = chart_for(charts, m.id, None) {
+    s.push_str("<h2>Over the training window</h2>\n");
+    for k in KINDS {
+        let _ = writeln!(s, "<h3>{}</h3>", esc(k.title));
+        if let Some(c) = chart_for(charts, k.id, None) {
             let _ = writeln!(s, "<div class=\"row\">{}</div>", c.svg);
         }
         s.push_str("<div class=\"row\">");
         for (i, r) in runs.iter().enumerate() {
-            match chart_for(charts, m.id, Some(i)) {
+            match chart_for(charts, k.id, Some(i)) {
                 Some(c) => s.push_str(&c.svg),
                 None => {
                     let _ = write!(
                         s,
-                        "<div class=\"nodata\">No {} data for run {} in its window.</div>",
-                        esc(m.measurement),
+                        "<div class=\"nodata\">{}: no samples for run {} in its window (not available).</div>",
+                        esc(k.title),
                         esc(&r.run.name)
                     );
                 }
@@ -167,42 +170,42 @@ fn html(
         }
         s.push_str("</div>\n");
     }
-    s.push_str("</body></html>\n");
+    s.push_str("<h2>Method</h2>\n<ul>\n");
+    for l in method::lines(runs) {
+        let _ = writeln!(s, "<li>{}</li>", esc(l.trim_start_matches("- ")));
+    }
+    s.push_str("</ul>\n</body></html>\n");
     s
 }
 
-fn markdown(
-    runs: &[RunData],
-    charts: &[ChartFile],
-    tables: &[summary::Table],
-    totals: &[Vec<summary::Total>],
-) -> String {
+fn markdown(runs: &[RunData], charts: &[ChartFile], figs: &[Figures]) -> String {
     let mut s = String::from("# mlk resource report\n\n");
-    for r in runs {
-        let _ = writeln!(s, "- {}", run_line(r));
+    s.push_str(&md_table(&tables::comparison(runs, figs)));
+    for (_, ts) in per_run_tables(runs, figs) {
+        for t in &ts {
+            s.push_str(&md_table(t));
+        }
     }
-    s.push('\n');
-    s.push_str(&md_table(&tables::comparison(runs, totals)));
-    for (r, t) in runs.iter().zip(tables) {
-        s.push_str(&md_table(&tables::nodes(r, t)));
-        s.push_str(&md_table(&tables::pods(r, t)));
-    }
-    for m in METRICS {
-        let _ = writeln!(s, "## {} ({})\n", m.title, unit_str(m.unit));
+    for k in KINDS {
+        let _ = writeln!(s, "## {}\n", k.title);
         let mut cells = Vec::new();
-        if let Some(c) = chart_for(charts, m.id, None) {
-            cells.push(format!("![{}](charts/{}.svg)", m.title, c.stem));
+        if let Some(c) = chart_for(charts, k.id, None) {
+            cells.push(format!("![{}](charts/{}.svg)", k.title, c.stem));
         }
         for (i, r) in runs.iter().enumerate() {
-            cells.push(match chart_for(charts, m.id, Some(i)) {
-                Some(c) => format!("![{} {}](charts/{}.svg)", m.title, r.run.name, c.stem),
+            cells.push(match chart_for(charts, k.id, Some(i)) {
+                Some(c) => format!("![{} {}](charts/{}.svg)", k.title, r.run.name, c.stem),
                 None => format!(
-                    "_No {} data for run {} in its window._",
-                    m.measurement, r.run.name
+                    "_{}: no samples for run {} in its window (not available)._",
+                    k.title, r.run.name
                 ),
             });
         }
         let _ = writeln!(s, "{}\n", cells.join(" "));
+    }
+    s.push_str("## Method\n\n");
+    for l in method::lines(runs) {
+        let _ = writeln!(s, "{l}");
     }
     s
 }
@@ -215,51 +218,41 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// One row per run, metric and line: peak, mean and total in base units.
-fn csv(runs: &[RunData], tables: &[summary::Table]) -> String {
-    let mut s = String::from("cluster,run,metric,scope,key,unit,peak,mean,total,total_unit\n");
-    for (r, t) in runs.iter().zip(tables) {
-        for m in METRICS {
-            for (k, f) in t.get(m.id).into_iter().flatten() {
-                let scope = format!("{:?}", m.scope).to_lowercase();
-                let total = f.total.map_or(String::new(), |v| format!("{v}"));
-                let _ = writeln!(
-                    s,
-                    "{},{},{},{scope},{},{},{},{},{total},{}",
-                    csv_field(&r.run.cluster),
-                    csv_field(&r.run.name),
-                    m.id,
-                    csv_field(k),
-                    unit_str(m.unit),
-                    f.peak,
-                    f.mean,
-                    if f.total.is_some() {
-                        summary::total_unit(m.unit)
-                    } else {
-                        ""
-                    }
-                );
-            }
+/// One row per run and cluster figure: value in base units, or empty with the reason.
+fn csv(runs: &[RunData], figs: &[Figures]) -> String {
+    let mut s = String::from("cluster,run,figure,label,unit,value,not_available_because\n");
+    for (r, f) in runs.iter().zip(figs) {
+        for t in &f.totals {
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{}",
+                csv_field(&r.run.cluster),
+                csv_field(&r.run.name),
+                t.id,
+                csv_field(t.label),
+                csv_field(t.unit),
+                t.fig.value.map_or(String::new(), |v| format!("{v}")),
+                csv_field(t.fig.why.as_deref().unwrap_or(""))
+            );
         }
     }
     s
 }
 
-/// Every point: cluster, run, metric, line, epoch seconds, seconds since start, value.
+/// Every chart line's bucketed points: cluster, run, chart, line, epoch seconds, offset, value.
 fn series_csv(runs: &[RunData]) -> String {
-    let mut s = String::from("cluster,run,metric,key,node,time,offset_s,value\n");
+    let mut s = String::from("cluster,run,chart,line,time,offset_s,value\n");
     for r in runs {
-        for md in &r.metrics {
-            for l in &md.lines {
-                for (t, v) in &l.points {
+        for k in KINDS {
+            for (label, pts) in charts::points_of(r, k.id) {
+                for (t, v) in pts {
                     let _ = writeln!(
                         s,
-                        "{},{},{},{},{},{t},{},{v}",
+                        "{},{},{},{},{t},{},{v}",
                         csv_field(&r.run.cluster),
                         csv_field(&r.run.name),
-                        md.id,
-                        csv_field(&l.key),
-                        csv_field(&l.node),
+                        k.id,
+                        csv_field(&label),
                         t - r.start
                     );
                 }
@@ -269,15 +262,24 @@ fn series_csv(runs: &[RunData]) -> String {
     s
 }
 
-fn json(
-    runs: &[RunData],
-    tables: &[summary::Table],
-    totals: &[Vec<summary::Total>],
-) -> Result<String> {
+fn json(runs: &[RunData], figs: &[Figures]) -> Result<String> {
     let v: Vec<serde_json::Value> = runs
         .iter()
-        .zip(tables.iter().zip(totals))
-        .map(|(r, (t, tot))| serde_json::json!({ "run": r.run, "start": r.start, "end": r.end, "step": r.step, "ncpus": r.ncpus, "totals": tot, "figures": t, "series": r.metrics }))
+        .zip(figs)
+        .map(|(r, f)| {
+            serde_json::json!({
+                "run": r.run,
+                "window": {"start": r.start, "end": r.end, "source": r.window_source},
+                "baseline": r.baseline.map(|(a, b)| serde_json::json!({"start": a, "end": b})),
+                "distribution": r.dist.id(),
+                "method": method::of(r),
+                "totals": f.totals,
+                "nodes": f.nodes,
+                "pods": f.pods,
+                "platform": f.platform,
+            })
+        })
         .collect();
-    Ok(serde_json::to_string_pretty(&serde_json::json!({ "runs": v }))? + "\n")
+    let how: Vec<&str> = method::HOW.to_vec();
+    Ok(serde_json::to_string_pretty(&serde_json::json!({ "method": how, "runs": v }))? + "\n")
 }

@@ -17,7 +17,17 @@ pub struct Task {
     pub serve: String,
     /// Whether the task gets a Service (every task of a distributed layout).
     pub service: bool,
+    /// Scheduler requests. The training happens in the single process or the workers; the
+    /// chief and the ps coordinate and hold variables, so they ask for less, which is what
+    /// lets the distributed layout fit beside the platform (`profile::requirements`).
+    pub cpu_request: &'static str,
+    pub memory_request: &'static str,
 }
+
+/// Requests of a task doing the training (a worker, or the single process).
+const TRAIN: (&str, &str) = ("500m", "1Gi");
+/// Requests of a coordinating task (chief, ps).
+const COORDINATE: (&str, &str) = ("100m", "512Mi");
 
 pub const PORT: u16 = 2222;
 
@@ -40,6 +50,7 @@ pub fn ps_layout(prefix: &str, namespace: &str, workers: usize) -> Vec<Task> {
     for (k, n) in &kinds {
         for i in 0..*n {
             let cfg = json!({ "cluster": cluster, "task": { "type": k, "index": i } });
+            let (cpu_request, memory_request) = if *k == "worker" { TRAIN } else { COORDINATE };
             tasks.push(Task {
                 name: format!("{prefix}-{k}-{i}"),
                 task: format!("{k}-{i}"),
@@ -48,6 +59,8 @@ pub fn ps_layout(prefix: &str, namespace: &str, workers: usize) -> Vec<Task> {
                 tf_config: cfg.to_string(),
                 serve: (*k != "chief").to_string(),
                 service: true,
+                cpu_request,
+                memory_request,
             });
         }
     }
@@ -64,5 +77,7 @@ pub fn single(prefix: &str) -> Task {
         tf_config: String::new(),
         serve: "false".into(),
         service: false,
+        cpu_request: TRAIN.0,
+        memory_request: TRAIN.1,
     }
 }

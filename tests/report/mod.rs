@@ -1,6 +1,8 @@
-//! `mlk report` against a real InfluxDB 1.x loaded with a Telegraf-shaped data set.
+//! `mlk report` against a real InfluxDB 1.x loaded with points shaped as Telegraf 1.39 writes
+//! them (dataset.rs), checked against figures worked out by hand from the shapes.
 mod cli;
 mod dataset;
+mod docs;
 mod influxd;
 mod telegraf_consistency;
 mod tunnel;
@@ -9,6 +11,7 @@ use mlk::remote::Tunnel;
 use mlk::report::influx::{Client, Dialer};
 use mlk::report::write::Format;
 use mlk::runs::{Outcome, RunRecord};
+use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -32,6 +35,7 @@ impl Env {
     }
 }
 
+/// A record of the old shape (no measurement facts): window = host-clock start and end.
 fn record(name: &str, cluster: &str, start: i64, end: i64) -> RunRecord {
     RunRecord {
         name: name.into(),
@@ -43,24 +47,25 @@ fn record(name: &str, cluster: &str, start: i64, end: i64) -> RunRecord {
         outcome: Outcome::Succeeded,
         nodes: vec![],
         controlplane: String::new(),
+        measure: None,
     }
 }
 
-/// Two runs (mono at T0, distributed at T1) loaded into `env`; returns their records and shapes.
-fn load(env: &Env) -> (Vec<RunRecord>, Vec<Vec<dataset::Point>>) {
-    let t0 = (mlk::report::time::now() - 4 * 3600) / 60 * 60;
-    let t1 = t0 + 1800;
-    let (m, d) = (dataset::mono(t0), dataset::distributed(t1));
-    let pm = dataset::points(&m);
-    let pd = dataset::points(&d);
+fn write(env: &Env, run: &dataset::Run) {
     let c = env.client(&env.password);
-    c.write_lines(&dataset::line_protocol(&pm)).unwrap();
-    c.write_lines(&dataset::line_protocol(&pd)).unwrap();
-    let runs = vec![
-        record("mono-mnist", "mono", t0, t0 + m.samples * 10),
-        record("dist-mnist", "distributed", t1, t1 + d.samples * 10),
-    ];
-    (runs, vec![pm, pd])
+    // Several requests, as Telegraf's batches (metric_batch_size 1000) are.
+    for chunk in run.points().chunks(4000) {
+        c.write_lines(&dataset::line_protocol(chunk)).unwrap();
+    }
+}
+
+/// Mono and distributed runs loaded into `env` (half an hour apart, four hours ago).
+fn load(env: &Env) -> (dataset::Run, dataset::Run) {
+    let t0 = (mlk::report::time::now() - 4 * 3600) / 60 * 60;
+    let (m, d) = (dataset::mono(t0), dataset::distributed(t0 + 1800));
+    write(env, &m);
+    write(env, &d);
+    (m, d)
 }
 
 fn generate(
@@ -70,15 +75,7 @@ fn generate(
     format: Format,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let client = env.client(&env.password);
-    mlk::report::generate(runs, &mut |_| Ok(&client), out, format)
-}
-
-fn runs_start(r: &RunRecord) -> i64 {
-    mlk::report::time::parse(&r.start).unwrap()
-}
-
-fn runs_end(r: &RunRecord) -> i64 {
-    mlk::report::time::parse(r.end.as_ref().unwrap()).unwrap()
+    mlk::report::generate(runs, &mut |_| Ok(&client), out, format).map(|g| g.files)
 }
 
 fn close(a: f64, b: f64, what: &str) {
@@ -88,94 +85,115 @@ fn close(a: f64, b: f64, what: &str) {
     );
 }
 
-/// The report's figures equal the ones computed here from the raw points.
+fn total<'a>(run: &'a Value, id: &str) -> &'a Value {
+    run["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("no total {id}"))
+}
+
+/// The report's figures equal the ones worked out from the shapes; what has no source says
+/// "not available" and why; every format states the method.
 pub fn check_figures(env: &Env) -> Vec<RunRecord> {
-    let (runs, points) = load(env);
+    let (mono, dist) = load(env);
+    let runs = vec![mono.record("canal"), dist.record("canal")];
     let tmp = tempfile::tempdir().unwrap();
     let files = generate(env, &runs, &tmp.path().join("json"), Format::Json).unwrap();
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
-    for (i, run) in runs.iter().enumerate() {
-        let (s, e) = (
-            mlk::report::time::parse(&run.start).unwrap(),
-            mlk::report::time::parse(run.end.as_ref().unwrap()).unwrap(),
-        );
-        let want = dataset::expected(&points[i], s, e);
+    let json: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    for (i, shape) in [&mono, &dist].into_iter().enumerate() {
         let r = &json["runs"][i];
-        assert_eq!(r["run"]["name"], run.name.as_str());
-        let total = |id: &str| {
-            r["totals"]
+        assert_eq!(r["run"]["name"], shape.name);
+        let want = shape.expected();
+        for (id, v) in &want.totals {
+            let got = total(r, id)["value"].as_f64().unwrap_or_else(|| {
+                panic!("run {}: {id} has no value: {}", shape.name, total(r, id))
+            });
+            close(got, *v, &format!("run {}: {id}", shape.name));
+        }
+        for (host, s) in &want.node_cpu_s {
+            let n = r["nodes"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|t| t["id"] == id)
-                .unwrap()["value"]
-                .as_f64()
-                .unwrap_or_else(|| panic!("{id}: no value"))
-        };
-        let what = |f: &str| format!("run {}: {f}", run.name);
-        close(
-            total("node_cpu_seconds"),
-            want.node_cpu_seconds,
-            &what("node CPU-seconds"),
-        );
-        close(
-            total("node_cpu_peak"),
-            want.node_cpu_peak,
-            &what("node CPU peak"),
-        );
-        close(
-            total("node_cpu_mean"),
-            want.node_cpu_mean,
-            &what("node CPU mean"),
-        );
-        close(
-            total("pod_cpu_seconds"),
-            want.pod_cpu_seconds,
-            &what("pod CPU-seconds"),
-        );
-        close(
-            total("node_net_rx_total"),
-            want.net_rx_total,
-            &what("network received"),
-        );
-        close(
-            total("node_disk_write_total"),
-            want.disk_write_total,
-            &what("disk written"),
-        );
-        close(total("wall"), (e - s) as f64, &what("wall time"));
-        for (host, cpu_s) in &want.per_node_cpu_seconds {
+                .find(|n| n["host"] == *host)
+                .unwrap();
             close(
-                r["figures"]["node_cpu"][host]["total"].as_f64().unwrap(),
-                *cpu_s,
-                &what(&format!("{host} CPU-seconds")),
+                n["cpu_s"]["value"].as_f64().unwrap(),
+                *s,
+                &format!("{host} CPU-seconds"),
             );
         }
+        assert_eq!(r["window"]["source"], "containers");
+        assert_eq!(
+            r["method"]["sampling"].as_str().unwrap(),
+            "node inputs (cpu, mem, net, diskio, system) every 1 s; pod inputs (kubernetes, docker) every 10 s"
+        );
+        // Only the workload's pods, never the platform's.
+        let pods: Vec<&str> = r["pods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["key"].as_str().unwrap())
+            .collect();
+        assert!(
+            pods.iter().all(|p| p.starts_with("mlk-workloads/")),
+            "{pods:?}"
+        );
+        assert_eq!(pods.len(), shape.pods.iter().filter(|p| p.workload).count());
     }
-    // The shapes themselves, as stated in the data set: mono 50 % of 4 CPUs for 300 s = 600
-    // CPU-seconds; distributed 3 nodes of 2 CPUs at 20/15/15 % (+40 % once) for 200 s.
-    close(
-        dataset::expected(&points[0], runs_start(&runs[0]), runs_end(&runs[0])).node_cpu_seconds,
-        600.0,
-        "data set sanity",
+    // Unequal nodes (4, 2, 2 CPUs): the mean is weighted by cores, not a mean of percentages.
+    let d = &json["runs"][1];
+    let unweighted = dist
+        .nodes
+        .iter()
+        .map(|n| n.busy.iter().sum::<f64>() / n.busy.len() as f64)
+        .sum::<f64>()
+        / 3.0;
+    let weighted = total(d, "node_cpu_mean")["value"].as_f64().unwrap();
+    assert!(
+        (weighted - unweighted).abs() > 1.0,
+        "{weighted} vs {unweighted}"
     );
+    // A missing field: no docker_container_mem in the distributed run. Not a zero.
+    let m = total(d, "workload_mem_peak_docker");
+    assert!(m["value"].is_null(), "{m}");
+    assert!(
+        m["why"]
+            .as_str()
+            .unwrap()
+            .contains("docker_container_mem.usage"),
+        "{m}"
+    );
+    // kubernetes_pod_network is all zeros on RKE1: not used, the veths are.
+    assert!(total(d, "workload_net_sent")["value"].as_f64().unwrap() > 0.0);
 
-    // HTML: charts for both runs side by side, a comparison, and valid SVG/PNG files.
+    // HTML: self-contained, ratios, the method, "not available" with its reason.
     let out = tmp.path().join("html");
     let files = generate(env, &runs, &out, Format::Html).unwrap();
     let html = std::fs::read_to_string(&files[0]).unwrap();
-    let ratio = dataset::expected(&points[1], runs_start(&runs[1]), runs_end(&runs[1]))
-        .node_cpu_seconds
-        / 600.0;
+    let ratio = dist.expected().totals["node_cpu_s"] / mono.expected().totals["node_cpu_s"];
     assert!(
         html.contains(&format!("{ratio:.2}×")),
-        "ratio {ratio:.2}× missing from the HTML"
+        "ratio {ratio:.2}× missing"
     );
-    assert!(html.contains("dist-mnist / mono-mnist"));
-    // Self-contained: every chart inline, nothing loaded from elsewhere.
-    assert_eq!(html.matches("<svg ").count(), 29);
+    assert!(html.contains("dist-1 / mono-1"));
+    for needle in [
+        "<h2>Method</h2>",
+        "window: ",
+        "from containers",
+        "baseline: ",
+        "every 1 s",
+        "excluded from the workload figures",
+        "not available: no docker_container_mem.usage samples",
+        "usage_active − usage_iowait − usage_steal",
+    ] {
+        assert!(html.contains(needle), "HTML lacks {needle:?}");
+    }
     assert!(!html.contains("<img") && !html.contains("src=") && !html.contains("href="));
+    // 7 chart kinds per run, 4 of them also as a comparison of the two runs.
+    assert_eq!(html.matches("<svg ").count(), 18);
     let (mut svgs, mut pngs) = (0, 0);
     for f in &files[1..] {
         let bytes = std::fs::read(f).unwrap();
@@ -207,12 +225,11 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
             _ => panic!("unexpected file {}", f.display()),
         }
     }
-    // 11 metrics × 2 runs, plus 7 comparison charts (6 node metrics and pod CPU).
-    assert_eq!((svgs, pngs), (29, 29));
+    assert_eq!((svgs, pngs), (18, 18));
     for stem in [
-        "mono-mono-mnist-node_cpu",
-        "distributed-dist-mnist-pod_cpu",
-        "compare-node_cpu",
+        "mono-mono-1-node_cpu",
+        "distributed-dist-1-workload_cpu",
+        "compare-node_net_private",
     ] {
         assert!(
             out.join("charts").join(format!("{stem}.png")).is_file(),
@@ -222,7 +239,7 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
     if let Ok(dir) = std::env::var("MLK_SAMPLE_REPORT") {
         // Makes the README's sample pictures from this data set, labelled as test data.
         let ras = mlk::report::png::Rasteriser::new();
-        for stem in ["compare-node_cpu", "distributed-dist-mnist-node_cpu"] {
+        for stem in ["compare-node_cpu", "distributed-dist-1-node_cpu"] {
             let svg = std::fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();
             let i = svg.find("font-weight=\"bold\">").unwrap() + "font-weight=\"bold\">".len();
             let j = i + svg[i..].find("</text>").unwrap();
@@ -234,14 +251,81 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
             .unwrap();
         }
     }
-    for f in [Format::Md, Format::Csv] {
-        let files = generate(env, &runs, &tmp.path().join(format!("{f:?}")), f).unwrap();
-        assert!(std::fs::metadata(&files[0]).unwrap().len() > 200);
-        if let (Ok(dir), Format::Md) = (std::env::var("MLK_SAMPLE_REPORT"), f) {
-            std::fs::copy(&files[0], Path::new(&dir).join("report-sample.md")).unwrap();
-        }
+    let md = generate(env, &runs, &tmp.path().join("md"), Format::Md).unwrap();
+    let text = std::fs::read_to_string(&md[0]).unwrap();
+    assert!(
+        text.contains("## Method") && text.contains("| Workload CPU-seconds (kubelet) |"),
+        "{text}"
+    );
+    if let Ok(dir) = std::env::var("MLK_SAMPLE_REPORT") {
+        std::fs::copy(&md[0], Path::new(&dir).join("report-sample.md")).unwrap();
     }
+    let csv = generate(env, &runs, &tmp.path().join("csv"), Format::Csv).unwrap();
+    let names: Vec<String> = csv
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names[..3], ["report.csv", "method.md", "series.csv"]);
+    let rows = std::fs::read_to_string(&csv[0]).unwrap();
+    assert!(
+        rows.lines().any(
+            |l| l.starts_with("distributed,dist-1,workload_mem_peak_docker,")
+                && l.contains(",,")
+                && l.contains("docker_container_mem")
+        ),
+        "{rows}"
+    );
+
+    // Flannel names no pod veth: the workload's network is "not available", not zero.
+    let flannel = mono.record("flannel");
+    let files = generate(env, &[flannel], &tmp.path().join("flannel"), Format::Json).unwrap();
+    let json: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    let sent = total(&json["runs"][0], "workload_net_sent");
+    assert!(sent["value"].is_null(), "{sent}");
+    assert!(sent["why"].as_str().unwrap().contains("flannel"), "{sent}");
     runs
+}
+
+/// A node with CPU samples but no CPU count is an error, not a node of 1 CPU.
+pub fn check_missing_cpu_count(env: &Env) {
+    let t0 = (mlk::report::time::now() - 7 * 3600) / 60 * 60;
+    let mut run = dataset::distributed(t0);
+    run.name = "no-ncpus";
+    run.nodes[2].system = false;
+    write(env, &run);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let e = generate(env, &[run.record("canal")], &out, Format::Json).unwrap_err();
+    assert_eq!(mlk::exit::class_of(&e), mlk::exit::Class::Failure);
+    let msg = format!("{e:#}");
+    assert!(
+        msg.contains("node node3 has CPU samples but no CPU count (system.n_cpus)"),
+        "{msg}"
+    );
+    assert!(!out.exists());
+}
+
+/// The report states the sampling the data has, not the one the record expects: a cluster
+/// whose Telegraf still samples the node inputs every 10 s says so.
+pub fn check_sampling_is_read_from_the_data(env: &Env) {
+    let t0 = (mlk::report::time::now() - 9 * 3600) / 60 * 60;
+    let mut run = dataset::mono(t0);
+    run.name = "slow-1";
+    run.node_step = 10;
+    write(env, &run);
+    let tmp = tempfile::tempdir().unwrap();
+    let files = generate(
+        env,
+        &[run.record("canal")],
+        &tmp.path().join("j"),
+        Format::Json,
+    )
+    .unwrap();
+    let json: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    assert_eq!(
+        json["runs"][0]["method"]["sampling"],
+        "node inputs (cpu, mem, net, diskio, system) every 10 s; pod inputs (kubernetes, docker) every 10 s"
+    );
 }
 
 /// A window without data is a clear error, and nothing is written.
@@ -268,14 +352,18 @@ pub fn check_influx_errors(env: &Env, unreachable: Dialer<'static>) {
     let bad = env.client("not-the-password");
     let err = format!(
         "{:#}",
-        mlk::report::generate(&runs, &mut |_| Ok(&bad), tmp.path(), Format::Html).unwrap_err()
+        mlk::report::generate(&runs, &mut |_| Ok(&bad), tmp.path(), Format::Html)
+            .err()
+            .unwrap()
     );
     assert!(
         err.contains("refused the credentials of user `admin`"),
         "{err}"
     );
     let gone = Client::new(unreachable, "nowhere:8086", "telegraf", "admin", "x");
-    let e = mlk::report::generate(&runs, &mut |_| Ok(&gone), tmp.path(), Format::Html).unwrap_err();
+    let e = mlk::report::generate(&runs, &mut |_| Ok(&gone), tmp.path(), Format::Html)
+        .err()
+        .unwrap();
     assert_eq!(mlk::exit::class_of(&e), mlk::exit::Class::Remote);
     let err = format!("{e:#}");
     assert!(

@@ -1,4 +1,5 @@
-//! The rendered Telegraf DaemonSet values and the report's queries agree, for every embedded profile.
+//! The rendered Telegraf DaemonSet values and the report's queries agree, for every embedded
+//! profile; and the real telegraf-ds chart turns mlk's values into the TOML the report needs.
 use mlk::report::consistency::check_telegraf_values;
 
 fn rendered_values(profile: &str) -> String {
@@ -26,19 +27,21 @@ fn telegraf_inputs_feed_every_queried_measurement() {
             Vec::<String>::new(),
             "profile {profile}"
         );
-        // Every measurement the report reads has its input enabled in the rendered values.
         for m in mlk::report::queries::measurements() {
             let input = mlk::report::queries::input_of(m).unwrap();
-            assert!(
-                values.contains(&format!("- {input}:")),
-                "profile {profile}: input {input} for {m}"
-            );
+            // The chart adds the docker input itself from `docker_endpoint`.
+            let listed = if input == "docker" {
+                values.contains("docker_endpoint: \"unix:///var/run/docker.sock\"")
+            } else {
+                values.contains(&format!("- {input}:"))
+            };
+            assert!(listed, "profile {profile}: input {input} for {m}");
         }
     }
 }
 
 #[test]
-fn the_check_notices_a_missing_input() {
+fn the_check_notices_a_missing_input_a_slow_interval_and_a_missing_field() {
     let values = rendered_values("distributed");
     let without_k8s = values.replace("    - kubernetes:", "    - kubernetes_disabled:");
     assert_ne!(
@@ -58,9 +61,84 @@ fn the_check_notices_a_missing_input() {
         "{problems:?}"
     );
     let problems =
+        check_telegraf_values(&values.replace("report_active: true", "report_active: false"));
+    assert!(
+        problems.iter().any(|p| p.contains("usage_active")),
+        "{problems:?}"
+    );
+    // The node inputs at the agent's 10 s again: the report's 1 s sampling is gone.
+    let slow = values.replace("interval: \"1s\"", "interval: \"10s\"");
+    assert_ne!(slow, values);
+    let problems = check_telegraf_values(&slow);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("input net samples every Some(10.0) s")),
+        "{problems:?}"
+    );
+    let problems = check_telegraf_values(&values.replace(
+        "docker_endpoint: \"unix:///var/run/docker.sock\"",
+        "docker_endpoint: \"\"",
+    ));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("docker_container_cpu") && p.contains("input `docker`")),
+        "{problems:?}"
+    );
+    let problems =
         check_telegraf_values(&values.replace("database: \"telegraf\"", "database: \"other\""));
     assert!(
         problems.iter().any(|p| p.contains("database `telegraf`")),
         "{problems:?}"
+    );
+}
+
+/// The real chart (vendored telegraf-ds 1.1.53) renders mlk's values into a telegraf.conf
+/// with the 1 s node inputs, `report_active`, and the docker input.
+#[test]
+fn the_real_telegraf_ds_chart_renders_the_sampling_the_report_needs() {
+    let Some(helm) = crate::tools::find("helm") else {
+        return;
+    };
+    let chart = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/upstream/charts/telegraf-ds-1.1.53");
+    let tmp = tempfile::tempdir().unwrap();
+    let vf = tmp.path().join("values.yaml");
+    std::fs::write(&vf, rendered_values("mono")).unwrap();
+    let out = std::process::Command::new(helm)
+        .args(["template", "telegraf-ds"])
+        .arg(&chart)
+        .args([
+            "--namespace",
+            "tick",
+            "--show-only",
+            "templates/configmap.yaml",
+            "-f",
+        ])
+        .arg(&vf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let conf = doc["data"]["telegraf.conf"].as_str().unwrap();
+    // Each node input's TOML table carries its own 1 s interval.
+    for input in mlk::report::queries::NODE_INPUTS {
+        let table = conf
+            .split("[[inputs.")
+            .find(|t| t.starts_with(&format!("{input}]]")))
+            .unwrap_or_else(|| panic!("no [[inputs.{input}]] in {conf}"));
+        assert!(table.contains("interval = \"1s\""), "{input}: {table}");
+    }
+    assert!(conf.contains("report_active = true"), "{conf}");
+    assert!(conf.contains("[[inputs.docker]]"), "{conf}");
+    assert!(
+        conf.contains("interval = \"10s\""),
+        "the agent keeps 10 s: {conf}"
     );
 }

@@ -55,6 +55,8 @@ fn node_env() -> Option<Env> {
 fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
     let Some(env) = node_env() else { return };
     let runs = super::check_figures(&env);
+    super::check_missing_cpu_count(&env);
+    super::check_sampling_is_read_from_the_data(&env);
     super::check_no_data(&env);
     let guard = env
         ._guard
@@ -90,8 +92,8 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
         root,
         &[
             "report",
-            "mono/mono-mnist",
-            "distributed/dist-mnist",
+            "mono/mono-1",
+            "distributed/dist-1",
             "--influx",
             "127.0.0.1:8086",
             "--format",
@@ -107,21 +109,32 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
     }
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let main = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-    assert_eq!(
-        main,
-        root.join("mono/reports/mono-mnist-vs-dist-mnist/report.md")
-    );
+    assert_eq!(main, root.join("mono/reports/mono-1-vs-dist-1/report.md"));
     let md = std::fs::read_to_string(&main).unwrap();
+    let want = mlk::report::summary::fmt(
+        super::dataset::mono(0).expected().totals["node_cpu_s"],
+        "CPU·s",
+    );
     assert!(
-        md.contains("| Node CPU-seconds (all nodes) | 600 CPU·s |"),
+        md.contains(&format!("| Node CPU-seconds, all nodes | {want} |")),
         "{md}"
+    );
+    // The command says where each window comes from and how often it was sampled.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("run mono-1: window ") && err.contains("from containers"),
+        "{err}"
+    );
+    assert!(
+        err.contains("run dist-1: sampling node inputs (cpu, mem, net, diskio, system) every 1 s"),
+        "{err}"
     );
     // Nothing listens there: a clear error, exit class remote (4).
     let o = cli::mlk(
         root,
         &[
             "report",
-            "mono/mono-mnist",
+            "mono/mono-1",
             "--influx",
             "127.0.0.1:1",
             "--out",
@@ -139,7 +152,7 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
     let y = root.join("y");
     let o = cli::mlk(
         root,
-        &["report", "mono/mono-mnist", "--out", y.to_str().unwrap()],
+        &["report", "mono/mono-1", "--out", y.to_str().unwrap()],
     );
     assert_eq!(o.status.code(), Some(4));
     let err = String::from_utf8_lossy(&o.stderr);

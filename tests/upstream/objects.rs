@@ -137,7 +137,7 @@ pub fn all(p: &Profile) -> Option<Vec<Object>> {
             );
         }
     }
-    let w = mlk::workload::mnist(p, "r1", 1).unwrap();
+    let w = mlk::workload::mnist(p, "r1", &mlk::workload::Training::default()).unwrap();
     for d in mlk::manifest::parse_all(&w.yaml).unwrap() {
         out.push(Object::new(WORKLOAD_STAGE, "workload", d));
     }
