@@ -68,7 +68,7 @@ fn render_then_check_passes_and_drift_fails_with_a_diff() {
     let cluster = out_dir.join("cluster.yml");
     let changed = std::fs::read_to_string(&cluster)
         .unwrap()
-        .replace("192.168.56.11", "192.168.56.99");
+        .replace("192.168.56.21", "192.168.56.99");
     std::fs::write(&cluster, changed).unwrap();
     std::fs::remove_file(out_dir.join("values/kapacitor.yaml")).unwrap();
     let out = run(&["render", "-p", "distributed", "--check", "--out", o]);
@@ -78,7 +78,7 @@ fn render_then_check_passes_and_drift_fails_with_a_diff() {
         diff.contains("a/cluster.yml") && diff.contains("-  - address: \"192.168.56.99\""),
         "{diff}"
     );
-    assert!(diff.contains("+  - address: \"192.168.56.11\""), "{diff}");
+    assert!(diff.contains("+  - address: \"192.168.56.21\""), "{diff}");
     assert!(
         diff.contains("--- /dev/null\n+++ b/values/kapacitor.yaml"),
         "{diff}"
