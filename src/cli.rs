@@ -148,5 +148,8 @@ pub enum Command {
     /// Print the manual page, or write one per command into a folder.
     Man(crate::commands::man::ManArgs),
     /// Print mlk's version, git commit and the pinned component versions.
+    #[command(after_help = "Examples:
+  mlk version            # the same as mlk --version
+  mlk -V                 # the first line only")]
     Version,
 }

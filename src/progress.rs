@@ -75,8 +75,9 @@ impl Progress {
             (Some(b), Some(mp)) => {
                 b.finish_and_clear();
                 mp.remove(&b);
-                // Hidden (closed) terminals make println fail; the line is in mlk.log anyway.
-                let _ = mp.println(text);
+                // Above the spinners, with its own newline (MultiProgress::println leaves the
+                // last line open when no spinner is left, so the next message would join it).
+                mp.suspend(|| eprintln!("{text}"));
             }
             _ => eprintln!("{text}"),
         }
@@ -143,7 +144,10 @@ impl Progress {
         let mark = if status == "done" { "✓" } else { "-" };
         let bar = line.and_then(|l| l.bar);
         let text = if bar.is_some() {
-            format!("{mark} [{index}/{total}] {id}  {status}, {reason}  {}", duration(secs))
+            format!(
+                "{mark} [{index}/{total}] {id}  {status}, {reason}  {}",
+                duration(secs)
+            )
         } else {
             format!("[{index}/{total}] {id}: {status} ({reason}, {secs:.1}s)")
         };
@@ -165,10 +169,7 @@ impl Progress {
             && let Some(b) = l.bar
         {
             let secs = l.started.elapsed().as_secs_f64();
-            let nodes: Vec<&str> = failures
-                .iter()
-                .filter_map(|f| f["node"].as_str())
-                .collect();
+            let nodes: Vec<&str> = failures.iter().filter_map(|f| f["node"].as_str()).collect();
             let on = if nodes.is_empty() {
                 String::new()
             } else {

@@ -1,5 +1,6 @@
 //! The single integration-test binary: one `mod` per area.
 mod advice;
+mod clusters;
 mod contracts;
 mod diagnose;
 mod diagnose_e2e;

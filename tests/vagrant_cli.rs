@@ -160,7 +160,10 @@ fn status_and_down_of_a_never_created_libvirt_cluster() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("no VM of cluster distributed was ever created"), "{err}");
+    assert!(
+        err.contains("no VM of cluster distributed was ever created"),
+        "{err}"
+    );
     assert!(
         dir.path()
             .join("distributed/rendered/Vagrantfile")

@@ -40,7 +40,10 @@ pub fn check(c: &Check, connect: &Connector, log: &mut dyn FnMut(&str)) -> Resul
     let Some((_, cp)) = runners.iter().find(|(n, _)| n == c.controlplane) else {
         return Err(classify(
             Class::Usage,
-            format!("no endpoint for the first controlplane node {}", c.controlplane),
+            format!(
+                "no endpoint for the first controlplane node {}",
+                c.controlplane
+            ),
         ));
     };
     let cmd = format!(
@@ -60,7 +63,13 @@ pub fn check(c: &Check, connect: &Connector, log: &mut dyn FnMut(&str)) -> Resul
             }
             Err(e) if !e.is_transient() => return Err(remote(e)),
             _ if Instant::now() >= c.deadline => {
-                let last: Vec<&str> = tail.iter().rev().take(5).rev().map(String::as_str).collect();
+                let last: Vec<&str> = tail
+                    .iter()
+                    .rev()
+                    .take(5)
+                    .rev()
+                    .map(String::as_str)
+                    .collect();
                 return Err(classify(
                     Class::Remote,
                     format!(

@@ -91,7 +91,9 @@ impl Home {
 
     /// The folder of cluster `name`, if it exists (home first, then `./.mlk`).
     pub fn find(&self, name: &ClusterName) -> Option<Found> {
-        self.clusters().into_iter().find(|f| f.name == name.as_str())
+        self.clusters()
+            .into_iter()
+            .find(|f| f.name == name.as_str())
     }
 
     /// The roots searched, for messages: `/home/u/.local/share/mlk` (and `./.mlk`).
@@ -155,7 +157,11 @@ mod tests {
         let h = Home::resolve(Some(Path::new("some/rel"))).unwrap();
         assert!(h.root.is_absolute() && h.root.ends_with("some/rel"));
         assert!(!h.is_default);
-        assert_eq!(h.legacy_root(), None, "an explicit home never looks in ./.mlk");
+        assert_eq!(
+            h.legacy_root(),
+            None,
+            "an explicit home never looks in ./.mlk"
+        );
         let t = tempfile::tempdir().unwrap();
         for d in ["b", "a", ".hidden", "Not_A_Name"] {
             std::fs::create_dir(t.path().join(d)).unwrap();

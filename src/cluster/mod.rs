@@ -36,12 +36,15 @@ impl Opened {
 pub fn select(home: &Home, name: Option<&ClusterName>) -> Result<Found> {
     let all = home.clusters();
     if let Some(n) = name {
-        return all.into_iter().find(|f| f.name == n.as_str()).ok_or_else(|| {
-            classify(
-                Class::Usage,
-                format!("no cluster {n} in {}{}", home.describe(), listing(home)),
-            )
-        });
+        return all
+            .into_iter()
+            .find(|f| f.name == n.as_str())
+            .ok_or_else(|| {
+                classify(
+                    Class::Usage,
+                    format!("no cluster {n} in {}{}", home.describe(), listing(home)),
+                )
+            });
     }
     let summaries: Vec<summary::Summary> = all.iter().map(summary::summarize).collect();
     let live: Vec<&summary::Summary> = summaries

@@ -111,9 +111,9 @@ impl Record {
     pub fn load(dir: &Path) -> Result<Option<Record>> {
         let path = Self::path(dir);
         match std::fs::read_to_string(&path) {
-            Ok(t) => serde_json::from_str(&t).map(Some).with_context(|| {
-                format!("{} is not an mlk cluster record", path.display())
-            }),
+            Ok(t) => serde_json::from_str(&t)
+                .map(Some)
+                .with_context(|| format!("{} is not an mlk cluster record", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
         }
@@ -192,7 +192,10 @@ mod tests {
         );
         std::fs::write(old.path().join("vagrant-provider"), "libvirt\n").unwrap();
         let r = Record::load_or_infer(old.path(), "x").unwrap();
-        assert_eq!(r.provider_kind(), Some(ProviderKind::Vagrant(Hypervisor::Libvirt)));
+        assert_eq!(
+            r.provider_kind(),
+            Some(ProviderKind::Vagrant(Hypervisor::Libvirt))
+        );
     }
 
     #[test]

@@ -234,14 +234,12 @@ pub fn summarize(found: &Found) -> Summary {
     };
     let done = stages.iter().filter(|s| s.status == "done").count();
     let phase = phase_of(found, &record, &profile, &stages, done);
-    let age_seconds = humantime::parse_rfc3339(&record.created)
-        .ok()
-        .map(|t| {
-            SystemTime::now()
-                .duration_since(t)
-                .unwrap_or(Duration::ZERO)
-                .as_secs()
-        });
+    let age_seconds = humantime::parse_rfc3339(&record.created).ok().map(|t| {
+        SystemTime::now()
+            .duration_since(t)
+            .unwrap_or(Duration::ZERO)
+            .as_secs()
+    });
     Summary {
         name: found.name.clone(),
         provider: record.provider.clone(),

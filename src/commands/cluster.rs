@@ -82,7 +82,9 @@ pub fn not_running(c: &Opened) -> Option<anyhow::Error> {
     c.record.stopped.as_ref().map(|when| {
         classify(
             Class::Usage,
-            format!("cluster {name} is stopped (`mlk stop`, {when}); `mlk start -c {name}` starts it"),
+            format!(
+                "cluster {name} is stopped (`mlk stop`, {when}); `mlk start -c {name}` starts it"
+            ),
         )
     })
 }

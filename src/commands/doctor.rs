@@ -1,8 +1,8 @@
 //! `mlk doctor`: check this host for the profile before anything is created.
 use crate::cli::Global;
+use crate::cluster::ProviderKind;
 use crate::doctor::{self, Target};
 use crate::exit::{Class, classify};
-use crate::cluster::ProviderKind;
 use crate::profile;
 use anyhow::Result;
 use clap::Args;

@@ -15,8 +15,13 @@ pub struct ProfileCmd {
 #[derive(Debug, Subcommand)]
 pub enum ProfileAction {
     /// The embedded profiles, each with its nodes.
+    #[command(after_help = "Examples:
+  mlk profile list")]
     List,
     /// Print an embedded profile's YAML, as shipped (comments included).
+    #[command(after_help = "Examples:
+  mlk profile show distributed
+  mlk profile show mono > my-lab.yaml && mlk plan -p ./my-lab.yaml")]
     Show {
         /// mono or distributed (`mlk profile list`).
         name: String,

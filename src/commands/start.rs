@@ -38,7 +38,9 @@ pub fn run(g: &Global, a: &StartArgs) -> Result<()> {
             if !crate::provider::vagrant::any_machine_created(m.c.dir()) {
                 return Err(classify(
                     Class::Usage,
-                    format!("no VM of cluster {name} was ever created; `mlk up -c {name}` creates them"),
+                    format!(
+                        "no VM of cluster {name} was ever created; `mlk up -c {name}` creates them"
+                    ),
                 ));
             }
             let _lock = crate::state::lock::acquire(m.c.dir(), "mlk start")?;

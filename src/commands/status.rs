@@ -101,7 +101,10 @@ fn print_text(r: &Report, phase: &summary::Phase) {
             return;
         }
         summary::Phase::Stopped => {
-            println!("\nIts machines are halted; `mlk start -c {}` starts them again.", r.cluster);
+            println!(
+                "\nIts machines are halted; `mlk start -c {}` starts them again.",
+                r.cluster
+            );
             return;
         }
         _ => {}

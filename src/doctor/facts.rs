@@ -171,10 +171,10 @@ pub fn other_clusters(home: &Path, own: &str) -> Vec<OtherCluster> {
         .into_iter()
         .filter(|f| f.name != own)
         .filter(|f| {
-            !crate::cluster::Record::load(&f.dir)
+            crate::cluster::Record::load(&f.dir)
                 .ok()
                 .flatten()
-                .is_some_and(|r| r.destroyed.is_some())
+                .is_none_or(|r| r.destroyed.is_none())
         })
         .filter_map(|f| {
             let dir = f.dir;

@@ -77,8 +77,12 @@ impl SshProvider {
 /// `reachable`, or `unreachable: why` (the error's first line).
 fn probe(connect: &Connector, ep: &Endpoint) -> MachineStatus {
     let r = connect(ep).and_then(|r| {
-        r.exec("true", Some(std::time::Duration::from_secs(10)), &mut |_| {})
-            .map(|_| ())
+        r.exec(
+            "true",
+            Some(std::time::Duration::from_secs(10)),
+            &mut |_| {},
+        )
+        .map(|_| ())
     });
     let (state, running) = match r {
         Ok(()) => ("reachable".to_string(), true),
@@ -161,7 +165,9 @@ impl Provider for SshProvider {
     }
 
     fn destroy(&self, log: &mut dyn FnMut(&str)) -> Result<()> {
-        log("provider ssh: forgetting the hosts; mlk did not create them and leaves them running as they are");
+        log(
+            "provider ssh: forgetting the hosts; mlk did not create them and leaves them running as they are",
+        );
         Ok(())
     }
 }

@@ -66,11 +66,13 @@ fn cluster_yml_nodes_roles_and_version_follow_the_profile() {
 /// so neither cluster's folder ever makes the doctor refuse the other.
 #[test]
 fn embedded_profiles_use_disjoint_addresses() {
-    let ips = |n: &str| -> Vec<std::net::Ipv4Addr> {
-        load(n, None).nodes.iter().map(|n| n.ip).collect()
-    };
+    let ips =
+        |n: &str| -> Vec<std::net::Ipv4Addr> { load(n, None).nodes.iter().map(|n| n.ip).collect() };
     let (mono, dist) = (ips("mono"), ips("distributed"));
-    assert_eq!(mono, ["192.168.56.10".parse::<std::net::Ipv4Addr>().unwrap()]);
+    assert_eq!(
+        mono,
+        ["192.168.56.10".parse::<std::net::Ipv4Addr>().unwrap()]
+    );
     assert_eq!(
         dist,
         ["192.168.56.20", "192.168.56.21", "192.168.56.22"]

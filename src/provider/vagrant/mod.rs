@@ -43,7 +43,12 @@ pub fn any_machine_created(cluster_dir: &Path) -> bool {
         .into_iter()
         .flatten()
         .flatten()
-        .flat_map(|node| std::fs::read_dir(node.path()).into_iter().flatten().flatten())
+        .flat_map(|node| {
+            std::fs::read_dir(node.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .any(|prov| {
             std::fs::metadata(prov.path().join("id")).is_ok_and(|m| m.is_file() && m.len() > 0)
         })
