@@ -347,6 +347,104 @@ pub fn table(rows: &[Summary]) -> String {
 mod tests {
     use super::*;
 
+    /// A folder as `mlk up -p mono` leaves it, with `status` for every stage and target.
+    fn mono_folder(status: impl Fn(&str) -> Option<Status>) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let text = crate::profile::embedded_source("mono").unwrap();
+        std::fs::write(t.path().join(PROFILE_FILE), text).unwrap();
+        Record::new(
+            "mono",
+            ProviderKind::Vagrant(crate::profile::Provider::Virtualbox),
+            "mono",
+            t.path(),
+        )
+        .save(t.path())
+        .unwrap();
+        let (p, _) = saved_profile(t.path(), &Record::load(t.path()).unwrap().unwrap()).unwrap();
+        let mut state = StateFile::default();
+        for st in crate::plan::build(&p, "").stages {
+            let Some(s) = status(&st.id) else { continue };
+            let targets = if st.nodes.is_empty() {
+                vec![HOST.to_string()]
+            } else {
+                st.nodes
+            };
+            for n in targets {
+                let rec = crate::state::Record {
+                    status: s,
+                    started: None,
+                    ended: None,
+                    input_hash: "h".into(),
+                    message: None,
+                };
+                state
+                    .stages
+                    .entry(st.id.clone())
+                    .or_default()
+                    .insert(n, rec);
+            }
+        }
+        std::fs::write(
+            t.path().join("state.json"),
+            serde_json::to_string(&state).unwrap(),
+        )
+        .unwrap();
+        t
+    }
+
+    fn phase(t: &tempfile::TempDir) -> Phase {
+        summarize(&Found {
+            name: "mono".into(),
+            dir: t.path().to_path_buf(),
+            legacy: false,
+        })
+        .phase
+    }
+
+    #[test]
+    fn phases_from_what_was_recorded() {
+        let all = mono_folder(|_| Some(Status::Done));
+        assert_eq!(phase(&all), Phase::Up);
+        let s = summarize(&Found {
+            name: "mono".into(),
+            dir: all.path().to_path_buf(),
+            legacy: false,
+        });
+        assert_eq!((s.nodes, s.stages_done, s.stages_total), (Some(1), 13, 13));
+        assert!(s.stage_done("rke-up") && s.stage_status("tick") == "done");
+        let mut r = Record::load(all.path()).unwrap().unwrap();
+        r.stopped = Some(crate::state::now());
+        r.save(all.path()).unwrap();
+        assert_eq!(phase(&all), Phase::Stopped);
+        r.destroyed = Some(crate::state::now());
+        r.save(all.path()).unwrap();
+        assert_eq!(phase(&all), Phase::Destroyed);
+
+        let failed = mono_folder(|id| match id {
+            "machines" | "os-prep" => Some(Status::Done),
+            "docker" => Some(Status::Failed),
+            _ => None,
+        });
+        assert_eq!(
+            phase(&failed),
+            Phase::Failed {
+                stage: "docker".into()
+            }
+        );
+        assert_eq!(phase(&failed).describe(), "failed at docker");
+        assert!(phase(&failed).unfinished());
+        let part = mono_folder(|id| (id == "machines").then_some(Status::Done));
+        assert_eq!(phase(&part), Phase::Partial { done: 1, total: 13 });
+        let new = mono_folder(|_| None);
+        assert_eq!(phase(&new), Phase::New);
+        // Held by a running `mlk up`: busy, with who holds it.
+        let _lock = crate::state::lock::acquire(new.path(), "mlk up").unwrap();
+        match phase(&new) {
+            Phase::Busy { holder } => assert!(holder.starts_with("mlk up, pid "), "{holder}"),
+            p => panic!("{p:?}"),
+        }
+    }
+
     #[test]
     fn durations_are_short() {
         assert_eq!(short_duration(5), "5s");
