@@ -6,7 +6,7 @@
 //! Rancher) validate it, and helm's own merge with the chart defaults gives the values checked
 //! below (keys exist in the chart, URLs and Secret names agree across releases). What it does
 //! not prove: that the real chart templates render (they are not downloadable here); the
-//! charts' templates were checked by hand, see the README.
+//! charts' templates were checked by hand, see docs/development.md.
 use crate::tools;
 use mlk::plan::releases::HelmRelease;
 use serde_yaml_ng::Value;

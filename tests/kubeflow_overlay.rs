@@ -4,7 +4,7 @@
 //! upstream one. What this proves: the overlay is valid kustomize, leaves out everything of
 //! common/cert-manager/base, keeps the kubeflow ClusterIssuer, replaces Secret
 //! auth/dex-passwords with the generated hash (same name, no suffix), and adds the Ingress.
-//! What it does not prove: that upstream v1.11.0 builds (checked by hand, see the README).
+//! What it does not prove: that upstream v1.11.0 builds (checked by hand, see docs/development.md).
 use crate::tools;
 use serde_yaml_ng::Value;
 use std::path::Path;

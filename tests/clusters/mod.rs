@@ -10,6 +10,7 @@ mod ci_example;
 mod conventions;
 mod lifecycle;
 mod naming;
+mod readme;
 mod testhosts;
 
 use std::path::{Path, PathBuf};

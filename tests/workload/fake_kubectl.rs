@@ -1,6 +1,6 @@
 //! The run-record logic of `run-workload` against a FAKE kubectl: no Kubernetes API server can
 //! run here, so a scripted `Runner` answers the kubectl commands (apply, status, logs). The
-//! real submission path is exercised only on a real cluster (README).
+//! real submission path is exercised only on a real cluster (docs/report.md).
 use mlk::remote::{ExecOutput, RemoteError, Runner, Tunnel};
 use mlk::runs::{Outcome, RunRecord};
 use mlk::workload::run::{Options, execute};

@@ -1,7 +1,7 @@
 //! Provider `vagrant`: VMs made by the real `vagrant` CLI from the rendered Vagrantfile, with
 //! VirtualBox, Hyper-V or libvirt underneath.
 //!
-//! How `up` brings several nodes up (see README "Vagrant and VMs"):
+//! How `up` brings several nodes up (see docs/vagrant.md):
 //! - libvirt: one `vagrant up --parallel` (vagrant-libvirt declares `parallel: true`);
 //! - VirtualBox and Hyper-V: one `vagrant up --no-parallel` by default. Vagrant's own providers do
 //!   not declare parallel support, so Vagrant runs them one by one anyway. `MLK_VAGRANT_UP=
