@@ -8,6 +8,7 @@
 //! sshd test hosts.
 mod ci_example;
 mod conventions;
+mod errors;
 mod lifecycle;
 mod naming;
 mod readme;

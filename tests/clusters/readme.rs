@@ -18,7 +18,11 @@ fn commands(file: &Path) -> Vec<Vec<String>> {
             continue;
         }
         let code = line.split(" #").next().unwrap_or("");
-        for seg in code.split("&&").flat_map(|s| s.split('|')).flat_map(|s| s.split(';')) {
+        for seg in code
+            .split("&&")
+            .flat_map(|s| s.split('|'))
+            .flat_map(|s| s.split(';'))
+        {
             // An unquoted `${LIST:-}` expands to zero or more words: leave it out.
             let words: Vec<String> = shell_words(seg.trim())
                 .into_iter()
@@ -78,7 +82,11 @@ fn every_command_in_the_docs_parses_and_the_harmless_ones_run() {
         for words in commands(f) {
             seen += 1;
             if let Err(e) = mlk::cli::command().try_get_matches_from(&words) {
-                panic!("{}: `{}` does not parse:\n{e}", f.display(), words.join(" "));
+                panic!(
+                    "{}: `{}` does not parse:\n{e}",
+                    f.display(),
+                    words.join(" ")
+                );
             }
             let sub = words.get(1).map(String::as_str);
             let harmless = matches!(sub, Some("plan" | "profile" | "version" | "list"))
@@ -86,7 +94,13 @@ fn every_command_in_the_docs_parses_and_the_harmless_ones_run() {
             if harmless {
                 let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
                 let o = s.mlk(&args);
-                assert!(o.status.success(), "{}: `{}`: {}", f.display(), words.join(" "), err(&o));
+                assert!(
+                    o.status.success(),
+                    "{}: `{}`: {}",
+                    f.display(),
+                    words.join(" "),
+                    err(&o)
+                );
             }
         }
     }
