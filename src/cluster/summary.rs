@@ -120,21 +120,32 @@ pub fn read_state(dir: &Path) -> StateFile {
 }
 
 /// The saved profile of a cluster, with the hypervisor `up` used. Host rules are not
-/// applied again: the cluster exists already (`mlk doctor` checks the host).
+/// applied again: the cluster exists already (`mlk doctor` checks the host). A folder from
+/// an mlk that saved no profile, named like an embedded profile, gets that profile (the
+/// only way such a folder was made then).
 pub fn saved_profile(dir: &Path, record: &Record) -> anyhow::Result<(Profile, profile::Source)> {
     let path = dir.join(PROFILE_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        crate::exit::classify(
-            crate::exit::Class::Usage,
-            format!(
-                "{}: {e}; this cluster folder has no saved profile (it was not made by `mlk up`)",
-                path.display()
-            ),
-        )
-    })?;
-    let src = profile::Source {
-        file: path.display().to_string(),
-        text,
+    let src = match std::fs::read_to_string(&path) {
+        Ok(text) => profile::Source {
+            file: path.display().to_string(),
+            text,
+        },
+        Err(e) => match profile::embedded_source(&record.name) {
+            Some(text) if e.kind() == std::io::ErrorKind::NotFound => profile::Source {
+                file: format!("<embedded>/profiles/{}.yaml", record.name),
+                text: text.to_string(),
+            },
+            _ => {
+                return Err(crate::exit::classify(
+                    crate::exit::Class::Usage,
+                    format!(
+                        "{}: {e}; this cluster folder has no saved profile (it was not made by `mlk up`); \
+                         copy the cluster's profile there",
+                        path.display()
+                    ),
+                ));
+            }
+        },
     };
     let overrides = profile::Overrides {
         provider: record.provider_kind().and_then(ProviderKind::hypervisor),
