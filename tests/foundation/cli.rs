@@ -142,3 +142,32 @@ fn provider_flag_overrides_the_profile() {
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["provider"], "libvirt");
 }
+
+#[test]
+fn provider_ssh_is_accepted_by_plan_and_render() {
+    let out = run(&["plan", "-p", "mono", "--provider", "ssh", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["provider"], "ssh");
+    assert_eq!(j["stages"][0]["id"], "machines");
+    assert!(
+        j["stages"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("existing hosts"),
+        "{}",
+        j["stages"][0]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let o = dir.path().to_str().unwrap();
+    let out = run(&["render", "-p", "mono", "--provider", "ssh", "--out", o]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!dir.path().join("Vagrantfile").exists(), "no VMs, no Vagrantfile");
+    assert!(dir.path().join("cluster.yml").is_file());
+    let out = run(&["render", "-p", "mono", "--provider", "ssh", "--check", "--out", o]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // Anything else is named with what is allowed.
+    let out = run(&["plan", "--provider", "docker"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("ssh, virtualbox, hyperv, libvirt"));
+}
