@@ -5,6 +5,7 @@ pub mod home;
 pub mod name;
 pub mod record;
 pub mod summary;
+pub mod target;
 
 pub use home::{Found, Home};
 pub use name::ClusterName;

@@ -1,13 +1,12 @@
 //! `mlk up`: bring the lab up, stage by stage, resuming where the last run stopped.
 use crate::cli::Global;
-use crate::cluster::{self, ClusterName, Home, ProviderKind, Record};
+use crate::cluster::{ClusterName, ProviderKind};
 use crate::executor::{self, Ctx, pool::Pool, retry::RetryPolicy, select};
 use crate::exit::{Class, classify};
-use crate::profile::{self, Profile};
 use crate::progress::{Progress, RunEnd};
 use crate::provider::Provider;
 use crate::state::Store;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -65,18 +64,6 @@ pub struct UpArgs {
     pub connect_timeout: u64,
 }
 
-/// What this run brings up, decided from the flags and what the cluster recorded.
-struct Target {
-    profile: Profile,
-    src: profile::Source,
-    /// What the record keeps as the profile: an embedded name or an absolute path.
-    profile_label: String,
-    kind: ProviderKind,
-    /// The inventory to read (ssh): the user's file or the cluster's copy.
-    inventory: Option<PathBuf>,
-    dir: PathBuf,
-}
-
 pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     let end = Mutex::new(RunEnd::default());
     let result = run_inner(g, a, &end);
@@ -96,7 +83,16 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
 
 fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     let home = g.home()?;
-    let t = target(&home, a)?;
+    let t = crate::cluster::target::decide(
+        &home,
+        &crate::cluster::target::Request {
+            profile: a.profile.as_deref(),
+            cluster: a.cluster.as_ref(),
+            provider: a.provider,
+            inventory: a.inventory.as_deref(),
+            rules: super::host_rules(),
+        },
+    )?;
     let p = &t.profile;
     if !a.skip_preflight {
         let target = match t.kind {
@@ -135,7 +131,7 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
         }
     };
     let _lock = crate::state::lock::acquire(&dir, "mlk up")?;
-    record(&t, a)?;
+    crate::cluster::target::record(&t)?;
     crate::render::write(&dir.join("rendered"), &rendered)?;
     let store = Arc::new(Store::open(&dir, &p.name)?);
     let progress = Arc::new(Progress::new(g.progress, a.json, &dir)?);
@@ -238,224 +234,6 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
             list.len(),
             list.join(", ")
         );
-    }
-    Ok(())
-}
-
-/// Decides the profile, provider, inventory and folder from the flags and the cluster's
-/// record: `-c NAME` alone resumes with what was recorded; flags given override it.
-fn target(home: &Home, a: &UpArgs) -> Result<Target> {
-    let named = a.cluster.as_ref().map(|n| (n, home.find(n)));
-    let (src, label, recorded) = match (&a.profile, named) {
-        (Some(arg), _) => {
-            let src = profile::Source::resolve(arg)?;
-            (src, profile_label(arg), None)
-        }
-        (None, Some((_, Some(found)))) => saved(&found)?,
-        (None, Some((n, None))) => {
-            return Err(classify(
-                Class::Usage,
-                format!(
-                    "no cluster {n} in {} to resume; make one with `mlk up -p PROFILE` (the cluster \
-                     is named by the profile's `name`; embedded profiles: {})",
-                    home.describe(),
-                    profile::embedded_names().join(", ")
-                ),
-            ));
-        }
-        (None, None) => bare(home)?,
-    };
-    let hypervisor = a.provider.and_then(ProviderKind::hypervisor).or(recorded);
-    let mut p = load(&src, hypervisor)?;
-    if let Some(n) = &a.cluster
-        && n.as_str() != p.name
-    {
-        return Err(classify(
-            Class::Usage,
-            format!(
-                "--cluster {n}, but profile {} names its cluster `{}` (a cluster is named by its profile's `name`)",
-                src.file, p.name
-            ),
-        ));
-    }
-    let name = ClusterName::parse(&p.name)?;
-    let existing = home.find(&name);
-    if let Some(f) = &existing
-        && let Some(note) = f.note(home)
-    {
-        eprintln!("mlk: note: {note}");
-    }
-    let dir = existing
-        .as_ref()
-        .map_or_else(|| home.new_dir(&name), |f| f.dir.clone());
-    let was = match &existing {
-        Some(f) => Record::load_or_infer(&f.dir, &f.name)?.provider_kind(),
-        None => None,
-    };
-    let kind = a
-        .provider
-        .or(was)
-        .unwrap_or(ProviderKind::Vagrant(p.provider));
-    // Only a recorded (not inferred) provider of machines that still exist is binding.
-    let live = Record::load(&dir)?.is_some_and(|r| r.destroyed.is_none());
-    if let (true, Some(want), Some(was)) = (live, a.provider, was)
-        && want != was
-    {
-        return Err(classify(
-            Class::Usage,
-            format!(
-                "cluster {name} was brought up with provider {}; to use {} instead, `mlk down -c {name}` first",
-                was.as_str(),
-                want.as_str()
-            ),
-        ));
-    }
-    if let Some(h) = kind.hypervisor()
-        && h != p.provider
-    {
-        p = load(&src, Some(h))?;
-    }
-    let inventory = match (kind, &a.inventory) {
-        (ProviderKind::Ssh, Some(f)) => Some(absolute(f)?),
-        (ProviderKind::Ssh, None) => {
-            let copy = dir.join(cluster::record::SSH_CONFIG_FILE);
-            if !copy.is_file() {
-                return Err(classify(
-                    Class::Usage,
-                    "--provider ssh needs --inventory FILE (the format `vagrant ssh-config` prints)",
-                ));
-            }
-            Some(copy)
-        }
-        (ProviderKind::Vagrant(h), Some(_)) => {
-            return Err(classify(
-                Class::Usage,
-                format!(
-                    "--inventory lists existing hosts and needs --provider ssh; cluster {name} uses Vagrant ({})",
-                    h.as_str()
-                ),
-            ));
-        }
-        (ProviderKind::Vagrant(_), None) => None,
-    };
-    Ok(Target {
-        profile: p,
-        src,
-        profile_label: label,
-        kind,
-        inventory,
-        dir,
-    })
-}
-
-fn load(src: &profile::Source, hypervisor: Option<crate::profile::Provider>) -> Result<Profile> {
-    let overrides = profile::Overrides {
-        provider: hypervisor,
-    };
-    Ok(profile::load(src, &overrides, &super::host_rules())?)
-}
-
-/// The saved profile of an existing cluster, and the hypervisor it recorded.
-fn saved(
-    found: &cluster::Found,
-) -> Result<(profile::Source, String, Option<crate::profile::Provider>)> {
-    let rec = Record::load_or_infer(&found.dir, &found.name)?;
-    let (_, src) = cluster::summary::saved_profile(&found.dir, &rec)?;
-    let hv = rec.provider_kind().and_then(ProviderKind::hypervisor);
-    Ok((src, rec.profile, hv))
-}
-
-/// `mlk up` without -p or -c: resume the one unfinished cluster if it is mono, suggest it
-/// if it is another, else the embedded mono profile (saying so).
-fn bare(home: &Home) -> Result<(profile::Source, String, Option<crate::profile::Provider>)> {
-    let unfinished: Vec<cluster::summary::Summary> = home
-        .clusters()
-        .iter()
-        .map(cluster::summary::summarize)
-        .filter(|s| s.phase.unfinished())
-        .collect();
-    match unfinished.as_slice() {
-        [one] if one.name == "mono" => {
-            eprintln!("mlk: resuming cluster mono ({})", one.state_text);
-            let found = home
-                .find(&ClusterName::parse("mono")?)
-                .expect("just listed");
-            saved(&found)
-        }
-        [one] => Err(classify(
-            Class::Usage,
-            format!(
-                "cluster {} is unfinished ({}): resume it with `mlk up -c {}`, or start another with `mlk up -p PROFILE`",
-                one.name, one.state_text, one.name
-            ),
-        )),
-        [] => {
-            eprintln!(
-                "mlk: no --profile: using the embedded profile mono (one VM; `mlk profile list` shows the others)"
-            );
-            Ok((profile::Source::resolve("mono")?, "mono".into(), None))
-        }
-        many => Err(classify(
-            Class::Usage,
-            format!(
-                "{} unfinished clusters; resume one with `mlk up -c NAME`, or start another with `mlk up -p PROFILE`:\n{}",
-                many.len(),
-                cluster::summary::table(many)
-                    .lines()
-                    .map(|l| format!("  {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-        )),
-    }
-}
-
-/// An embedded name stays a name; a file is recorded by its absolute path.
-fn profile_label(arg: &str) -> String {
-    if profile::embedded_names().iter().any(|n| n == arg) {
-        arg.to_string()
-    } else {
-        absolute(Path::new(arg)).map_or_else(|_| arg.to_string(), |p| p.display().to_string())
-    }
-}
-
-fn absolute(p: &Path) -> Result<PathBuf> {
-    std::path::absolute(p).with_context(|| format!("{}: cannot make it absolute", p.display()))
-}
-
-/// Writes what later commands need: the record, the profile's text, the inventory's copy.
-fn record(t: &Target, a: &UpArgs) -> Result<()> {
-    let dir = &t.dir;
-    let mut rec = match Record::load(dir)? {
-        Some(r) if r.destroyed.is_none() => r,
-        Some(_) => Record::new(&t.profile.name, t.kind, &t.profile_label, dir),
-        None if dir.join("state.json").exists() => {
-            // A folder from an older mlk: keep its age.
-            Record::load_or_infer(dir, &t.profile.name)?
-        }
-        None => Record::new(&t.profile.name, t.kind, &t.profile_label, dir),
-    };
-    rec.provider = t.kind.as_str().to_string();
-    rec.profile = t.profile_label.clone();
-    rec.dir = dir.display().to_string();
-    rec.stopped = None;
-    rec.destroyed = None;
-    if a.inventory.is_some() {
-        rec.inventory = t.inventory.as_ref().map(|p| p.display().to_string());
-    }
-    rec.save(dir)?;
-    crate::fsutil::write_atomic(
-        &dir.join(cluster::record::PROFILE_FILE),
-        t.src.text.as_bytes(),
-        Some(0o644),
-    )?;
-    if let (ProviderKind::Ssh, Some(inv)) = (t.kind, &a.inventory) {
-        let text = std::fs::read(inv).with_context(|| format!("reading {}", inv.display()))?;
-        crate::fsutil::write_atomic(
-            &dir.join(cluster::record::SSH_CONFIG_FILE),
-            &text,
-            Some(0o600),
-        )?;
     }
     Ok(())
 }

@@ -162,9 +162,21 @@ fn provider_ssh_is_accepted_by_plan_and_render() {
     let o = dir.path().to_str().unwrap();
     let out = run(&["render", "-p", "mono", "--provider", "ssh", "--out", o]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(!dir.path().join("Vagrantfile").exists(), "no VMs, no Vagrantfile");
+    assert!(
+        !dir.path().join("Vagrantfile").exists(),
+        "no VMs, no Vagrantfile"
+    );
     assert!(dir.path().join("cluster.yml").is_file());
-    let out = run(&["render", "-p", "mono", "--provider", "ssh", "--check", "--out", o]);
+    let out = run(&[
+        "render",
+        "-p",
+        "mono",
+        "--provider",
+        "ssh",
+        "--check",
+        "--out",
+        o,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     // Anything else is named with what is allowed.
     let out = run(&["plan", "--provider", "docker"]);
