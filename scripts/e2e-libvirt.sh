@@ -3,7 +3,8 @@
 # Debian's vagrant + vagrant-libvirt drive libvirtd + QEMU (software emulation, TCG) inside a
 # network namespace this script creates; the Debian box is built locally (scripts/e2e/box-*.sh).
 # Runs `mlk up --provider libvirt` through machines, os-prep and a custom stage, then
-# `mlk status --json`, `mlk ssh node1 -- hostname`, `mlk down --force`, and checks that no
+# `mlk status --json`, `mlk ssh node1 -- hostname`, `mlk stop` / `mlk start` (the VMs halt,
+# come back, and the probe file survived), `mlk down --force`, and checks that no
 # domain, volume, network, namespace, process or interface is left. Exit 0 only if all passed.
 # Needs root and the packages of .ci/setup.d/50-libvirt.sh. Env:
 #   BOX_CACHE  folder for the root fs and box, reused between runs (default /var/tmp/mlk-vagrant-box)
@@ -103,7 +104,7 @@ fi
 
 step "mlk status --json"
 set +e
-m status --profile "$lab/profile.yaml" --json > "$lab/status.json"
+m status -c "$cluster" --json > "$lab/status.json"
 status_rc=$?
 set -e
 # Not every stage of the plan ran (docker, rke... were left out), so "not fully up" = 1.
@@ -125,17 +126,33 @@ key=$lab/clusters/$cluster/ssh/id_ed25519
 [ "$(stat -c %a "$key")" = 600 ] || fail "$key is not 0600"
 
 step "mlk ssh"
-got=$(m ssh --profile "$lab/profile.yaml" node1 -- hostname)
+got=$(m ssh -c "$cluster" node1 -- hostname)
 [ "$got" = node1 ] || fail "mlk ssh node1 -- hostname printed '$got'"
-set +e; m ssh --profile "$lab/profile.yaml" node1 -- exit 7; rc=$?; set -e
+set +e; m ssh -c "$cluster" node1 -- exit 7; rc=$?; set -e
 [ "$rc" = 7 ] || fail "mlk ssh did not pass the remote exit code through (got $rc)"
 # The endpoint uses mlk's key, which must be in the VM's authorized_keys.
-grep -q "$(cut -d' ' -f2 "$key.pub")" <(m ssh --profile "$lab/profile.yaml" node1 -- cat .ssh/authorized_keys) ||
+grep -q "$(cut -d' ' -f2 "$key.pub")" <(m ssh -c "$cluster" node1 -- cat .ssh/authorized_keys) ||
   fail "mlk's key is not in node1's authorized_keys"
 echo "ssh ok: $got"
 
+step "mlk stop / mlk start"
+m stop -c "$cluster"
+left=$(virsh list --name | grep "^mlk-$cluster-" || true)
+[ -z "$left" ] || fail "domains still running after mlk stop: $left"
+m list --json > "$lab/list.json"
+python3 - "$lab/list.json" "$cluster" <<'PY'
+import json, sys
+c = [c for c in json.load(open(sys.argv[1])) if c["name"] == sys.argv[2]][0]
+assert c["state"] == "stopped", c
+PY
+t0=$SECONDS
+m start -c "$cluster" --wait 900
+echo "mlk start: $((SECONDS - t0))s"
+got=$(m ssh -c "$cluster" node1 -- cat /opt/mlk/e2e-probe)
+[ "$got" = node1 ] || fail "after mlk start, node1 lost /opt/mlk/e2e-probe (got '$got')"
+
 step "mlk down"
-m down --profile "$lab/profile.yaml" --force
+m down -c "$cluster" --force
 left=$(virsh list --all --name | grep "^mlk-$cluster-" || true)
 [ -z "$left" ] || fail "domains left after mlk down: $left"
 left=$(virsh vol-list default | awk '{print $1}' | grep "^mlk-$cluster-" || true)
@@ -146,7 +163,9 @@ left=$(virsh net-list --all --name | grep -v '^default$' || true)
 if [ -n "${KEEP_LOGS:-}" ]; then
   mkdir -p "/tmp/$prefix-logs"; cp "$lab/clusters/$cluster/mlk.log" "/tmp/$prefix-logs/"
 fi
-m down --profile "$lab/profile.yaml" --force --purge
+m down -c "$cluster" --force
+m list --json | python3 -c 'import json,sys; c=json.load(sys.stdin); assert c[0]["state"] == "destroyed", c'
+m down -c "$cluster" --force --purge
 [ ! -e "$lab/clusters/$cluster" ] || fail "mlk down --purge kept the cluster folder"
 
 step "teardown"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Long kill -9 soak of `mlk up` (README "Executor"): the suite's kill test with many more
+# Long kill -9 soak of `mlk up` (docs/development.md, "`mlk up` tests and benchmark"): the suite's kill test with many more
 # kills. Each kill lands at a random point of a run on real sshd test hosts; after every kill
 # no stage may be recorded done that did not finish, and the final run must complete with
 # every stage finished exactly once per node. Needs root.

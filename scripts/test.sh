@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command (README "Testing"): lints, then the whole suite. Needs root for the
+# The test command (README "Development", docs/development.md): lints, then the whole suite. Needs root for the
 # network-namespace test hosts, and the packages .ci/run installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -23,6 +23,18 @@ pub enum Class {
 }
 
 impl Class {
+    /// Lower-case name for JSON (`run_end.exit_class`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Failure => "failure",
+            Class::Usage => "usage",
+            Class::Provider => "provider",
+            Class::Remote => "remote",
+            Class::Preflight => "preflight",
+            Class::Interrupted => "interrupted",
+        }
+    }
+
     pub fn code(self) -> u8 {
         match self {
             Class::Failure => 1,

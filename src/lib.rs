@@ -1,6 +1,7 @@
 //! mlk: a machine-learning Kubernetes lab from a YAML profile, in resumable stages.
 pub mod advice;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod diagnose;
 pub mod doctor;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod runs;
 pub mod stages;
 pub mod state;
+pub mod version;
 pub mod workload;
 
 /// Runs one parsed command line.

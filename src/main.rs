@@ -1,6 +1,4 @@
 //! Entry point: parse the command line, run it, map the error class to an exit code.
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    mlk::exit::report(mlk::run(mlk::cli::Cli::parse()))
+    mlk::exit::report(mlk::run(mlk::cli::parse()))
 }

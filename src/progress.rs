@@ -1,6 +1,6 @@
 //! What a run shows and records as it goes: spinner lines on stderr (one per stage, with each
-//! node's state), JSON events on stdout (`--json`), and every remote output line in
-//! `<cluster>/mlk.log`.
+//! node's state) that become one ✓/✗ line with the duration when the stage ends, JSON events
+//! on stdout (`--json`), and every remote output line in `<cluster>/mlk.log`.
 use crate::cli::ProgressMode;
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -65,10 +65,21 @@ impl Progress {
 
     fn emit(&self, v: Value) {
         if self.json {
-            // One event per line; a closed stdout must not stop the run.
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{v}");
-            let _ = out.flush();
+            emit_json(&v);
+        }
+    }
+
+    /// A finished stage's line: printed above the spinners so that it stays on screen.
+    fn keep_line(&self, bar: Option<ProgressBar>, text: String) {
+        match (bar, &self.bars) {
+            (Some(b), Some(mp)) => {
+                b.finish_and_clear();
+                mp.remove(&b);
+                // Above the spinners, with its own newline (MultiProgress::println leaves the
+                // last line open when no spinner is left, so the next message would join it).
+                mp.suspend(|| eprintln!("{text}"));
+            }
+            _ => eprintln!("{text}"),
         }
     }
 
@@ -130,11 +141,17 @@ impl Progress {
         let secs = line
             .as_ref()
             .map_or(0.0, |l| l.started.elapsed().as_secs_f64());
-        let text = format!("[{index}/{total}] {id}: {status} ({reason}, {secs:.1}s)");
-        match line.and_then(|l| l.bar) {
-            Some(b) => b.finish_with_message(format!("{text} ")),
-            None => eprintln!("{text}"),
-        }
+        let mark = if status == "done" { "✓" } else { "-" };
+        let bar = line.and_then(|l| l.bar);
+        let text = if bar.is_some() {
+            format!(
+                "{mark} [{index}/{total}] {id}  {status}, {reason}  {}",
+                duration(secs)
+            )
+        } else {
+            format!("[{index}/{total}] {id}: {status} ({reason}, {secs:.1}s)")
+        };
+        self.keep_line(bar, text);
         self.log_line("mlk", id, &format!("stage {status}: {reason}"));
         self.emit(
             json!({"event": "stage_end", "stage": id, "current": index, "total": total,
@@ -151,7 +168,17 @@ impl Progress {
             .remove(id)
             && let Some(b) = l.bar
         {
-            b.abandon_with_message(format!("[{index}/{total}] {id}: FAILED"));
+            let secs = l.started.elapsed().as_secs_f64();
+            let nodes: Vec<&str> = failures.iter().filter_map(|f| f["node"].as_str()).collect();
+            let on = if nodes.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", nodes.join(", "))
+            };
+            self.keep_line(
+                Some(b),
+                format!("✗ [{index}/{total}] {id}  FAILED{on}  {}", duration(secs)),
+            );
         }
         self.log_line("mlk", id, "stage failed");
         self.emit(
@@ -160,10 +187,9 @@ impl Progress {
         );
     }
 
-    /// The last event of a run.
-    pub fn run_end(&self, status: &str, ran: usize, skipped: usize, total: usize) {
-        self.emit(json!({"event": "run_end", "status": status, "ran": ran,
-            "skipped": skipped, "total": total}));
+    /// The last event of a run (see [`run_end_event`]).
+    pub fn run_end(&self, end: &RunEnd) {
+        self.emit(run_end_event(end));
     }
 
     /// Removes the spinners (before printing an error or exiting on a signal).
@@ -171,5 +197,72 @@ impl Progress {
         if let Some(mp) = &self.bars {
             let _ = mp.clear();
         }
+    }
+}
+
+/// How a run ended, for the `run_end` event.
+#[derive(Debug, Clone, Default)]
+pub struct RunEnd {
+    /// done, failed or interrupted.
+    pub status: String,
+    pub ran: usize,
+    pub skipped: usize,
+    pub total: usize,
+    /// The exit class; None for success.
+    pub class: Option<crate::exit::Class>,
+    /// The diagnostics bundle a failed run wrote.
+    pub diagnostics: Option<std::path::PathBuf>,
+}
+
+/// `{"event":"run_end","status":..,"exit_code":N,"exit_class":"preflight","diagnostics":PATH|null,...}`.
+pub fn run_end_event(e: &RunEnd) -> Value {
+    json!({"event": "run_end", "status": e.status, "ran": e.ran, "skipped": e.skipped,
+        "total": e.total,
+        "exit_code": e.class.map_or(0, |c| c.code()),
+        "exit_class": e.class.map_or("ok", |c| c.name()),
+        "diagnostics": e.diagnostics.as_ref().map(|p| p.display().to_string())})
+}
+
+/// Prints one JSON event line on stdout; a closed stdout must not stop the run.
+pub fn emit_json(v: &Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{v}");
+    let _ = out.flush();
+}
+
+/// `0.4s`, `12.3s`, `4m05s`.
+pub fn duration(secs: f64) -> String {
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else {
+        let s = secs.round() as u64;
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_run_end_fields() {
+        assert_eq!(duration(0.42), "0.4s");
+        assert_eq!(duration(245.2), "4m05s");
+        let v = run_end_event(&RunEnd {
+            status: "failed".into(),
+            class: Some(crate::exit::Class::Preflight),
+            diagnostics: Some("/x/d.tar.gz".into()),
+            ..RunEnd::default()
+        });
+        assert_eq!(v["exit_code"], 5);
+        assert_eq!(v["exit_class"], "preflight");
+        assert_eq!(v["diagnostics"], "/x/d.tar.gz");
+        let ok = run_end_event(&RunEnd {
+            status: "done".into(),
+            ..RunEnd::default()
+        });
+        assert_eq!(ok["exit_code"], 0);
+        assert_eq!(ok["exit_class"], "ok");
+        assert!(ok["diagnostics"].is_null());
     }
 }

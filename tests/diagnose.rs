@@ -211,7 +211,15 @@ fn diagnose_names_the_clusters_when_it_cannot_choose() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("a, b") && err.contains("--cluster"), "{err}");
+    assert!(
+        err.contains("2 clusters") && err.contains("--cluster NAME"),
+        "{err}"
+    );
+    let names: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.contains(&"a") && names.contains(&"b"), "{err}");
 }
 
 #[test]

@@ -261,7 +261,7 @@ fn cli_merge_honours_kubeconfig_first_existing_file() {
     std::fs::write(&b, rke_kubeconfig("other", "https://10.9.9.9:6443")).unwrap();
     let out = assert_cmd::Command::cargo_bin("mlk")
         .unwrap()
-        .args(["kubeconfig", "-p", "mono", "--merge"])
+        .args(["kubeconfig", "-c", "mono", "--merge"])
         .env("MLK_HOME", &home)
         .env("KUBECONFIG", format!("{}:{}", a.display(), b.display()))
         .output()
@@ -280,7 +280,7 @@ fn cli_merge_honours_kubeconfig_first_existing_file() {
     // Without --merge: the path only.
     let out = assert_cmd::Command::cargo_bin("mlk")
         .unwrap()
-        .args(["kubeconfig", "-p", "mono"])
+        .args(["kubeconfig", "-c", "mono"])
         .env("MLK_HOME", &home)
         .output()
         .unwrap();

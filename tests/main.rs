@@ -2,6 +2,7 @@
 mod advice;
 mod arch;
 mod ci_scripts;
+mod clusters;
 mod contracts;
 mod diagnose;
 mod diagnose_e2e;

@@ -171,9 +171,9 @@ fn summary_stage_logs_the_table_and_always_runs() {
     let text = lines.lock().unwrap().join("\n");
     assert!(text.starts_with("DASHBOARD"), "{text}");
     for url in [
-        "https://rancher.192.168.56.10.sslip.io",
-        "http://chronograf.192.168.56.10.sslip.io",
-        "https://kubeflow.192.168.56.10.sslip.io",
+        "https://rancher.192.168.56.20.sslip.io",
+        "http://chronograf.192.168.56.20.sslip.io",
+        "https://kubeflow.192.168.56.20.sslip.io",
     ] {
         assert!(text.contains(url), "{url} missing:\n{text}");
     }

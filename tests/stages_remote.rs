@@ -1,7 +1,7 @@
 //! Stages run for real on sshd test hosts (scripts/testhosts.sh, network namespaces) through
 //! the real SshRunner: os-prep, binary upload with sha256 checked on the node, and the secrets
 //! stage (0600 on the node, nothing secret in the log). No Kubernetes API server exists here,
-//! so rke-up and the Helm/Kubeflow stages are not run (README "Stages and add-ons").
+//! so rke-up and the Helm/Kubeflow stages are not run (docs/development.md, "Stages: what is tested").
 use crate::secrets_host::profile;
 use crate::ssh_support::{TestHosts, have_root, run};
 use mlk::lockfile::Binary;

@@ -115,31 +115,28 @@ fn status_and_down_of_a_never_created_libvirt_cluster() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    // A real `mlk up` that creates no machine: only a custom stage on this host runs.
+    let yaml = format!(
+        "{}stages:\n  - {{id: local-mark, after: docker, target: host, run: \"true\"}}\n",
+        mlk::profile::embedded_source("distributed").unwrap()
+    );
+    let profile = dir.path().join("distributed.yaml");
+    std::fs::write(&profile, yaml).unwrap();
     let out = mlk(dir.path())
-        .args([
-            "render",
-            "--profile",
-            "distributed",
-            "--provider",
-            "libvirt",
-            "--out",
-        ])
-        .arg(dir.path().join("distributed/rendered"))
+        .args(["up", "--provider", "libvirt", "--skip-preflight"])
+        .arg("-p")
+        .arg(&profile)
+        .args(["--only", "local-mark"])
         .output()
         .unwrap();
-    assert!(out.status.success());
-    // vagrant-libvirt answers `status` without a libvirtd: every machine not_created.
-    let out = mlk(dir.path())
-        .args([
-            "status",
-            "--profile",
-            "distributed",
-            "--provider",
-            "libvirt",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // vagrant-libvirt answers `status` without a libvirtd: every machine not_created. The
+    // cluster is found by itself (the only one) and with its recorded provider.
+    let out = mlk(dir.path()).args(["status", "--json"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "not fully up: {err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -154,15 +151,18 @@ fn status_and_down_of_a_never_created_libvirt_cluster() {
     assert_eq!(v["stages"][0]["id"], "machines");
     assert_eq!(v["stages"][0]["status"], "pending");
     assert_eq!(v["fully_up"], false);
-    // `down` of nothing succeeds (not a terminal: no question), keeps the folder by default.
+    // `down` of a cluster that never got a VM: no question (not a terminal), no vagrant and no
+    // hypervisor needed, the folder kept by default.
     let out = mlk(dir.path())
-        .args(["down", "--profile", "distributed", "--provider", "libvirt"])
+        .arg("down")
+        .env("PATH", "/nonexistent")
         .output()
         .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("no VM of cluster distributed was ever created"),
+        "{err}"
     );
     assert!(
         dir.path()
@@ -170,15 +170,17 @@ fn status_and_down_of_a_never_created_libvirt_cluster() {
             .is_file()
     );
     let out = mlk(dir.path())
-        .args([
-            "down",
-            "--profile",
-            "distributed",
-            "--provider",
-            "libvirt",
-            "--purge",
-            "--force",
-        ])
+        .args(["down", "-c", "distributed"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already destroyed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = mlk(dir.path())
+        .args(["down", "-c", "distributed", "--purge", "--force"])
         .output()
         .unwrap();
     assert!(out.status.success());

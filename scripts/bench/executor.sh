@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of the stage executor (README "Executor benchmark"). Needs root (test hosts in
+# Benchmark of the stage executor (docs/development.md, "`mlk up` tests and benchmark"). Needs root (test hosts in
 # network namespaces). On 3 test hosts, the same plan of N short commands per node
 # (default 30) is run three ways in one session:
 #   - mlk up (custom stages, every node concurrently per stage, one SSH session per node),

@@ -1,61 +1,94 @@
-//! How `report` and `run-workload` find a cluster folder and reach its first controlplane node.
+//! How `report` and `run-workload` find a cluster, check it is ready for them, and reach its
+//! first controlplane node.
 //!
 //! The nodes come from an ssh-config file (the format `vagrant ssh-config` prints):
 //! `--inventory FILE`, else `<cluster>/ssh-config`. Host keys are pinned in `<cluster>/known_hosts`.
+use crate::cli::Global;
+use crate::cluster::{ClusterName, Opened};
 use crate::exit::{Class, classify};
 use crate::remote::{ConnectOptions, Runner, SshRunner};
 use anyhow::Result;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-/// The cluster folders under the root (`--dir`, default `./.mlk`), sorted.
-pub fn clusters(root: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| e.file_name().to_str().map(String::from))
-        .collect();
-    v.sort();
-    v
+/// The cluster `--cluster` names (or the only one): its name and folder.
+pub fn resolve(g: &Global, name: Option<&ClusterName>) -> Result<Opened> {
+    crate::cluster::open(&g.home()?, name)
 }
 
-pub fn root(dir: Option<&Path>) -> PathBuf {
-    dir.map_or_else(|| PathBuf::from(".mlk"), Path::to_path_buf)
-}
-
-/// The cluster named by `--cluster`, or the only cluster folder there is.
-pub fn resolve(root: &Path, name: Option<&str>) -> Result<(String, PathBuf)> {
-    let have = clusters(root);
-    let listed = || {
-        if have.is_empty() {
-            "none".to_string()
-        } else {
-            have.join(", ")
-        }
-    };
-    match name {
-        Some(n) if have.iter().any(|h| h == n) => Ok((n.to_string(), root.join(n))),
-        Some(n) => Err(classify(
-            Class::Usage,
-            format!(
-                "--cluster {n}: no cluster folder {} (clusters in {}: {})",
-                root.join(n).display(),
-                root.display(),
-                listed()
-            ),
-        )),
-        None if have.len() == 1 => Ok((have[0].clone(), root.join(&have[0]))),
-        None => Err(classify(
-            Class::Usage,
-            format!(
-                "which cluster? pass --cluster NAME (clusters in {}: {})",
-                root.display(),
-                listed()
-            ),
-        )),
+/// `run-workload` needs Kubernetes: explains a cluster that is destroyed, stopped or not up
+/// yet (instead of kubectl's errors), and warns when TICK is off (nothing will be measured).
+/// Only for clusters `mlk up` recorded; `--inventory` (the user points at nodes) skips it.
+pub fn ready_for_workload(c: &Opened) -> Result<()> {
+    if let Some(e) = super::cluster::not_running(c) {
+        return Err(e);
     }
+    let Some((sum, tick)) = recorded(c) else {
+        return Ok(());
+    };
+    let name = c.name();
+    if !sum.stage_done("rke-up") {
+        return Err(classify(
+            Class::Usage,
+            format!(
+                "cluster {name} is not up ({}): Kubernetes is not installed yet (stage rke-up: {});                  `mlk up -c {name}` finishes it",
+                sum.state_text,
+                sum.stage_status("rke-up")
+            ),
+        ));
+    }
+    if !tick {
+        eprintln!(
+            "mlk: WARNING: cluster {name} has TICK disabled (components.tick.enabled: false): the run is recorded,              but nothing measures it, so `mlk report` will have no figures for it"
+        );
+    }
+    Ok(())
+}
+
+/// `report` reads measurements from the cluster's InfluxDB: explains a cluster that is
+/// destroyed, stopped, has TICK disabled or has not finished the tick stage.
+pub fn ready_for_report(c: &Opened) -> Result<()> {
+    let name = c.name();
+    if let Some(e) = super::cluster::not_running(c) {
+        return Err(classify(
+            Class::Usage,
+            format!(
+                "{e:#}\n  `mlk report` reads the runs' measurements from the cluster's InfluxDB, so the cluster must be running"
+            ),
+        ));
+    }
+    let Some((sum, tick)) = recorded(c) else {
+        return Ok(());
+    };
+    if !tick {
+        return Err(classify(
+            Class::Usage,
+            format!(
+                "cluster {name} has TICK disabled (components.tick.enabled: false in its profile):                  nothing measured its runs, so there is nothing to report"
+            ),
+        ));
+    }
+    if !sum.stage_done("tick") {
+        return Err(classify(
+            Class::Usage,
+            format!(
+                "cluster {name} is not up ({}): its InfluxDB is not ready (stage tick: {}); `mlk up -c {name}` finishes it",
+                sum.state_text,
+                sum.stage_status("tick")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The summary and whether TICK is enabled, for a cluster whose `mlk up` recorded a profile
+/// and ran at least once; None for folders mlk up did not make.
+fn recorded(c: &Opened) -> Option<(crate::cluster::summary::Summary, bool)> {
+    if !c.dir().join("state.json").is_file() {
+        return None;
+    }
+    let (p, _) = crate::cluster::summary::saved_profile(c.dir(), &c.record).ok()?;
+    Some((crate::cluster::summary::of(c), p.components.tick.enabled))
 }
 
 /// Connects to `node` (or the inventory's first host when `None`) of the cluster in `dir`.

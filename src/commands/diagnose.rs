@@ -1,62 +1,23 @@
 //! `mlk diagnose`: write the diagnostics bundle of a cluster and print its path.
 use crate::cli::Global;
-use crate::exit::{Class, classify};
+use crate::cluster::ClusterName;
 use anyhow::Result;
 use clap::Args;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk diagnose                 # the only cluster
+  mlk diagnose -c distributed  # attach the printed .tar.gz to a bug report")]
 pub struct DiagnoseArgs {
-    /// The cluster (its folder under the mlk home). Default: the only cluster there.
-    #[arg(long)]
-    pub cluster: Option<String>,
+    /// The cluster (`mlk list` shows them). Default: the only one there is.
+    #[arg(long, short = 'c', value_name = "NAME", value_parser = crate::cli::parse_cluster)]
+    pub cluster: Option<ClusterName>,
 }
 
 pub fn run(g: &Global, a: &DiagnoseArgs) -> Result<()> {
-    let home = super::doctor::home(g);
-    let name = match &a.cluster {
-        Some(n) => n.clone(),
-        None => {
-            let mut names: Vec<String> = std::fs::read_dir(&home)
-                .map(|rd| {
-                    rd.filter_map(Result::ok)
-                        .filter(|e| e.path().is_dir())
-                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            names.sort();
-            match names.as_slice() {
-                [one] => one.clone(),
-                [] => {
-                    return Err(classify(
-                        Class::Usage,
-                        format!(
-                            "no cluster folder under {}; run `mlk up` first or pass --dir",
-                            home.display()
-                        ),
-                    ));
-                }
-                many => {
-                    return Err(classify(
-                        Class::Usage,
-                        format!(
-                            "several clusters under {}: {}; choose one with --cluster",
-                            home.display(),
-                            many.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-    };
-    let dir = home.join(&name);
-    if !dir.is_dir() {
-        return Err(classify(
-            Class::Usage,
-            format!("--cluster: no folder {}", dir.display()),
-        ));
-    }
-    let path = crate::diagnose::write(&dir)?;
+    let home = g.home()?;
+    let c = crate::cluster::open(&home, a.cluster.as_ref())?;
+    let path = crate::diagnose::write(c.dir())?;
     println!("{}", path.display());
     Ok(())
 }

@@ -1,51 +1,40 @@
 //! `mlk doctor`: check this host for the profile before anything is created.
 use crate::cli::Global;
+use crate::cluster::ProviderKind;
 use crate::doctor::{self, Target};
 use crate::exit::{Class, classify};
-use crate::profile::{self, Provider};
+use crate::profile;
 use anyhow::Result;
 use clap::Args;
-use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk doctor                       # the mono profile on its own provider
+  mlk doctor -p distributed --provider libvirt
+  mlk doctor -p my.yaml --provider ssh --json")]
 pub struct DoctorArgs {
-    /// An embedded profile (mono, distributed) or the path of a profile YAML file.
+    /// An embedded profile (mono, distributed; `mlk profile list`) or the path of a profile YAML file.
     #[arg(long, short = 'p', default_value = "mono")]
     pub profile: String,
     /// Where the nodes come from: a Vagrant provider (virtualbox, hyperv, libvirt) or `ssh`
     /// (existing hosts: only the checks that apply to them). Default: the profile's provider.
-    #[arg(long)]
-    pub provider: Option<String>,
+    #[arg(long, value_parser = crate::cli::parse_provider, value_name = "PROVIDER")]
+    pub provider: Option<ProviderKind>,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 /// The target a `--provider` value names; None means the profile's own provider.
-pub fn parse_target(s: Option<&str>) -> Result<Option<Target>> {
-    match s {
-        None => Ok(None),
-        Some("ssh") => Ok(Some(Target::Existing)),
-        Some(s) => Provider::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .map(|p| Some(Target::Vagrant(p)))
-            .ok_or_else(|| {
-                classify(
-                    Class::Usage,
-                    format!("--provider: unknown provider `{s}`; allowed: ssh, virtualbox, hyperv, libvirt"),
-                )
-            }),
-    }
-}
-
-/// The mlk home: `--dir`/MLK_HOME, else ./.mlk.
-pub fn home(g: &Global) -> PathBuf {
-    g.dir.clone().unwrap_or_else(|| PathBuf::from(".mlk"))
+pub fn parse_target(k: Option<ProviderKind>) -> Option<Target> {
+    k.map(|k| match k {
+        ProviderKind::Ssh => Target::Existing,
+        ProviderKind::Vagrant(h) => Target::Vagrant(h),
+    })
 }
 
 pub fn run(g: &Global, a: &DoctorArgs) -> Result<()> {
-    let target = parse_target(a.provider.as_deref())?;
+    let target = parse_target(a.provider);
     let src = profile::Source::resolve(&a.profile)?;
     let overrides = profile::Overrides {
         provider: match target {
@@ -60,7 +49,7 @@ pub fn run(g: &Global, a: &DoctorArgs) -> Result<()> {
     };
     let p = profile::load(&src, &overrides, &rules)?;
     let target = target.unwrap_or(Target::Vagrant(p.provider));
-    let report = doctor::run(&p, target, &home(g));
+    let report = doctor::run(&p, target, &g.home()?.root);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

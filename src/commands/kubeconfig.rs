@@ -1,30 +1,39 @@
-//! `mlk kubeconfig [--merge]`: print the path of the cluster's kubeconfig, or merge it into
-//! the user's kubeconfig ($KUBECONFIG or ~/.kube/config) under a lock, as kind does.
-use crate::cli::{Global, ProfileArgs};
+//! `mlk kubeconfig [--merge]`: print the absolute path of the cluster's kubeconfig, or merge
+//! it into the user's kubeconfig ($KUBECONFIG or ~/.kube/config) under a lock, as kind does.
+use crate::cli::{ClusterArg, Global};
 use crate::exit::{Class, classify};
 use anyhow::Result;
 use clap::Args;
-use std::path::Path;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  kubectl --kubeconfig \"$(mlk kubeconfig)\" get nodes
+  mlk kubeconfig -c distributed --merge   # context mlk-distributed, made current")]
 pub struct KubeconfigArgs {
     #[command(flatten)]
-    pub profile: ProfileArgs,
+    pub cluster: ClusterArg,
     /// Merge into $KUBECONFIG (first existing file) or ~/.kube/config and make it current.
     #[arg(long)]
     pub merge: bool,
 }
 
 pub fn run(g: &Global, a: &KubeconfigArgs) -> Result<()> {
-    let (p, _) = super::load_profile(&a.profile)?;
-    let root = g.dir.as_deref().unwrap_or(Path::new(".mlk"));
-    let file = crate::stages::kubeconfig::local_path(&root.join(&p.name));
+    let home = g.home()?;
+    let c = crate::cluster::open(&home, a.cluster.name()?)?;
+    if let Some(e) = super::cluster::not_running(&c)
+        && c.record.destroyed.is_some()
+    {
+        return Err(e);
+    }
+    // The home is absolute, so this path is too: usable from any folder.
+    let file = crate::stages::kubeconfig::local_path(c.dir());
     let text = std::fs::read_to_string(&file).map_err(|e| {
         classify(
             Class::Usage,
             format!(
-                "{}: {e}; the kubeconfig stage of `mlk up` writes it",
-                file.display()
+                "{}: {e}; the kubeconfig stage of `mlk up -c {}` writes it",
+                file.display(),
+                c.name()
             ),
         )
     })?;

@@ -1,17 +1,23 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
 mod cluster;
 mod cluster_access;
+pub mod completion;
 mod connect;
 pub mod diagnose;
 pub mod doctor;
 pub mod down;
 pub mod kubeconfig;
+pub mod list;
+pub mod man;
 pub mod plan;
+pub mod profiles;
 pub mod render;
 pub mod report;
 pub mod run_workload;
 pub mod ssh;
+pub mod start;
 pub mod status;
+pub mod stop;
 pub mod up;
 
 use crate::cli::{Cli, Command};
@@ -31,6 +37,16 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Ssh(a) => ssh::run(&cli.global, &a),
         Command::Down(a) => down::run(&cli.global, &a),
         Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
+        Command::List(a) => list::run(&cli.global, &a),
+        Command::Stop(a) => stop::run(&cli.global, &a),
+        Command::Start(a) => start::run(&cli.global, &a),
+        Command::Profile(a) => profiles::run(&a),
+        Command::Completion(a) => completion::run(&a),
+        Command::Man(a) => man::run(&a),
+        Command::Version => {
+            println!("mlk {}", crate::version::long());
+            Ok(())
+        }
     }
 }
 
@@ -38,7 +54,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 pub fn load_profile(args: &crate::cli::ProfileArgs) -> Result<(Profile, profile::Source)> {
     let src = profile::Source::resolve(&args.profile)?;
     let overrides = profile::Overrides {
-        provider: args.provider,
+        provider: args
+            .provider
+            .and_then(crate::cluster::ProviderKind::hypervisor),
     };
     let p = profile::load(&src, &overrides, &host_rules())?;
     Ok((p, src))

@@ -4,6 +4,10 @@ use anyhow::Result;
 use clap::Args;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk plan -p distributed
+  mlk plan -p ./my-lab.yaml --provider libvirt --json
+  mlk plan -p mono --provider ssh      # existing hosts: no VMs")]
 pub struct PlanArgs {
     #[command(flatten)]
     pub profile: ProfileArgs,
@@ -14,7 +18,10 @@ pub struct PlanArgs {
 
 pub fn run(_g: &Global, a: &PlanArgs) -> Result<()> {
     let (p, src) = super::load_profile(&a.profile)?;
-    let plan = crate::plan::build(&p, &src.file);
+    let mut plan = crate::plan::build(&p, &src.file);
+    if a.profile.provider == Some(crate::cluster::ProviderKind::Ssh) {
+        crate::plan::for_existing_hosts(&mut plan);
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&plan)?);
     } else {

@@ -6,6 +6,10 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk render -p mono --out lab/
+  mlk render -p mono --out lab/ --check    # exit 1 with a diff if lab/ differs
+  mlk render -p my.yaml --provider ssh --out lab/   # no Vagrantfile")]
 pub struct RenderArgs {
     #[command(flatten)]
     pub profile: ProfileArgs,
@@ -20,7 +24,11 @@ pub struct RenderArgs {
 pub fn run(_g: &Global, a: &RenderArgs) -> Result<()> {
     let (p, _src) = super::load_profile(&a.profile)?;
     // Render everything in memory first: an error here leaves the folder untouched.
-    let files = crate::render::render_all(&p)?;
+    let mut files = crate::render::render_all(&p)?;
+    if a.profile.provider == Some(crate::cluster::ProviderKind::Ssh) {
+        // Existing hosts: there are no VMs to define.
+        files.remove("Vagrantfile");
+    }
     if a.check {
         let diffs = crate::render::check(&a.out, &files)?;
         if diffs.is_empty() {

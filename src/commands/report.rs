@@ -1,6 +1,7 @@
 //! `mlk report RUN [RUN…]`: resource use of recorded workload runs, from the cluster's InfluxDB.
 use super::cluster_access;
 use crate::cli::Global;
+use crate::cluster::ClusterName;
 use crate::exit::{Class, classify};
 use crate::remote::Runner;
 use crate::report::influx::Client;
@@ -13,13 +14,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk report mono-1                          # a run of the only cluster
+  mlk report mono/mono-1 distributed/dist-1  # side by side, with ratios
+  mlk report -c mono mono-1 --format md --out report/")]
 pub struct ReportArgs {
     /// Runs to report on: NAME (in --cluster) or CLUSTER/NAME. Two runs are shown side by side.
     #[arg(required = true, value_name = "RUN")]
     pub runs: Vec<String>,
-    /// The cluster of runs given without one (default: the only cluster folder).
-    #[arg(long)]
-    pub cluster: Option<String>,
+    /// The cluster of runs given without one (default: the only cluster).
+    #[arg(long, short = 'c', value_name = "NAME", value_parser = crate::cli::parse_cluster)]
+    pub cluster: Option<ClusterName>,
     /// Output folder (default: <cluster>/reports/<run>[-vs-<run>…]).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -40,14 +45,17 @@ struct Target {
 }
 
 fn targets(g: &Global, a: &ReportArgs) -> Result<Vec<Target>> {
-    let root = cluster_access::root(g.dir.as_deref());
     let mut out = Vec::new();
     for arg in &a.runs {
         let (cluster, name) = match arg.split_once('/') {
-            Some((c, n)) => (Some(c), n),
-            None => (a.cluster.as_deref(), arg.as_str()),
+            Some((c, n)) => (Some(ClusterName::parse(c)?), n),
+            None => (a.cluster.clone(), arg.as_str()),
         };
-        let (_, dir) = cluster_access::resolve(&root, cluster)?;
+        let c = cluster_access::resolve(g, cluster.as_ref())?;
+        if a.inventory.is_none() && a.influx.is_none() {
+            cluster_access::ready_for_report(&c)?;
+        }
+        let dir = c.dir().to_path_buf();
         let run = runs::load(&dir, name)?;
         out.push(Target { run, dir });
     }

@@ -3,6 +3,7 @@
 //! in `<cluster>/runs/<name>.json` for `mlk report`.
 use super::cluster_access;
 use crate::cli::Global;
+use crate::cluster::ClusterName;
 use crate::exit::{Class, classify};
 use crate::report::time;
 use crate::runs::{self, Measure, Outcome, RunRecord};
@@ -16,10 +17,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk run-workload --name mono-1                 # the only cluster, built-in MNIST job
+  mlk run-workload -c distributed --name dist-1
+  mlk run-workload -c mono --workload ./my-job.yaml")]
 pub struct RunWorkloadArgs {
-    /// The cluster (default: the only cluster folder).
-    #[arg(long)]
-    pub cluster: Option<String>,
+    /// The cluster (`mlk list` shows them). Default: the only one there is.
+    #[arg(long, short = 'c', value_name = "NAME", value_parser = crate::cli::parse_cluster)]
+    pub cluster: Option<ClusterName>,
     /// `mnist` (built in) or the path of a manifest with at least one Job or TFJob.
     #[arg(long, default_value = "mnist")]
     pub workload: String,
@@ -54,8 +59,11 @@ pub struct RunWorkloadArgs {
 }
 
 pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
-    let root = cluster_access::root(g.dir.as_deref());
-    let (cluster, dir) = cluster_access::resolve(&root, a.cluster.as_deref())?;
+    let c = cluster_access::resolve(g, a.cluster.as_ref())?;
+    if a.inventory.is_none() {
+        cluster_access::ready_for_workload(&c)?;
+    }
+    let (cluster, dir) = (c.name().to_string(), c.dir().to_path_buf());
     let profile_arg = a.profile.clone().unwrap_or_else(|| {
         let saved = dir.join("profile.yaml");
         if saved.is_file() {

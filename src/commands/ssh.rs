@@ -1,7 +1,7 @@
 //! `mlk ssh NODE [-- CMD]`: the system `ssh` with the node's endpoint (mlk's key, the cluster's
 //! pinned host keys). Without CMD: an interactive login (ssh replaces mlk). With CMD: runs it
 //! and exits with its exit code (255 when ssh itself failed, as ssh does).
-use crate::cli::{Global, ProfileArgs};
+use crate::cli::{ClusterArg, Global};
 use crate::exit::{Class, classify};
 use crate::inventory::Endpoint;
 use anyhow::Result;
@@ -10,9 +10,12 @@ use std::path::Path;
 use std::process::Command;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk ssh node1                       # log in (the only cluster)
+  mlk ssh -c distributed node2 -- uptime   # run a command, exit with its code")]
 pub struct SshArgs {
     #[command(flatten)]
-    pub profile: ProfileArgs,
+    pub cluster: ClusterArg,
     /// The node to log in to (a node name of the profile).
     pub node: String,
     /// A command to run instead of a login shell (after `--`).
@@ -53,8 +56,9 @@ pub fn ssh_args(ep: &Endpoint, cluster_dir: &Path) -> Vec<String> {
 }
 
 pub fn run(g: &Global, a: &SshArgs) -> Result<()> {
-    let c = super::cluster::open(g, &a.profile)?;
-    let eps = c.provider.endpoints()?;
+    let m = super::cluster::open(g, &a.cluster, None)?;
+    m.require_machines()?;
+    let eps = m.provider()?.endpoints()?;
     let Some(ep) = eps.iter().find(|e| e.name == a.node) else {
         let names: Vec<&str> = eps.iter().map(|e| e.name.as_str()).collect();
         return Err(classify(
@@ -62,13 +66,13 @@ pub fn run(g: &Global, a: &SshArgs) -> Result<()> {
             format!(
                 "no node `{}` in cluster {}; nodes: {}",
                 a.node,
-                c.profile.name,
+                m.c.name(),
                 names.join(", ")
             ),
         ));
     };
     let mut cmd = Command::new("ssh");
-    cmd.args(ssh_args(ep, &c.dir));
+    cmd.args(ssh_args(ep, m.c.dir()));
     if !a.command.is_empty() {
         cmd.arg("--").args(&a.command);
         let st = cmd.status().map_err(|e| {

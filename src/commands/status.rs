@@ -1,36 +1,38 @@
-//! `mlk status [--json]`: each VM's state, each stage's state (from state.json) and the
-//! dashboards. Exit 0 when the cluster is fully up (every VM running, every stage of the plan
-//! done on all its targets); 1 when it is not (yet); 3 when the VMs' state cannot be read.
-use crate::cli::{Global, ProfileArgs};
+//! `mlk status [--json]`: each machine's state (Vagrant's, or for ssh whether the host answers),
+//! each stage's state (from state.json) and the dashboards. Exit 0 when the cluster is fully
+//! up (every machine running, every stage of the plan done on all its targets); 1 when it is
+//! not (yet), or is stopped or destroyed; 3 when the machines' state cannot be read.
+use crate::cli::{ClusterArg, Global};
+use crate::cluster::ProviderKind;
+use crate::cluster::summary::{self, StageRow};
 use crate::exit::{Class, classify};
 use crate::provider::MachineStatus;
-use crate::state::{HOST, Status, Store};
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk status                        # the only cluster
+  mlk status -c distributed --json  # one JSON document")]
 pub struct StatusArgs {
     #[command(flatten)]
-    pub profile: ProfileArgs,
+    pub cluster: ClusterArg,
+    /// For folders from an older mlk that recorded no provider: `ssh` or a Vagrant provider.
+    #[arg(long, value_parser = crate::cli::parse_provider, value_name = "PROVIDER")]
+    pub provider: Option<ProviderKind>,
     /// Print one JSON document on stdout instead of tables.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Serialize)]
-struct StageRow {
-    id: String,
-    status: String,
-    /// Target (node name or `host`) -> status.
-    targets: BTreeMap<String, String>,
-}
-
-#[derive(Serialize)]
 struct Report {
     cluster: String,
     provider: String,
+    /// As `mlk list` shows it: up, stopped, destroyed, failed at X...
+    state: String,
+    dir: String,
     fully_up: bool,
     machines: Vec<MachineStatus>,
     machines_error: Option<String>,
@@ -38,70 +40,46 @@ struct Report {
     dashboards: Vec<crate::stages::summary::DashboardInfo>,
 }
 
-/// One stage's overall status: failed/running if any target is, done if all are.
-fn overall(targets: &BTreeMap<String, String>) -> String {
-    for s in ["failed", "running"] {
-        if targets.values().any(|v| v == s) {
-            return s.into();
-        }
-    }
-    if targets.values().all(|v| v == "done") {
-        return "done".into();
-    }
-    if targets.values().all(|v| v == "pending") {
-        return "pending".into();
-    }
-    "partial".into()
-}
-
 pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
-    let c = super::cluster::open(g, &a.profile)?;
-    let (machines, machines_error) = match c.provider.status() {
-        Ok(m) => (m, None),
-        Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+    let m = super::cluster::open(g, &a.cluster, a.provider)?;
+    let sum = summary::of(&m.c);
+    // A destroyed or stopped cluster's machines are not asked: that needs no hypervisor.
+    let (machines, machines_error) = match &sum.phase {
+        summary::Phase::Destroyed | summary::Phase::Stopped => (Vec::new(), None),
+        _ => match m.provider().and_then(|p| p.status()) {
+            Ok(v) => (v, None),
+            Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+        },
     };
-    let store = Store::open(&c.dir, &c.profile.name)?;
-    let plan = crate::plan::build(&c.profile, "");
-    let stages: Vec<StageRow> = plan
-        .stages
-        .iter()
-        .map(|st| {
-            let names: Vec<String> = if st.nodes.is_empty() {
-                vec![HOST.to_string()]
-            } else {
-                st.nodes.clone()
-            };
-            let targets: BTreeMap<String, String> = names
-                .into_iter()
-                .map(|n| {
-                    let s = store.get(&st.id, &n).map_or(Status::Pending, |r| r.status);
-                    (n, s.as_str().to_string())
-                })
-                .collect();
-            StageRow {
-                id: st.id.clone(),
-                status: overall(&targets),
-                targets,
-            }
-        })
-        .collect();
+    let stages = summary::stage_rows(&m.profile, &summary::read_state(m.c.dir()));
     let fully_up = machines_error.is_none()
         && !machines.is_empty()
         && machines.iter().all(|m| m.running)
         && stages.iter().all(|s| s.status == "done");
+    let provider = match m.kind {
+        ProviderKind::Ssh => "ssh".to_string(),
+        ProviderKind::Vagrant(h) => format!("vagrant/{}", h.as_str()),
+    };
+    let mut dashboards = crate::stages::summary::dashboards(&m.profile, m.c.dir());
+    for d in &mut dashboards {
+        // Only files that exist: before the secrets stage there are none to show.
+        d.password_file = d.password_file.take().filter(|f| f.is_file());
+    }
     let report = Report {
-        cluster: c.profile.name.clone(),
-        provider: c.provider.name(),
+        cluster: m.c.name().to_string(),
+        provider,
+        state: sum.state_text.clone(),
+        dir: m.c.dir().display().to_string(),
         fully_up,
         machines,
         machines_error: machines_error.clone(),
         stages,
-        dashboards: crate::stages::summary::dashboards(&c.profile, &c.dir),
+        dashboards,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_text(&report);
+        print_text(&report, &sum.phase);
     }
     match (machines_error, fully_up) {
         (Some(e), _) => Err(classify(Class::Provider, e)),
@@ -110,11 +88,37 @@ pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
     }
 }
 
-fn print_text(r: &Report) {
-    println!("cluster {} ({})", r.cluster, r.provider);
-    println!("\nMACHINE  STATE");
+fn print_text(r: &Report, phase: &summary::Phase) {
+    println!("cluster {} ({}): {}", r.cluster, r.provider, r.state);
+    println!("folder  {}", r.dir);
+    match phase {
+        summary::Phase::Destroyed => {
+            println!(
+                "\nIts machines are gone; the folder keeps its run records and logs.\n\
+                 `mlk up -c {}` brings it back, `mlk down -c {} --purge` deletes the folder.",
+                r.cluster, r.cluster
+            );
+            return;
+        }
+        summary::Phase::Stopped => {
+            println!(
+                "\nIts machines are halted; `mlk start -c {}` starts them again.",
+                r.cluster
+            );
+            return;
+        }
+        _ => {}
+    }
+    let w = r
+        .machines
+        .iter()
+        .map(|m| m.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    println!("\n{:<w$}  STATE", "MACHINE");
     for m in &r.machines {
-        println!("{:<8} {}", m.name, m.state);
+        println!("{:<w$}  {}", m.name, m.state);
     }
     if let Some(e) = &r.machines_error {
         println!("(cannot read the machines' state: {e})");

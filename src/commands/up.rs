@@ -1,28 +1,41 @@
 //! `mlk up`: bring the lab up, stage by stage, resuming where the last run stopped.
-use crate::cli::{Global, ProfileArgs};
+use crate::cli::Global;
+use crate::cluster::{ClusterName, ProviderKind};
 use crate::executor::{self, Ctx, pool::Pool, retry::RetryPolicy, select};
 use crate::exit::{Class, classify};
-use crate::profile::Provider as VagrantProvider;
-use crate::progress::Progress;
+use crate::progress::{Progress, RunEnd};
 use crate::provider::Provider;
-use crate::state::{self, Store};
-use anyhow::{Context, Result};
+use crate::state::Store;
+use anyhow::Result;
 use clap::Args;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk up -p mono                                  # new cluster from an embedded profile
+  mlk up -p ./my-lab.yaml --provider libvirt      # your own profile, another hypervisor
+  mlk up -p my.yaml --provider ssh --inventory hosts.cfg   # machines you already have
+  mlk up -c distributed                           # resume, with what its first up recorded
+  mlk up -c mono --from rke-up                    # this stage and every later one
+  mlk up -p mono --json --destroy-on-failure      # for CI: one JSON event per line")]
 pub struct UpArgs {
-    /// An embedded profile (mono, distributed) or the path of a profile YAML file.
-    #[arg(long, short = 'p', default_value = "mono")]
-    pub profile: String,
+    /// An embedded profile (mono, distributed; `mlk profile list`) or the path of a profile
+    /// YAML file. Default: the profile --cluster recorded; without --cluster, mono.
+    #[arg(long, short = 'p')]
+    pub profile: Option<String>,
+    /// Resume this cluster with the profile, provider and inventory its `mlk up` recorded.
+    #[arg(long, short = 'c', value_name = "NAME", value_parser = crate::cli::parse_cluster)]
+    pub cluster: Option<ClusterName>,
     /// Where the nodes come from: `ssh` (existing hosts listed in --inventory) or a Vagrant
-    /// provider (virtualbox, hyperv, libvirt). Default: the profile's provider.
-    #[arg(long)]
-    pub provider: Option<String>,
-    /// With `--provider ssh`: the hosts, in the format `vagrant ssh-config` prints.
-    #[arg(long)]
+    /// provider (virtualbox, hyperv, libvirt). Default: what the cluster recorded, else the
+    /// profile's provider.
+    #[arg(long, value_parser = crate::cli::parse_provider, value_name = "PROVIDER")]
+    pub provider: Option<ProviderKind>,
+    /// With `--provider ssh`: the hosts, in the format `vagrant ssh-config` prints. mlk keeps
+    /// a copy in the cluster folder, so later commands need no --inventory.
+    #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
     /// Start at this stage (and run every later one).
     #[arg(long, value_name = "STAGE")]
@@ -33,13 +46,14 @@ pub struct UpArgs {
     /// Leave out these stages (comma-separated or repeated).
     #[arg(long, value_name = "STAGE,...")]
     pub skip: Vec<String>,
-    /// Print one JSON event per line on stdout (stage start, end, failure).
+    /// Print one JSON event per line on stdout (preflight checks, stage start, end, failure,
+    /// and one `run_end` with the exit code and the diagnostics bundle).
     #[arg(long)]
     pub json: bool,
     /// Seconds to keep retrying transient SSH faults (reset, timeout, auth while booting).
     #[arg(long, default_value_t = 120, value_name = "SECS")]
     pub retry_budget: u64,
-    /// On failure, destroy the VMs (`mlk down --force --keep-folder`); for CI. Labs keep them.
+    /// On failure, destroy the VMs (as `mlk down --force` does); for CI. Labs keep them.
     #[arg(long)]
     pub destroy_on_failure: bool,
     /// Do not run `mlk doctor`'s checks first (up stops on any FAIL otherwise).
@@ -50,90 +64,91 @@ pub struct UpArgs {
     pub connect_timeout: u64,
 }
 
-enum Kind {
-    Ssh,
-    Vagrant(Option<VagrantProvider>),
-}
-
-fn kind(a: &UpArgs) -> Result<Kind> {
-    match a.provider.as_deref() {
-        None => Ok(Kind::Vagrant(None)),
-        Some("ssh") => Ok(Kind::Ssh),
-        Some(s) => VagrantProvider::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .map(|p| Kind::Vagrant(Some(p)))
-            .ok_or_else(|| {
-                classify(
-                    Class::Usage,
-                    format!("--provider: unknown provider `{s}`; allowed: ssh, virtualbox, hyperv, libvirt"),
-                )
-            }),
-    }
-}
-
 pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
-    let kind = kind(a)?;
-    let vagrant = match kind {
-        Kind::Vagrant(v) => v,
-        Kind::Ssh => None,
-    };
-    let (p, src) = super::load_profile(&ProfileArgs {
-        profile: a.profile.clone(),
-        provider: vagrant,
-    })?;
-    let target = match kind {
-        Kind::Ssh => crate::doctor::Target::Existing,
-        Kind::Vagrant(_) => crate::doctor::Target::Vagrant(p.provider),
+    let end = Mutex::new(RunEnd::default());
+    let result = run_inner(g, a, &end);
+    if a.json {
+        let mut e = end.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match &result {
+            Ok(()) => e.status = "done".into(),
+            Err(err) => {
+                e.status = "failed".into();
+                e.class = Some(crate::exit::class_of(err));
+            }
+        }
+        crate::progress::emit_json(&crate::progress::run_end_event(&e));
+    }
+    result
+}
+
+fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
+    let home = g.home()?;
+    let t = crate::cluster::target::decide(
+        &home,
+        &crate::cluster::target::Request {
+            profile: a.profile.as_deref(),
+            cluster: a.cluster.as_ref(),
+            provider: a.provider,
+            inventory: a.inventory.as_deref(),
+            rules: super::host_rules(),
+        },
+    )?;
+    let p = &t.profile;
+    let target = match t.kind {
+        ProviderKind::Ssh => crate::doctor::Target::Existing,
+        ProviderKind::Vagrant(_) => crate::doctor::Target::Vagrant(p.provider),
     };
     // Not skippable: on another architecture no run can succeed.
     crate::doctor::arch::require(target, &crate::doctor::arch::host_arch())?;
     if !a.skip_preflight {
-        crate::doctor::preflight(&p, target, &super::doctor::home(g))?;
+        let report = crate::doctor::run(p, target, &home.root);
+        if a.json {
+            for c in &report.checks {
+                crate::progress::emit_json(&serde_json::json!({"event": "preflight",
+                    "check": c.id, "status": c.status, "detail": c.detail, "fix": c.fix}));
+            }
+        }
+        crate::doctor::preflight_verdict(&report)?;
     }
-    let plan = crate::plan::build(&p, &src.file);
+    let plan = crate::plan::build(p, &t.src.file);
     let sel = select::Selection {
         from: a.from.clone(),
         only: select::split_ids(&a.only),
         skip: select::split_ids(&a.skip),
     };
     let picked = select::select(&plan.stages, &sel)?;
-    let learned = crate::render::addresses::load(&state::cluster_dir(g.dir.as_deref(), &p.name))?;
-    let rendered = crate::render::addresses::render_all_with(&p, &learned)?;
-    let provider: Box<dyn Provider> = match kind {
-        Kind::Ssh => {
-            let inv = a.inventory.as_ref().ok_or_else(|| {
-                classify(Class::Usage, "--provider ssh needs --inventory FILE (the format `vagrant ssh-config` prints)")
-            })?;
-            Box::new(crate::provider::ssh::SshProvider::from_inventory(inv, &p)?)
+    let dir = t.dir.clone();
+    let learned = crate::render::addresses::load(&dir)?;
+    let rendered = crate::render::addresses::render_all_with(p, &learned)?;
+    let provider: Box<dyn Provider> = match t.kind {
+        ProviderKind::Ssh => {
+            let inv = t.inventory.as_ref().expect("target() requires it for ssh");
+            Box::new(crate::provider::ssh::SshProvider::from_inventory(inv, p)?)
         }
-        Kind::Vagrant(_) => {
-            let dir = state::cluster_dir(g.dir.as_deref(), &p.name);
+        ProviderKind::Vagrant(_) => {
             let connect = super::connect::connector(&dir, Duration::from_secs(a.connect_timeout));
             Box::new(crate::provider::vagrant::VagrantProvider::new(
-                &p, &dir, connect,
+                p, &dir, connect,
             )?)
         }
     };
-    let dir = state::cluster_dir(g.dir.as_deref(), &p.name);
-    let _lock = state::lock::acquire(&dir, "mlk up")?;
+    let _lock = crate::state::lock::acquire(&dir, "mlk up")?;
+    crate::cluster::target::record(&t)?;
     crate::render::write(&dir.join("rendered"), &rendered)?;
-    // Later commands (status, report, run-workload) find the profile and the nodes here.
-    crate::fsutil::write_atomic(&dir.join("profile.yaml"), src.text.as_bytes(), Some(0o644))?;
-    if let (Kind::Ssh, Some(inv)) = (&kind, &a.inventory) {
-        let text = std::fs::read(inv).with_context(|| format!("reading {}", inv.display()))?;
-        crate::fsutil::write_atomic(&dir.join("ssh-config"), &text, Some(0o600))?;
-    }
     let store = Arc::new(Store::open(&dir, &p.name)?);
     let progress = Arc::new(Progress::new(g.progress, a.json, &dir)?);
     {
-        let (store, progress) = (store.clone(), progress.clone());
+        let (store, progress, name) = (store.clone(), progress.clone(), p.name.clone());
         executor::signal::install(move |sig| {
             let _held = store.interrupt("interrupted by a signal");
             progress.clear();
-            progress.run_end("interrupted", 0, 0, 0);
+            progress.run_end(&RunEnd {
+                status: "interrupted".into(),
+                class: Some(Class::Interrupted),
+                ..RunEnd::default()
+            });
             eprintln!(
-                "mlk: interrupted (signal {sig}); state recorded in {}; run `mlk up` again to resume",
+                "mlk: interrupted (signal {sig}); state recorded in {}; `mlk up -c {name}` resumes",
                 store.path().display()
             );
             std::process::exit(i32::from(Class::Interrupted.code()));
@@ -142,7 +157,7 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     let connect = super::connect::connector(&dir, Duration::from_secs(a.connect_timeout));
     let run = |rendered: &crate::render::Rendered, picked: &[usize]| {
         let ctx = Ctx {
-            profile: &p,
+            profile: p,
             rendered,
             cluster_dir: &dir,
             provider: provider.as_ref(),
@@ -157,11 +172,12 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     // later stage (rke-up's cluster.yml first) must see files rendered with them. So there the
     // run is split after `machines` and re-rendered in between.
     let machines = plan.stages.iter().position(|s| s.id == "machines");
-    let split = matches!(kind, Kind::Vagrant(_)) && p.provider == crate::profile::Provider::Hyperv;
+    let split = matches!(t.kind, ProviderKind::Vagrant(_))
+        && p.provider == crate::profile::Provider::Hyperv;
     let result = match machines.filter(|m| split && picked.contains(m)) {
         Some(m) => run(&rendered, &[m]).and_then(|first| {
             let learned = crate::render::addresses::load(&dir)?;
-            let rendered = crate::render::addresses::render_all_with(&p, &learned)?;
+            let rendered = crate::render::addresses::render_all_with(p, &learned)?;
             crate::render::write(&dir.join("rendered"), &rendered)?;
             let rest: Vec<usize> = picked.iter().copied().filter(|i| *i != m).collect();
             let second = run(&rendered, &rest)?;
@@ -178,15 +194,24 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     let sum = match result {
         Ok(s) => s,
         Err(e) => {
-            progress.run_end("failed", 0, 0, picked.len());
+            // The bundle first: it holds the state that destroying forgets.
+            let (err, bundle) = failed(e, &dir, &p.name);
             if a.destroy_on_failure {
-                super::down::destroy_after_failure(provider.as_ref(), &p.name);
+                super::down::destroy_after_failure(provider.as_ref(), &dir, &p.name);
             }
-            return Err(failed(e, &dir));
+            let mut end = end.lock().unwrap_or_else(|e| e.into_inner());
+            end.total = picked.len();
+            end.diagnostics = bundle;
+            return Err(err);
         }
     };
     let skipped = sum.already_done.len() + sum.skipped.len();
-    progress.run_end("done", sum.ran.len(), skipped, sum.total);
+    *end.lock().unwrap_or_else(|e| e.into_inner()) = RunEnd {
+        ran: sum.ran.len(),
+        skipped,
+        total: sum.total,
+        ..RunEnd::default()
+    };
     if sum.ran.is_empty() && sum.skipped.is_empty() {
         eprintln!(
             "mlk: nothing to do: all {} stage(s) already done (state: {})",
@@ -216,8 +241,8 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
 }
 
 /// The error of a failed run, with known-error advice for its output, the log and a
-/// diagnostics bundle written for it.
-fn failed(e: anyhow::Error, dir: &std::path::Path) -> anyhow::Error {
+/// diagnostics bundle written for it (whose path is returned too, for `run_end`).
+fn failed(e: anyhow::Error, dir: &Path, name: &str) -> (anyhow::Error, Option<PathBuf>) {
     let mut msg = format!("{e:#}");
     let matches = crate::advice::match_output(&msg);
     let mut class = crate::exit::class_of(&e);
@@ -233,11 +258,20 @@ fn failed(e: anyhow::Error, dir: &std::path::Path) -> anyhow::Error {
         msg.push_str(hints.trim_end());
     }
     msg.push_str(&format!("\n  full log: {}", dir.join("mlk.log").display()));
-    match crate::diagnose::write(dir) {
-        Ok(path) => msg.push_str(&format!("\n  diagnostics: {}", path.display())),
-        Err(b) => msg.push_str(&format!("\n  diagnostics bundle not written: {b:#}")),
-    }
-    classify(class, msg)
+    let bundle = match crate::diagnose::write(dir) {
+        Ok(path) => {
+            msg.push_str(&format!("\n  diagnostics: {}", path.display()));
+            Some(path)
+        }
+        Err(b) => {
+            msg.push_str(&format!("\n  diagnostics bundle not written: {b:#}"));
+            None
+        }
+    };
+    msg.push_str(&format!(
+        "\n  after fixing the cause, `mlk up -c {name}` resumes"
+    ));
+    (classify(class, msg), bundle)
 }
 
 fn retry_policy(a: &UpArgs) -> RetryPolicy {

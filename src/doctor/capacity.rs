@@ -21,7 +21,10 @@ fn gib(mib: u64) -> String {
 pub fn memory(p: &Profile, f: &Facts) -> Check {
     let id = "memory";
     let need: u64 = p.nodes.iter().map(|n| u64::from(n.memory)).sum();
-    let fix = "lower nodes[].memory or disable add-ons under `components:` (Kubeflow needs about 12 GiB), or stop other VMs";
+    let fix = format!(
+        "lower nodes[].memory or disable add-ons under `components:` (Kubeflow needs about 12 GiB), or stop other VMs (`mlk stop -c NAME`){}",
+        super::copy_hint(p)
+    );
     match (f.mem_total_mib, f.mem_available_mib) {
         (Some(total), _) if need > total => Check::fail(
             id,
@@ -30,7 +33,7 @@ pub fn memory(p: &Profile, f: &Facts) -> Check {
                 gib(need),
                 gib(total)
             ),
-            fix,
+            fix.clone(),
         ),
         (_, Some(avail)) if need > avail => Check::warn(
             id,

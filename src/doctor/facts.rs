@@ -162,17 +162,25 @@ pub fn libvirt_socket_path(uri: Option<&str>) -> PathBuf {
         )
 }
 
-/// Cluster folders under `home` other than `own`, with the node addresses of their rendered
-/// cluster.yml and whether their state records any finished stage.
+/// Cluster folders under `home` (and, for the default home, `./.mlk`) other than `own`, with
+/// the node addresses of their rendered cluster.yml and whether their state records any
+/// finished stage. Clusters `mlk down` destroyed use no address and are left out.
 pub fn other_clusters(home: &Path, own: &str) -> Vec<OtherCluster> {
-    let Ok(rd) = std::fs::read_dir(home) else {
-        return Vec::new();
+    let home = crate::cluster::Home {
+        root: home.to_path_buf(),
+        is_default: home == crate::cluster::home::default_root(),
     };
-    let mut v: Vec<OtherCluster> = rd
-        .filter_map(Result::ok)
-        .filter(|e| e.path().is_dir() && e.file_name().to_str() != Some(own))
-        .filter_map(|e| {
-            let dir = e.path();
+    home.clusters()
+        .into_iter()
+        .filter(|f| f.name != own)
+        .filter(|f| {
+            crate::cluster::Record::load(&f.dir)
+                .ok()
+                .flatten()
+                .is_none_or(|r| r.destroyed.is_none())
+        })
+        .filter_map(|f| {
+            let dir = f.dir;
             let yml = std::fs::read_to_string(dir.join("rendered/cluster.yml")).ok()?;
             let ips = cluster_yml_ips(&yml);
             let active = std::fs::read_to_string(dir.join("state.json"))
@@ -180,15 +188,13 @@ pub fn other_clusters(home: &Path, own: &str) -> Vec<OtherCluster> {
                 .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
                 .is_some_and(|s| any_done(&s));
             Some(OtherCluster {
-                name: e.file_name().to_string_lossy().into_owned(),
+                name: f.name,
                 dir,
                 ips,
                 active,
             })
         })
-        .collect();
-    v.sort_by(|a, b| a.name.cmp(&b.name));
-    v
+        .collect()
 }
 
 /// `nodes[].address` and `internal_address` of an RKE cluster.yml.

@@ -76,6 +76,18 @@ impl Check {
     }
 }
 
+/// For fixes that edit the profile: how to get an editable copy of an embedded one.
+pub fn copy_hint(p: &Profile) -> String {
+    if crate::profile::embedded_source(&p.name).is_some() {
+        format!(
+            " (`{}` is built in: `mlk profile show {} > {}.yaml` gives a copy to edit; then `mlk up -p ./{}.yaml`)",
+            p.name, p.name, p.name, p.name
+        )
+    } else {
+        String::new()
+    }
+}
+
 /// Where the nodes come from, which decides what is checked on this host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {

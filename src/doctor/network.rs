@@ -196,7 +196,8 @@ pub fn host_subnet(p: &Profile, f: &Facts) -> Check {
             clashes.join("; ")
         ),
         format!(
-            "give the nodes another /24 in the profile (nodes[].ip){suggestion}, or remove the overlapping interface/route (`ip -4 addr`, `ip route`)"
+            "give the nodes another /24 in the profile (nodes[].ip){suggestion}, or remove the overlapping interface/route (`ip -4 addr`, `ip route`){}",
+            super::copy_hint(p)
         ),
     )
 }
@@ -234,7 +235,18 @@ pub fn other_clusters(p: &Profile, f: &Facts) -> Check {
             format!("no other mlk cluster ({n} found) uses these IPs"),
         );
     }
-    let fix = "tear the other cluster down (`mlk down` with its profile), or give this profile's nodes other IPs (nodes[].ip)";
+    let names: Vec<&str> = f
+        .other_clusters
+        .iter()
+        .filter(|c| p.nodes.iter().any(|n| c.ips.contains(&n.ip)))
+        .map(|c| c.name.as_str())
+        .collect();
+    let fix = format!(
+        "tear the other cluster down (`mlk down -c {}`), or give this profile's nodes other IPs (nodes[].ip){}",
+        names.join("` / `mlk down -c "),
+        super::copy_hint(p)
+    );
+    let fix = fix.as_str();
     if active.is_empty() {
         return Check::warn(
             id,

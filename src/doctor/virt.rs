@@ -46,12 +46,18 @@ pub fn virtualization(p: &Profile, provider: Provider, f: &Facts) -> Check {
             LibvirtDriver::Kvm if f.dev_kvm => Check::warn(
                 id,
                 "/dev/kvm exists but the CPU shows no vmx/svm (e.g. KVM-PVM): stock guest kernels may hang at boot",
-                "set `libvirt: {driver: qemu}` in the profile if the VMs never answer SSH",
+                format!(
+                    "set `libvirt: {{driver: qemu}}` in the profile if the VMs never answer SSH{}",
+                    super::copy_hint(p)
+                ),
             ),
             LibvirtDriver::Kvm => Check::fail(
                 id,
                 format!("libvirt driver kvm needs /dev/kvm, which is missing{nested}"),
-                "load KVM (`sudo modprobe kvm_intel` or `kvm_amd`), or set `libvirt: {driver: qemu}` in the profile",
+                format!(
+                    "load KVM (`sudo modprobe kvm_intel` or `kvm_amd`), or set `libvirt: {{driver: qemu}}` in the profile{}",
+                    super::copy_hint(p)
+                ),
             ),
         },
     }

@@ -126,6 +126,15 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
     }
 }
 
+/// The plan for `--provider ssh`: the machines exist already (listed in an inventory), so
+/// the machines stage only reaches them, and no Vagrantfile is involved.
+pub fn for_existing_hosts(plan: &mut Plan) {
+    plan.provider = "ssh".into();
+    if let Some(m) = plan.stages.iter_mut().find(|s| s.id == "machines") {
+        m.title = "Reach the existing hosts listed in --inventory".into();
+    }
+}
+
 impl Plan {
     /// Human-readable plan, as `mlk plan` prints it.
     pub fn to_text(&self) -> String {

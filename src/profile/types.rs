@@ -13,7 +13,7 @@ pub const KIND: &str = "Profile";
 pub struct Profile {
     pub api_version: String,
     pub kind: String,
-    /// Cluster name: folder `.mlk/<name>`, kube context `mlk-<name>`.
+    /// Cluster name: folder `<mlk home>/<name>`, kube context `mlk-<name>`.
     pub name: String,
     #[serde(default)]
     pub provider: Provider,

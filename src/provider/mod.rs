@@ -25,4 +25,6 @@ pub trait Provider: Send + Sync {
     fn status(&self) -> Result<Vec<MachineStatus>>;
     /// Removes every machine; idempotent.
     fn destroy(&self, log: &mut dyn FnMut(&str)) -> Result<()>;
+    /// Shuts every machine down, keeping it (`mlk stop`); `up` starts it again.
+    fn halt(&self, log: &mut dyn FnMut(&str)) -> Result<()>;
 }

@@ -1,7 +1,9 @@
 //! Provider `ssh`: machines that already exist, listed in a `vagrant ssh-config`-style file.
 //!
-//! mlk creates and destroys nothing here; `up` only maps the file's hosts to the profile's nodes.
+//! mlk creates and destroys nothing here; `up` only maps the file's hosts to the profile's nodes,
+//! `status` checks that each host answers over SSH, and `down` forgets the hosts.
 use super::{MachineStatus, Provider};
+use crate::executor::pool::Connector;
 use crate::exit::{Class, classify};
 use crate::inventory::{self, Endpoint};
 use crate::profile::Profile;
@@ -10,6 +12,8 @@ use std::path::Path;
 
 pub struct SshProvider {
     endpoints: Vec<Endpoint>,
+    /// How `status` reaches a host to see that it answers; without one, hosts are `listed`.
+    probe: Option<Box<Connector>>,
 }
 
 impl SshProvider {
@@ -57,7 +61,41 @@ impl SshProvider {
                 ),
             ));
         }
-        Ok(SshProvider { endpoints: eps })
+        Ok(SshProvider {
+            endpoints: eps,
+            probe: None,
+        })
+    }
+
+    /// `status` logs in to every host (at once) with `connect` and runs `true`.
+    pub fn with_probe(mut self, connect: Box<Connector>) -> SshProvider {
+        self.probe = Some(connect);
+        self
+    }
+}
+
+/// `reachable`, or `unreachable: why` (the error's first line).
+fn probe(connect: &Connector, ep: &Endpoint) -> MachineStatus {
+    let r = connect(ep).and_then(|r| {
+        r.exec(
+            "true",
+            Some(std::time::Duration::from_secs(10)),
+            &mut |_| {},
+        )
+        .map(|_| ())
+    });
+    let (state, running) = match r {
+        Ok(()) => ("reachable".to_string(), true),
+        Err(e) => {
+            let e = e.to_string();
+            let first = e.lines().next().unwrap_or("").to_string();
+            (format!("unreachable: {first}"), false)
+        }
+    };
+    MachineStatus {
+        name: ep.name.clone(),
+        state,
+        running,
     }
 }
 
@@ -89,19 +127,47 @@ impl Provider for SshProvider {
     }
 
     fn status(&self) -> Result<Vec<MachineStatus>> {
-        Ok(self
-            .endpoints
-            .iter()
-            .map(|e| MachineStatus {
-                name: e.name.clone(),
-                state: "listed".into(),
-                running: true,
-            })
-            .collect())
+        let Some(connect) = &self.probe else {
+            return Ok(self
+                .endpoints
+                .iter()
+                .map(|e| MachineStatus {
+                    name: e.name.clone(),
+                    state: "listed".into(),
+                    running: true,
+                })
+                .collect());
+        };
+        Ok(std::thread::scope(|s| {
+            let hs: Vec<_> = self
+                .endpoints
+                .iter()
+                .map(|ep| s.spawn(move || probe(connect.as_ref(), ep)))
+                .collect();
+            hs.into_iter()
+                .zip(&self.endpoints)
+                .map(|(h, ep)| {
+                    h.join().unwrap_or_else(|_| MachineStatus {
+                        name: ep.name.clone(),
+                        state: "unreachable: probe panicked".into(),
+                        running: false,
+                    })
+                })
+                .collect()
+        }))
+    }
+
+    fn halt(&self, _log: &mut dyn FnMut(&str)) -> Result<()> {
+        Err(classify(
+            Class::Usage,
+            "provider ssh: mlk did not create these hosts and does not power them off; stop them yourself",
+        ))
     }
 
     fn destroy(&self, log: &mut dyn FnMut(&str)) -> Result<()> {
-        log("provider ssh: the machines are not mlk's; nothing to destroy");
+        log(
+            "provider ssh: forgetting the hosts; mlk did not create them and leaves them running as they are",
+        );
         Ok(())
     }
 }

@@ -71,7 +71,9 @@ mod tests {
     fn cluster_yml_gets_discovered_addresses_vagrantfile_keeps_profile_ips() {
         let (p, _) = crate::commands::load_profile(&crate::cli::ProfileArgs {
             profile: "distributed".into(),
-            provider: Some(crate::profile::Provider::Hyperv),
+            provider: Some(crate::cluster::ProviderKind::Vagrant(
+                crate::profile::Provider::Hyperv,
+            )),
         })
         .unwrap();
         let old = p.nodes[1].ip.to_string();

@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// What a host stage may use.
 pub struct HostCtx<'a> {
     pub profile: &'a Profile,
-    /// The cluster folder (.mlk/<name>): state, rendered files, secrets, kubeconfig.
+    /// The cluster folder (`<mlk home>/<name>`): state, rendered files, secrets, kubeconfig.
     pub cluster_dir: &'a Path,
     pub rendered: &'a Rendered,
     /// One runner per node, by node name.

@@ -16,9 +16,11 @@ use std::time::SystemTime;
 pub const HOST: &str = "host";
 const FORMAT: u32 = 1;
 
-/// The cluster folder: `<root>/<cluster>`, root defaulting to `./.mlk`.
+/// The cluster folder of a new cluster: `<root>/<cluster>`, root defaulting to the mlk home
+/// (`crate::cluster::home::default_root`, the one place the default lives). Existing
+/// clusters are found with `crate::cluster::Home::find`.
 pub fn cluster_dir(root: Option<&Path>, cluster: &str) -> PathBuf {
-    root.map_or_else(|| PathBuf::from(".mlk"), Path::to_path_buf)
+    root.map_or_else(crate::cluster::home::default_root, Path::to_path_buf)
         .join(cluster)
 }
 

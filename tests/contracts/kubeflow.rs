@@ -4,7 +4,7 @@
 use super::{Out, Stage};
 use crate::ssh_support::have_root;
 
-const HOST: &str = "kubeflow.192.168.56.10.sslip.io";
+const HOST: &str = "kubeflow.192.168.56.20.sslip.io";
 
 #[test]
 fn kubeflow_decisions_on_recorded_answers() {

@@ -68,7 +68,7 @@ fn render_then_check_passes_and_drift_fails_with_a_diff() {
     let cluster = out_dir.join("cluster.yml");
     let changed = std::fs::read_to_string(&cluster)
         .unwrap()
-        .replace("192.168.56.11", "192.168.56.99");
+        .replace("192.168.56.21", "192.168.56.99");
     std::fs::write(&cluster, changed).unwrap();
     std::fs::remove_file(out_dir.join("values/kapacitor.yaml")).unwrap();
     let out = run(&["render", "-p", "distributed", "--check", "--out", o]);
@@ -78,7 +78,7 @@ fn render_then_check_passes_and_drift_fails_with_a_diff() {
         diff.contains("a/cluster.yml") && diff.contains("-  - address: \"192.168.56.99\""),
         "{diff}"
     );
-    assert!(diff.contains("+  - address: \"192.168.56.11\""), "{diff}");
+    assert!(diff.contains("+  - address: \"192.168.56.21\""), "{diff}");
     assert!(
         diff.contains("--- /dev/null\n+++ b/values/kapacitor.yaml"),
         "{diff}"
@@ -141,4 +141,45 @@ fn provider_flag_overrides_the_profile() {
     assert!(out.status.success());
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["provider"], "libvirt");
+}
+
+#[test]
+fn provider_ssh_is_accepted_by_plan_and_render() {
+    let out = run(&["plan", "-p", "mono", "--provider", "ssh", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["provider"], "ssh");
+    assert_eq!(j["stages"][0]["id"], "machines");
+    assert!(
+        j["stages"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("existing hosts"),
+        "{}",
+        j["stages"][0]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let o = dir.path().to_str().unwrap();
+    let out = run(&["render", "-p", "mono", "--provider", "ssh", "--out", o]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !dir.path().join("Vagrantfile").exists(),
+        "no VMs, no Vagrantfile"
+    );
+    assert!(dir.path().join("cluster.yml").is_file());
+    let out = run(&[
+        "render",
+        "-p",
+        "mono",
+        "--provider",
+        "ssh",
+        "--check",
+        "--out",
+        o,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // Anything else is named with what is allowed.
+    let out = run(&["plan", "--provider", "docker"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("ssh, virtualbox, hyperv, libvirt"));
 }

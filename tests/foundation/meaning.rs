@@ -62,6 +62,34 @@ fn cluster_yml_nodes_roles_and_version_follow_the_profile() {
     );
 }
 
+/// mono and distributed can be up at once (the comparison workflow): no address in common,
+/// so neither cluster's folder ever makes the doctor refuse the other.
+#[test]
+fn embedded_profiles_use_disjoint_addresses() {
+    let ips =
+        |n: &str| -> Vec<std::net::Ipv4Addr> { load(n, None).nodes.iter().map(|n| n.ip).collect() };
+    let (mono, dist) = (ips("mono"), ips("distributed"));
+    assert_eq!(
+        mono,
+        ["192.168.56.10".parse::<std::net::Ipv4Addr>().unwrap()]
+    );
+    assert_eq!(
+        dist,
+        ["192.168.56.20", "192.168.56.21", "192.168.56.22"]
+            .map(|s| s.parse::<std::net::Ipv4Addr>().unwrap())
+    );
+    assert!(mono.iter().all(|ip| !dist.contains(ip)));
+    // The dashboards (sslip.io names of the first worker) differ too.
+    let host = |n: &str| {
+        mlk::render::render_all(&load(n, None)).unwrap()["values/rancher.yaml"]
+            .lines()
+            .find(|l| l.starts_with("hostname:"))
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(host("mono"), host("distributed"));
+}
+
 /// The `config.vm.define` blocks of a Vagrantfile, by node name.
 fn define_blocks(vf: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();

@@ -66,15 +66,14 @@ fn bad_run_names_and_missing_pieces_are_clear_errors() {
     let o = mlk(root, &["report", "../../etc/passwd"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("--cluster ..: no cluster folder"),
+        stderr(&o).contains("cluster name `..` is not allowed"),
         "{}",
         stderr(&o)
     );
     let o = mlk(root, &["report", "other/x"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("--cluster other: no cluster folder")
-            && stderr(&o).contains("clusters in"),
+        stderr(&o).contains("no cluster other in") && stderr(&o).contains("clusters: mono"),
         "{}",
         stderr(&o)
     );

@@ -237,7 +237,7 @@ pub fn check_figures(env: &Env) -> Vec<RunRecord> {
         );
     }
     if let Ok(dir) = std::env::var("MLK_SAMPLE_REPORT") {
-        // Makes the README's sample pictures from this data set, labelled as test data.
+        // Makes docs/report.md's sample pictures from this data set, labelled as test data.
         let ras = mlk::report::png::Rasteriser::new();
         for stem in ["compare-node_cpu", "distributed-dist-1-node_cpu"] {
             let svg = std::fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();

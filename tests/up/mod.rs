@@ -5,11 +5,11 @@ mod happy;
 mod host;
 mod journal;
 mod kill;
-mod lab;
+pub mod lab;
 mod retry;
 
 /// A cluster name unique to one test.
-fn cluster(tag: &str) -> String {
+pub fn cluster(tag: &str) -> String {
     format!("{tag}-{:04x}", rand::random::<u16>())
 }
 

@@ -2,7 +2,7 @@
 //! here, so a scripted `Runner` answers the commands (sha256sum, docker, date, kubectl) with
 //! JSON in the shape of the Kubernetes API objects (batch/v1 Job `status.conditions`; v1 Pod
 //! `status.phase`, `status.containerStatuses[].state.{running,terminated}` with `startedAt`,
-//! `finishedAt`, `exitCode`). The real submission path is exercised only on a real cluster.
+//! `finishedAt`, `exitCode`). The real submission path is exercised only on a real cluster (docs/report.md).
 use mlk::remote::{ExecOutput, RemoteError, Runner, Tunnel};
 use mlk::runs::{Measure, Outcome, RunRecord};
 use mlk::stages::binaries::Runners;

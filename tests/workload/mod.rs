@@ -311,7 +311,7 @@ fn run_workload_usage_errors_are_clear() {
     let (code, err) = mlk(&["--cluster", "nope"]);
     assert_eq!(code, Some(2));
     assert!(
-        err.contains("--cluster nope: no cluster folder") && err.contains("mono"),
+        err.contains("no cluster nope in") && err.contains("mono"),
         "{err}"
     );
     let (code, err) = mlk(&["--name", "Bad_Name"]);

@@ -1,7 +1,7 @@
 //! Provider `vagrant`: VMs made by the real `vagrant` CLI from the rendered Vagrantfile, with
 //! VirtualBox, Hyper-V or libvirt underneath.
 //!
-//! How `up` brings several nodes up (see README "Vagrant and VMs"):
+//! How `up` brings several nodes up (see docs/vagrant.md):
 //! - libvirt: one `vagrant up --parallel` (vagrant-libvirt declares `parallel: true`);
 //! - VirtualBox and Hyper-V: one `vagrant up --no-parallel` by default. Vagrant's own providers do
 //!   not declare parallel support, so Vagrant runs them one by one anyway. `MLK_VAGRANT_UP=
@@ -32,6 +32,27 @@ pub const PROVIDER_FILE: &str = "vagrant-provider";
 /// File in the cluster folder with every node's endpoint (mlk's key), in ssh_config format:
 /// what `mlk report` and `mlk run-workload` read, and what a user can pass to `ssh -F`.
 pub const SSH_CONFIG_FILE: &str = "ssh-config";
+
+/// Whether Vagrant ever created a machine of the cluster in `cluster_dir`: it keeps each
+/// machine's id in `rendered/.vagrant/machines/<node>/<provider>/id` from creation until
+/// destroy. Read without running vagrant, so `mlk down` of a never-created cluster needs
+/// neither Vagrant nor a hypervisor.
+pub fn any_machine_created(cluster_dir: &Path) -> bool {
+    let machines = cluster_dir.join("rendered/.vagrant/machines");
+    std::fs::read_dir(machines)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|node| {
+            std::fs::read_dir(node.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .any(|prov| {
+            std::fs::metadata(prov.path().join("id")).is_ok_and(|m| m.is_file() && m.len() > 0)
+        })
+}
 
 /// `eps` as ssh_config text that `inventory::parse` reads back the same.
 pub fn ssh_config(eps: &[Endpoint]) -> String {
@@ -329,6 +350,13 @@ impl Provider for VagrantProvider {
         self.check_vagrantfile()?;
         let out = self.vagrant.run(&["status"], &mut |_| {})?;
         Ok(machine::machine_states(&out.lines))
+    }
+
+    fn halt(&self, log: &mut dyn FnMut(&str)) -> Result<()> {
+        self.check_vagrantfile()?;
+        log("vagrant halt");
+        self.vagrant.run(&["halt"], log)?;
+        Ok(())
     }
 
     fn destroy(&self, log: &mut dyn FnMut(&str)) -> Result<()> {

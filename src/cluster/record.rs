@@ -1,0 +1,212 @@
+//! What `mlk up` records about a cluster, so that every later command needs only its name:
+//! `<cluster>/cluster.json` (provider, where the profile came from, lifecycle times), next to
+//! the profile's text (`profile.yaml`) and, for `--provider ssh`, a copy of the inventory
+//! (`ssh-config`). Folders made before this file existed are read by inference.
+use crate::exit::{Class, classify};
+use crate::profile::Provider as Hypervisor;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const FILE: &str = "cluster.json";
+/// The profile text `mlk up` last ran with.
+pub const PROFILE_FILE: &str = "profile.yaml";
+/// For `--provider ssh`, the inventory's copy; for Vagrant, the endpoints with mlk's key.
+pub const SSH_CONFIG_FILE: &str = crate::provider::vagrant::SSH_CONFIG_FILE;
+const FORMAT: u32 = 1;
+
+/// Where a cluster's machines come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// Hosts that already exist, listed in an inventory (`--provider ssh`).
+    Ssh,
+    /// VMs made by Vagrant with this hypervisor.
+    Vagrant(Hypervisor),
+}
+
+impl ProviderKind {
+    pub const ALLOWED: &str = "ssh, virtualbox, hyperv, libvirt";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Ssh => "ssh",
+            ProviderKind::Vagrant(h) => h.as_str(),
+        }
+    }
+
+    /// Parses a `--provider` value (exit 2 on anything else).
+    pub fn parse(s: &str) -> Result<ProviderKind> {
+        Self::check(s).map_err(|m| classify(Class::Usage, m))
+    }
+
+    /// The same, with a plain message for clap's value parser.
+    pub fn check(s: &str) -> Result<ProviderKind, String> {
+        if s == "ssh" {
+            return Ok(ProviderKind::Ssh);
+        }
+        Hypervisor::ALL
+            .into_iter()
+            .find(|h| h.as_str() == s)
+            .map(ProviderKind::Vagrant)
+            .ok_or_else(|| format!("unknown provider `{s}`; allowed: {}", Self::ALLOWED))
+    }
+
+    /// The hypervisor to render the Vagrantfile for; None for ssh (the profile's stays).
+    pub fn hypervisor(self) -> Option<Hypervisor> {
+        match self {
+            ProviderKind::Ssh => None,
+            ProviderKind::Vagrant(h) => Some(h),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub format: u32,
+    pub name: String,
+    /// `ssh`, `virtualbox`, `hyperv` or `libvirt`.
+    pub provider: String,
+    /// The `--profile` `mlk up` was given: an embedded name, or a file's absolute path. Its
+    /// text as last used is `profile.yaml` next to this file.
+    pub profile: String,
+    /// `--inventory` as given to `mlk up` (absolute); its copy is `ssh-config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<String>,
+    /// The cluster folder, absolute, as it was when recorded.
+    pub dir: String,
+    /// RFC 3339, UTC: the first `mlk up` (again after a `down`).
+    pub created: String,
+    /// Set by `mlk down` (the machines are gone, or forgotten for ssh); cleared by `mlk up`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destroyed: Option<String>,
+    /// Set by `mlk stop`, cleared by `mlk start` and `mlk up`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+impl Record {
+    pub fn new(name: &str, provider: ProviderKind, profile: &str, dir: &Path) -> Record {
+        Record {
+            format: FORMAT,
+            name: name.to_string(),
+            provider: provider.as_str().to_string(),
+            profile: profile.to_string(),
+            inventory: None,
+            dir: dir.display().to_string(),
+            created: crate::state::now(),
+            destroyed: None,
+            stopped: None,
+        }
+    }
+
+    pub fn provider_kind(&self) -> Option<ProviderKind> {
+        ProviderKind::check(&self.provider).ok()
+    }
+
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join(FILE)
+    }
+
+    /// The recorded file, if there is one.
+    pub fn load(dir: &Path) -> Result<Option<Record>> {
+        let path = Self::path(dir);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => serde_json::from_str(&t)
+                .map(Some)
+                .with_context(|| format!("{} is not an mlk cluster record", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+
+    /// The record, or for a folder from an older mlk what its files tell.
+    pub fn load_or_infer(dir: &Path, name: &str) -> Result<Record> {
+        Ok(match Self::load(dir)? {
+            Some(r) => r,
+            None => infer(dir, name),
+        })
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        crate::fsutil::write_atomic(&Self::path(dir), text.as_bytes(), Some(0o644))
+    }
+}
+
+/// What an older folder says: `vagrant-provider` names the hypervisor `up` used; an
+/// `ssh-config` without it came from `--provider ssh`; else the saved profile's provider.
+fn infer(dir: &Path, name: &str) -> Record {
+    let vagrant = std::fs::read_to_string(dir.join(crate::provider::vagrant::PROVIDER_FILE))
+        .ok()
+        .map(|s| s.trim().to_string());
+    let profile_text = std::fs::read_to_string(dir.join(PROFILE_FILE)).ok();
+    let provider = match vagrant {
+        Some(h) => h,
+        None if dir.join(SSH_CONFIG_FILE).is_file() => "ssh".into(),
+        None => profile_text
+            .as_deref()
+            .and_then(|t| serde_yaml_ng::from_str::<serde_yaml_ng::Value>(t).ok())
+            .and_then(|v| v["provider"].as_str().map(String::from))
+            .unwrap_or_else(|| Hypervisor::default().as_str().to_string()),
+    };
+    let created = std::fs::metadata(dir)
+        .and_then(|m| m.created().or_else(|_| m.modified()))
+        .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+        .unwrap_or_else(|_| crate::state::now());
+    Record {
+        format: FORMAT,
+        name: name.to_string(),
+        provider,
+        profile: dir.join(PROFILE_FILE).display().to_string(),
+        inventory: None,
+        dir: dir.display().to_string(),
+        created,
+        destroyed: None,
+        stopped: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_round_trips_and_old_folders_are_inferred() {
+        let t = tempfile::tempdir().unwrap();
+        let mut r = Record::new("mono", ProviderKind::Ssh, "mono", t.path());
+        r.inventory = Some("/x/inv".into());
+        r.save(t.path()).unwrap();
+        assert_eq!(Record::load(t.path()).unwrap(), Some(r));
+
+        let old = tempfile::tempdir().unwrap();
+        assert_eq!(Record::load(old.path()).unwrap(), None);
+        assert_eq!(
+            Record::load_or_infer(old.path(), "x").unwrap().provider,
+            "virtualbox"
+        );
+        std::fs::write(old.path().join("ssh-config"), "Host node1\n").unwrap();
+        assert_eq!(
+            Record::load_or_infer(old.path(), "x").unwrap().provider,
+            "ssh"
+        );
+        std::fs::write(old.path().join("vagrant-provider"), "libvirt\n").unwrap();
+        let r = Record::load_or_infer(old.path(), "x").unwrap();
+        assert_eq!(
+            r.provider_kind(),
+            Some(ProviderKind::Vagrant(Hypervisor::Libvirt))
+        );
+    }
+
+    #[test]
+    fn provider_kind_parses_ssh_and_hypervisors_only() {
+        assert_eq!(ProviderKind::parse("ssh").unwrap(), ProviderKind::Ssh);
+        assert_eq!(
+            ProviderKind::parse("hyperv").unwrap(),
+            ProviderKind::Vagrant(Hypervisor::Hyperv)
+        );
+        let e = ProviderKind::parse("vmware").unwrap_err();
+        assert_eq!(crate::exit::class_of(&e), Class::Usage);
+        assert!(format!("{e}").contains("ssh, virtualbox, hyperv, libvirt"));
+    }
+}
