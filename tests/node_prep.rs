@@ -32,9 +32,9 @@ fn the_internal_ip_check_reads_recorded_node_lists() {
     assert_eq!(
         bad,
         [
-            "node1: InternalIP 10.0.2.15, not 192.168.56.10",
-            "node2: InternalIP 10.0.2.15, not 192.168.56.11",
-            "node3: InternalIP 10.0.2.15, not 192.168.56.12",
+            "node1: InternalIP 10.0.2.15, not 192.168.56.20",
+            "node2: InternalIP 10.0.2.15, not 192.168.56.21",
+            "node3: InternalIP 10.0.2.15, not 192.168.56.22",
         ]
     );
     // A node that never registered is named too.
@@ -50,7 +50,7 @@ fn the_internal_ip_check_reads_recorded_node_lists() {
     assert_eq!(want["node2"], Ipv4Addr::new(172, 29, 80, 7));
     assert_eq!(
         node_ips::mismatches(&fixture("get-nodes-private.json"), &want).unwrap(),
-        ["node2: InternalIP 192.168.56.11, not 172.29.80.7"]
+        ["node2: InternalIP 192.168.56.21, not 172.29.80.7"]
     );
     assert!(node_ips::mismatches("{\"kind\":\"Status\"}", &want).is_err());
 }
@@ -98,7 +98,12 @@ fn os_prep_makes_every_node_name_resolve_to_its_private_ip() {
         return;
     }
     let lab = TestHosts::up(3);
-    let p = load_text(&embedded("distributed"), None);
+    // distributed's node names at the lab's addresses (testhosts.sh: node I at .(9+I)).
+    let text = embedded("distributed")
+        .replace("192.168.56.20", "192.168.56.10")
+        .replace("192.168.56.21", "192.168.56.11")
+        .replace("192.168.56.22", "192.168.56.12");
+    let p = load_text(&text, None);
     let script = mlk::render::render_all(&p).unwrap()["stages/os-prep.sh"].clone();
     let nodes: Vec<_> = (1..=3).map(|i| lab.connect(i)).collect();
     for (i, r) in nodes.iter().enumerate() {
