@@ -5,6 +5,7 @@ mod ci_scripts;
 mod contracts;
 mod diagnose;
 mod diagnose_e2e;
+mod docker_group;
 mod doctor;
 mod download_cache;
 mod foundation;
