@@ -83,7 +83,7 @@ fn the_docker_stage_gives_group_docker_its_gid_on_a_real_host() {
     assert_eq!(st, 0, "{out:?}");
     let old = gid_of(&r, "docker");
     assert!(!old.is_empty() && old != gid, "{old}");
-    assert_eq!(run(&r, &format!("stat -c %g {SOCK}")).1, [old.clone()]);
+    assert_eq!(run(&r, &format!("stat -c %g {SOCK}")).1, [old.as_str()]);
     let (st, out) = call(&r, "docker_group_ok");
     assert_eq!(
         (st, out),
