@@ -6,6 +6,7 @@ mod clusters;
 mod contracts;
 mod diagnose;
 mod diagnose_e2e;
+mod docker_group;
 mod doctor;
 mod download_cache;
 mod foundation;

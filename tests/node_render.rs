@@ -82,7 +82,7 @@ const MIRROR: &str = "registries:\n  mirrors:\n    docker.io:\n      endpoints: 
 
 /// A script's function (or expression) as bash evaluates it, with the script's
 /// definitions loaded (everything but its final `main "$@"`).
-fn eval_in(script: &str, expr: &str) -> String {
+pub fn eval_in(script: &str, expr: &str) -> String {
     let body = script
         .strip_suffix("mlk_main \"$@\"\n")
         .or_else(|| script.strip_suffix("main \"$@\"\n"))

@@ -235,6 +235,21 @@ fn docker_pulls_through_the_mirror_with_the_login_mlk_put_on_the_node() {
         "sudo docker info --format '{{json .RegistryConfig.Mirrors}}'",
     );
     assert_eq!(mirrors, [format!("[\"http://{REGISTRY}/\"]")]);
+    // Debian's docker.io made group docker with its own GID and dockerd the socket for it:
+    // the stage renumbered the group and moved the live socket with it.
+    let gid = mlk::render::context::DOCKER_GID.to_string();
+    assert!(
+        stage_out
+            .iter()
+            .any(|l| l.starts_with("group docker had GID ") && l.ends_with(&gid)),
+        "{stage_out:?}"
+    );
+    let (_, g) = run(
+        &node2,
+        "getent group docker | cut -d: -f3; stat -c %g /var/run/docker.sock; sudo docker version --format '{{.Server.Version}}'",
+    );
+    assert_eq!(g[..2], [gid.clone(), gid]);
+    assert!(g[2].starts_with("20.10"), "the daemon still answers: {g:?}");
     // Drift is named.
     let (st, out) = run(
         &node2,
