@@ -2,6 +2,7 @@
 //!
 //! The `ssh` provider reads a user's file in this format; the Vagrant provider parses what
 //! `vagrant ssh-config` prints. Keywords are case-insensitive, as in ssh_config(5).
+use crate::text::shown;
 use anyhow::{Result, bail};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -50,6 +51,9 @@ fn expand_home(v: &str) -> PathBuf {
 /// Parses every `Host` block. `source` names the file in errors.
 pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
     let mut out: Vec<Endpoint> = Vec::new();
+    // Line of each Host alias: OpenSSH uses the first block that matches, so a second block
+    // for the same alias would make `mlk up` and `ssh` reach different machines.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -60,9 +64,16 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
                 k.to_ascii_lowercase(),
                 unquote(v.trim_start_matches(|c: char| c.is_whitespace() || c == '=')),
             ),
-            None => bail!("{source}:{}: `{line}` has no value", i + 1),
+            None => bail!("{source}:{}: `{}` has no value", i + 1, shown(line)),
         };
         if key == "host" {
+            if let Some(first) = seen.insert(value.to_ascii_lowercase(), i + 1) {
+                bail!(
+                    "{source}:{}: Host `{}` is given twice (first at line {first}); each host needs exactly one block",
+                    i + 1,
+                    shown(&value)
+                );
+            }
             out.push(Endpoint {
                 name: value.clone(),
                 host: value,
@@ -74,15 +85,16 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
             continue;
         }
         let Some(e) = out.last_mut() else {
-            bail!("{source}:{}: `{key}` before the first Host line", i + 1);
+            bail!("{source}:{}: `{}` before the first Host line", i + 1, shown(&key));
         };
         match key.as_str() {
             "hostname" => e.host = value,
             "port" => {
-                e.port = value.parse().map_err(|_| {
+                e.port = value.parse().ok().filter(|p| *p != 0).ok_or_else(|| {
                     anyhow::anyhow!(
-                        "{source}:{}: Port `{value}` is not a port number (1-65535)",
-                        i + 1
+                        "{source}:{}: Port `{}` is not a port number (1-65535)",
+                        i + 1,
+                        shown(&value)
                     )
                 })?
             }

@@ -20,6 +20,7 @@ pub mod report;
 pub mod runs;
 pub mod stages;
 pub mod state;
+pub mod text;
 pub mod workload;
 
 /// Runs one parsed command line.

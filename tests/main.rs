@@ -8,6 +8,7 @@ mod foundation;
 mod helm_values;
 mod kubeconfig_merge;
 mod kubeflow_overlay;
+mod reliability;
 mod report;
 mod secrets_host;
 mod ssh_connect;

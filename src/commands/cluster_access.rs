@@ -16,6 +16,7 @@ pub fn clusters(root: &Path) -> Vec<String> {
         .flatten()
         .filter(|e| e.path().is_dir())
         .filter_map(|e| e.file_name().to_str().map(String::from))
+        .filter(|n| crate::state::is_cluster_name(n))
         .collect();
     v.sort();
     v
@@ -27,6 +28,9 @@ pub fn root(dir: Option<&Path>) -> PathBuf {
 
 /// The cluster named by `--cluster`, or the only cluster folder there is.
 pub fn resolve(root: &Path, name: Option<&str>) -> Result<(String, PathBuf)> {
+    if let Some(n) = name {
+        crate::state::check_cluster_name(n)?;
+    }
     let have = clusters(root);
     let listed = || {
         if have.is_empty() {

@@ -14,13 +14,17 @@ pub struct DiagnoseArgs {
 pub fn run(g: &Global, a: &DiagnoseArgs) -> Result<()> {
     let home = super::doctor::home(g);
     let name = match &a.cluster {
-        Some(n) => n.clone(),
+        Some(n) => {
+            crate::state::check_cluster_name(n)?;
+            n.clone()
+        }
         None => {
             let mut names: Vec<String> = std::fs::read_dir(&home)
                 .map(|rd| {
                     rd.filter_map(Result::ok)
                         .filter(|e| e.path().is_dir())
                         .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                        .filter(|n| crate::state::is_cluster_name(n))
                         .collect()
                 })
                 .unwrap_or_default();

@@ -115,7 +115,7 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     };
     let dir = state::cluster_dir(g.dir.as_deref(), &p.name);
     let _lock = state::lock::acquire(&dir, "mlk up")?;
-    crate::render::write(&dir.join("rendered"), &rendered)?;
+    crate::render::write_with(&dir.join("rendered"), &rendered, crate::render::Modes::Private)?;
     // Later commands (status, report, run-workload) find the profile and the nodes here.
     crate::fsutil::write_atomic(&dir.join("profile.yaml"), src.text.as_bytes(), Some(0o644))?;
     if let (Kind::Ssh, Some(inv)) = (&kind, &a.inventory) {
@@ -160,7 +160,7 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         Some(m) => run(&rendered, &[m]).and_then(|first| {
             let learned = crate::render::addresses::load(&dir)?;
             let rendered = crate::render::addresses::render_all_with(&p, &learned)?;
-            crate::render::write(&dir.join("rendered"), &rendered)?;
+            crate::render::write_with(&dir.join("rendered"), &rendered, crate::render::Modes::Private)?;
             let rest: Vec<usize> = picked.iter().copied().filter(|i| *i != m).collect();
             let second = run(&rendered, &rest)?;
             Ok(executor::Summary {

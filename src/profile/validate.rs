@@ -75,8 +75,8 @@ pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) 
             format!("`{}` is not supported; allowed: {KIND}", p.kind),
         );
     }
-    if !is_dns_label(&p.name) || p.name.len() > 40 {
-        c.add("name", format!("`{}` is not allowed: use 1-40 lowercase letters, digits and '-', not starting or ending with '-'", p.name));
+    if !crate::state::is_cluster_name(&p.name) {
+        c.add("name", format!("`{}` is not allowed: use 1-40 lowercase letters, digits and '-', not starting or ending with '-'", crate::text::shown(&p.name)));
     }
     if p.vm_box.name.trim().is_empty() {
         c.add("box.name", "must not be empty; e.g. bento/ubuntu-24.04");

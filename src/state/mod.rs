@@ -4,6 +4,9 @@
 //! leaves either the previous or the new file. A stage is recorded `running` before it starts
 //! and `done` only after it succeeded, so an interrupted stage is never mistaken for done.
 pub mod lock;
+mod name;
+
+pub use name::{MAX_LEN as CLUSTER_NAME_MAX, check_cluster_name, is_cluster_name};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -16,8 +19,10 @@ use std::time::SystemTime;
 pub const HOST: &str = "host";
 const FORMAT: u32 = 1;
 
-/// The cluster folder: `<root>/<cluster>`, root defaulting to `./.mlk`.
+/// The cluster folder: `<root>/<cluster>`, root defaulting to `./.mlk`. `cluster` must be a
+/// checked name ([`check_cluster_name`]; a loaded profile's name is one).
 pub fn cluster_dir(root: Option<&Path>, cluster: &str) -> PathBuf {
+    debug_assert!(is_cluster_name(cluster), "unchecked cluster name {cluster:?}");
     root.map_or_else(|| PathBuf::from(".mlk"), Path::to_path_buf)
         .join(cluster)
 }

@@ -2,6 +2,7 @@
 mod conflicts;
 mod faults;
 mod happy;
+mod host_failure;
 mod host;
 mod journal;
 mod kill;
