@@ -2,10 +2,11 @@
 //!
 //! The `ssh` provider reads a user's file in this format; the Vagrant provider parses what
 //! `vagrant ssh-config` prints. Keywords are case-insensitive, as in ssh_config(5).
+use crate::exit::{Class, classify};
 use crate::text::shown;
 use anyhow::{Result, bail};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How to reach one node over SSH.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +109,40 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
         }
     }
     Ok(out)
+}
+
+/// Reads and parses the inventory file `path` (a user's file, or the copy in a cluster
+/// folder): a regular file of at most 1 MiB, whose identity files, where they exist, are
+/// regular files too (libssh2 would wait forever on a FIFO). Errors are usage errors (exit 2).
+pub fn read(path: &Path) -> Result<Vec<Endpoint>> {
+    let source = path.display().to_string();
+    let usage = |m: String| classify(Class::Usage, m);
+    let text = crate::fsutil::read_input_text(path, crate::fsutil::MAX_INPUT)
+        .map_err(|reason| usage(format!("cannot read the inventory {source}: {reason}")))?;
+    let eps = parse(&text, &source).map_err(|e| usage(format!("{e:#}")))?;
+    for e in &eps {
+        for key in &e.identity_files {
+            if let Some(problem) = identity_file_problem(key) {
+                return Err(usage(format!(
+                    "inventory {source}: Host {}: IdentityFile {}: {problem}",
+                    shown(&e.name),
+                    shown(&key.display().to_string())
+                )));
+            }
+        }
+    }
+    Ok(eps)
+}
+
+/// Why `key` cannot be a private key file, when it exists but is no regular file or is huge.
+/// A missing file is not a problem here (OpenSSH skips it too).
+pub fn identity_file_problem(key: &Path) -> Option<String> {
+    let meta = std::fs::metadata(key).ok()?;
+    if !meta.is_file() {
+        return Some("not a regular file".into());
+    }
+    // The largest OpenSSH private keys (RSA 16384) are about 13 KB.
+    (meta.len() > 1024 * 1024).then(|| format!("{} bytes is no private key", meta.len()))
 }
 
 fn whoami() -> String {

@@ -103,6 +103,6 @@ mod tests {
         assert_eq!(printable("line 1\n\tline 2\u{7}"), "line 1\n\tline 2\\u{7}");
         let b = bounded(&format!("unknown field `{long}`, expected `a`"), 400);
         assert!(b.len() < 200 && b.contains("expected `a`"), "{b}");
-        assert_eq!(bounded(&"y".repeat(500), 100).chars().count(), 100 + 17);
+        assert_eq!(bounded(&"y".repeat(500), 100).chars().count(), 100 + 18);
     }
 }

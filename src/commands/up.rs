@@ -6,7 +6,7 @@ use crate::profile::Provider as VagrantProvider;
 use crate::progress::Progress;
 use crate::provider::Provider;
 use crate::state::{self, Store};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -119,7 +119,8 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     // Later commands (status, report, run-workload) find the profile and the nodes here.
     crate::fsutil::write_atomic(&dir.join("profile.yaml"), src.text.as_bytes(), Some(0o644))?;
     if let (Kind::Ssh, Some(inv)) = (&kind, &a.inventory) {
-        let text = std::fs::read(inv).with_context(|| format!("reading {}", inv.display()))?;
+        let text = crate::fsutil::read_input(inv, crate::fsutil::MAX_INPUT)
+            .map_err(|r| classify(Class::Usage, format!("reading {}: {r}", inv.display())))?;
         crate::fsutil::write_atomic(&dir.join("ssh-config"), &text, Some(0o600))?;
     }
     let store = Arc::new(Store::open(&dir, &p.name)?);
