@@ -81,7 +81,8 @@ pub fn report(result: anyhow::Result<()>) -> ExitCode {
         Err(err) => {
             let class = class_of(&err);
             // A bare Classified with an empty message means "already reported".
-            let msg = format!("{err:#}");
+            // Whatever input a message echoes, it cannot drive the terminal.
+            let msg = crate::text::printable(&format!("{err:#}"));
             if !msg.is_empty() {
                 eprintln!("mlk: error: {msg}");
             }

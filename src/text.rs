@@ -33,6 +33,9 @@ fn push_escaped(out: &mut String, c: char) {
 /// `\0`, `\u{1b}`, `\u{202e}`), and cut after [`SHOWN_CHARS`] characters with `…` and the
 /// full length.
 pub fn shown(s: &str) -> String {
+    if is_cut(s) {
+        return s.to_string(); // shown already: keep the original length it names
+    }
     let mut out = String::new();
     let mut n = 0;
     for c in s.chars() {
@@ -44,6 +47,17 @@ pub fn shown(s: &str) -> String {
         n += 1;
     }
     out
+}
+
+/// Whether `s` is already the output of [`shown`] for a long value.
+fn is_cut(s: &str) -> bool {
+    let Some((head, tail)) = s.split_once("… (") else {
+        return false;
+    };
+    head.chars().count() >= SHOWN_CHARS
+        && tail
+            .strip_suffix(" characters)")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A whole message made safe to print: every control or invisible character escaped except
@@ -100,6 +114,7 @@ mod tests {
         assert!(s.starts_with(&"x".repeat(SHOWN_CHARS)));
         assert!(s.ends_with("… (10000 characters)"), "{s}");
         assert!(s.chars().count() < SHOWN_CHARS + 30);
+        assert_eq!(shown(&s), s, "idempotent");
         assert_eq!(printable("line 1\n\tline 2\u{7}"), "line 1\n\tline 2\\u{7}");
         let b = bounded(&format!("unknown field `{long}`, expected `a`"), 400);
         assert!(b.len() < 200 && b.contains("expected `a`"), "{b}");

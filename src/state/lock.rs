@@ -40,13 +40,20 @@ pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
+            // The holder writes a few short lines; anything else is shown cut and escaped.
+            let mut raw = Vec::new();
+            let _ = (&mut file).take(4096).read_to_end(&mut raw);
+            let holder = String::from_utf8_lossy(&raw);
             let holder = holder.trim();
             let holder = if holder.is_empty() {
                 "another process (it has not written its details yet)".to_string()
             } else {
-                holder.replace('\n', ", ")
+                holder
+                    .lines()
+                    .take(8)
+                    .map(crate::text::shown)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             return Err(classify(
                 Class::Failure,

@@ -35,7 +35,7 @@ fn nul_escapes_and_bidi_overrides_are_escaped() {
 
 #[test]
 fn an_unknown_key_is_escaped_and_cut_in_the_parse_error() {
-    let key = format!("\"k\\u202E{}\"", "z".repeat(100_000));
+    let key = format!("\"k\\u202E{}\"", "z".repeat(1000));
     let err = plan_err(&mono_with("kind: Profile", &format!("kind: Profile\n{key}: 1")));
     assert_clean(&err);
     assert!(err.len() < 3000, "a {} byte message", err.len());
