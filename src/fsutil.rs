@@ -99,8 +99,12 @@ pub fn read_input(path: &Path, max: u64) -> std::result::Result<Vec<u8>, String>
 
 /// [`read_input`] as UTF-8 text.
 pub fn read_input_text(path: &Path, max: u64) -> std::result::Result<String, String> {
-    String::from_utf8(read_input(path, max)?)
-        .map_err(|e| format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(read_input(path, max)?).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 #[cfg(test)]
@@ -110,8 +114,16 @@ mod tests {
     #[test]
     fn read_input_refuses_devices_fifos_folders_and_big_files() {
         let d = tempfile::tempdir().unwrap();
-        assert!(read_input(Path::new("/dev/zero"), MAX_INPUT).unwrap_err().contains("character device"));
-        assert!(read_input(d.path(), MAX_INPUT).unwrap_err().contains("a folder"));
+        assert!(
+            read_input(Path::new("/dev/zero"), MAX_INPUT)
+                .unwrap_err()
+                .contains("character device")
+        );
+        assert!(
+            read_input(d.path(), MAX_INPUT)
+                .unwrap_err()
+                .contains("a folder")
+        );
         let big = d.path().join("big");
         std::fs::write(&big, vec![b'x'; 2 * 1024 * 1024]).unwrap();
         let e = read_input(&big, MAX_INPUT).unwrap_err();

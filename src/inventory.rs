@@ -86,7 +86,11 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
             continue;
         }
         let Some(e) = out.last_mut() else {
-            bail!("{source}:{}: `{}` before the first Host line", i + 1, shown(&key));
+            bail!(
+                "{source}:{}: `{}` before the first Host line",
+                i + 1,
+                shown(&key)
+            );
         };
         match key.as_str() {
             "hostname" => e.host = value,

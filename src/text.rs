@@ -63,7 +63,10 @@ fn is_cut(s: &str) -> bool {
 /// A whole message made safe to print: every control or invisible character escaped except
 /// the newlines and tabs that lay it out. The last line of defence in `exit::report`.
 pub fn printable(msg: &str) -> String {
-    if !msg.chars().any(|c| needs_escape(c) && c != '\n' && c != '\t') {
+    if !msg
+        .chars()
+        .any(|c| needs_escape(c) && c != '\n' && c != '\t')
+    {
         return msg.to_string();
     }
     let mut out = String::with_capacity(msg.len());
@@ -107,7 +110,10 @@ mod tests {
 
     #[test]
     fn escapes_controls_and_bidi_and_cuts_long_values() {
-        assert_eq!(shown("a\0b\u{1b}[31m\u{202e}c\n"), "a\\0b\\u{1b}[31m\\u{202e}c\\n");
+        assert_eq!(
+            shown("a\0b\u{1b}[31m\u{202e}c\n"),
+            "a\\0b\\u{1b}[31m\\u{202e}c\\n"
+        );
         assert_eq!(shown("plain-name"), "plain-name");
         let long = "x".repeat(10_000);
         let s = shown(&long);

@@ -29,13 +29,13 @@ pub struct RunWorkloadArgs {
     #[arg(long)]
     pub inventory: Option<PathBuf>,
     /// Training epochs of the built-in workload.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub epochs: u32,
     /// Seconds to wait for the workload before recording it as failed.
-    #[arg(long, default_value_t = 3600)]
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub timeout: u64,
     /// Seconds between status polls.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub poll: u64,
 }
 

@@ -37,7 +37,7 @@ pub struct UpArgs {
     #[arg(long)]
     pub json: bool,
     /// Seconds to keep retrying transient SSH faults (reset, timeout, auth while booting).
-    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    #[arg(long, default_value_t = 120, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub retry_budget: u64,
     /// On failure, destroy the VMs (`mlk down --force --keep-folder`); for CI. Labs keep them.
     #[arg(long)]
@@ -46,7 +46,7 @@ pub struct UpArgs {
     #[arg(long)]
     pub skip_preflight: bool,
     /// Seconds for one SSH connect and authentication.
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub connect_timeout: u64,
 }
 
@@ -115,7 +115,11 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     };
     let dir = state::cluster_dir(g.dir.as_deref(), &p.name);
     let _lock = state::lock::acquire(&dir, "mlk up")?;
-    crate::render::write_with(&dir.join("rendered"), &rendered, crate::render::Modes::Private)?;
+    crate::render::write_with(
+        &dir.join("rendered"),
+        &rendered,
+        crate::render::Modes::Private,
+    )?;
     // Later commands (status, report, run-workload) find the profile and the nodes here.
     crate::fsutil::write_atomic(&dir.join("profile.yaml"), src.text.as_bytes(), Some(0o644))?;
     if let (Kind::Ssh, Some(inv)) = (&kind, &a.inventory) {
@@ -161,7 +165,11 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         Some(m) => run(&rendered, &[m]).and_then(|first| {
             let learned = crate::render::addresses::load(&dir)?;
             let rendered = crate::render::addresses::render_all_with(&p, &learned)?;
-            crate::render::write_with(&dir.join("rendered"), &rendered, crate::render::Modes::Private)?;
+            crate::render::write_with(
+                &dir.join("rendered"),
+                &rendered,
+                crate::render::Modes::Private,
+            )?;
             let rest: Vec<usize> = picked.iter().copied().filter(|i| *i != m).collect();
             let second = run(&rendered, &rest)?;
             Ok(executor::Summary {

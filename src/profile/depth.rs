@@ -47,7 +47,11 @@ mod tests {
 
     #[test]
     fn deep_documents_are_refused_and_real_profiles_pass() {
-        for deep in ["[".repeat(100_000), "{a: ".repeat(50_000), "- ".repeat(100_000)] {
+        for deep in [
+            "[".repeat(100_000),
+            "{a: ".repeat(50_000),
+            "- ".repeat(100_000),
+        ] {
             let t = std::time::Instant::now();
             let p = check(&deep).expect("too deep");
             assert!(p.message.contains("deeper than 32"), "{p:?}");
@@ -57,7 +61,10 @@ mod tests {
         for name in crate::profile::embedded_names() {
             assert_eq!(check(crate::profile::embedded_source(&name).unwrap()), None);
         }
-        assert_eq!(check(&format!("{}{}", "[".repeat(32), "]".repeat(32))), None);
+        assert_eq!(
+            check(&format!("{}{}", "[".repeat(32), "]".repeat(32))),
+            None
+        );
         assert!(check(&format!("{}{}", "[".repeat(33), "]".repeat(33))).is_some());
     }
 }

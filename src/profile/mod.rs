@@ -2,6 +2,7 @@
 mod defaults;
 pub mod depth;
 mod error;
+pub mod limits;
 pub mod lines;
 mod parse_error;
 pub mod requirements;

@@ -63,9 +63,13 @@ pub fn needs(p: &Profile) -> Vec<Need> {
     v
 }
 
-/// Total (millicpu, MiB) the profile's nodes provide.
-pub fn provided(p: &Profile) -> (u32, u32) {
-    p.nodes
-        .iter()
-        .fold((0, 0), |(c, m), n| (c + n.cpus * 1000, m + n.memory))
+/// Total (millicpu, MiB) the profile's nodes provide. In u64 and saturating: any u32 counts
+/// of any number of nodes sum without wrapping (validation bounds them long before).
+pub fn provided(p: &Profile) -> (u64, u64) {
+    p.nodes.iter().fold((0u64, 0u64), |(c, m), n| {
+        (
+            c.saturating_add(u64::from(n.cpus).saturating_mul(1000)),
+            m.saturating_add(u64::from(n.memory)),
+        )
+    })
 }

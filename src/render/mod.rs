@@ -14,8 +14,8 @@ use crate::profile::Profile;
 use anyhow::{Context, Result, bail};
 use handlebars::{Handlebars, handlebars_helper};
 use include_dir::{Dir, include_dir};
-use std::collections::BTreeMap;
 use safe_dir::SafeDir;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");

@@ -44,7 +44,12 @@ impl SafeDir {
         let c = CString::new(path.as_os_str().as_encoded_bytes())
             .with_context(|| format!("{} contains a NUL byte", path.display()))?;
         // SAFETY: a valid C string; the returned fd is owned below.
-        let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+        let fd = unsafe {
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
         if fd < 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -246,7 +251,8 @@ impl SafeDir {
         if unsafe { libc::unlinkat(self.fd.as_raw_fd(), c.as_ptr(), 0) } != 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(e).with_context(|| format!("removing {}", self.path.join(name).display()));
+                return Err(e)
+                    .with_context(|| format!("removing {}", self.path.join(name).display()));
             }
         }
         Ok(())

@@ -22,7 +22,10 @@ const FORMAT: u32 = 1;
 /// The cluster folder: `<root>/<cluster>`, root defaulting to `./.mlk`. `cluster` must be a
 /// checked name ([`check_cluster_name`]; a loaded profile's name is one).
 pub fn cluster_dir(root: Option<&Path>, cluster: &str) -> PathBuf {
-    debug_assert!(is_cluster_name(cluster), "unchecked cluster name {cluster:?}");
+    debug_assert!(
+        is_cluster_name(cluster),
+        "unchecked cluster name {cluster:?}"
+    );
     root.map_or_else(|| PathBuf::from(".mlk"), Path::to_path_buf)
         .join(cluster)
 }

@@ -41,7 +41,19 @@ mod tests {
             assert!(check_cluster_name(ok).is_ok(), "{ok}");
         }
         let long = "a".repeat(MAX_LEN + 1);
-        for bad in ["", ".", "..", "../x", "/tmp/x", "a/b", "A", "-a", "a-", "a.b", long.as_str()] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "/tmp/x",
+            "a/b",
+            "A",
+            "-a",
+            "a-",
+            "a.b",
+            long.as_str(),
+        ] {
             let e = check_cluster_name(bad).unwrap_err();
             assert_eq!(crate::exit::class_of(&e), Class::Usage, "{bad}");
         }

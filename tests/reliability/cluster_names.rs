@@ -9,7 +9,15 @@ fn diagnose_refuses_a_cluster_name_that_is_a_path() {
     std::fs::create_dir_all(home.join("lab")).unwrap();
     std::fs::create_dir_all(&victim).unwrap();
     let abs = victim.to_str().unwrap().to_string();
-    for bad in ["../victim", abs.as_str(), "lab/..", ".", "..", "lab/../../victim", "Lab"] {
+    for bad in [
+        "../victim",
+        abs.as_str(),
+        "lab/..",
+        ".",
+        "..",
+        "lab/../../victim",
+        "Lab",
+    ] {
         let out = mlk()
             .arg("--dir")
             .arg(&home)

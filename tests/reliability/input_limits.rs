@@ -36,7 +36,10 @@ fn dev_zero_a_fifo_and_a_folder_are_not_profiles() {
 fn a_profile_over_1_mib_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("big.yaml");
-    let text = mono_with("kind: Profile", &format!("kind: Profile\n#{}", "x".repeat(1 << 20)));
+    let text = mono_with(
+        "kind: Profile",
+        &format!("kind: Profile\n#{}", "x".repeat(1 << 20)),
+    );
     std::fs::write(&p, text).unwrap();
     plan_refuses(p.to_str().unwrap(), "1 MiB");
 }
@@ -50,7 +53,10 @@ fn deep_nesting_is_refused_at_once() {
         ("block.yaml", "- ".repeat(100_000)),
         (
             "inside.yaml",
-            mono_with("kind: Profile", &format!("kind: Profile\nx: {}", "[".repeat(100_000))),
+            mono_with(
+                "kind: Profile",
+                &format!("kind: Profile\nx: {}", "[".repeat(100_000)),
+            ),
         ),
     ] {
         let p = tmp.path().join(name);
@@ -81,7 +87,14 @@ fn up_refuses_inventory(c: &HostCluster, want: &str) {
     let mut cmd = mlk();
     cmd.arg("--dir")
         .arg(c.home())
-        .args(["--progress", "never", "up", "--provider", "ssh", "--inventory"])
+        .args([
+            "--progress",
+            "never",
+            "up",
+            "--provider",
+            "ssh",
+            "--inventory",
+        ])
         .arg(&c.inventory)
         .arg("-p")
         .arg(&c.profile)

@@ -5,7 +5,9 @@ use super::{HostCluster, NOOP_STAGE, text};
 #[test]
 fn a_duplicate_host_block_is_an_error_naming_both_lines() {
     let inv = "Host node1\n  HostName 127.0.0.1\n  Port 2201\n\nHost node2\n  HostName 127.0.0.1\n\nHost node1\n  HostName 127.0.0.1\n  Port 2202\n";
-    let err = mlk::inventory::parse(inv, "inv.cfg").unwrap_err().to_string();
+    let err = mlk::inventory::parse(inv, "inv.cfg")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("inv.cfg:8"), "{err}");
     assert!(err.contains("line 1"), "{err}");
     assert!(err.contains("node1"), "{err}");
@@ -35,5 +37,8 @@ fn port_0_and_out_of_range_ports_are_refused() {
             .to_string();
         assert!(e.contains("inv:2") && e.contains("1-65535"), "{port}: {e}");
     }
-    assert_eq!(mlk::inventory::parse("Host a\n Port 65535\n", "i").unwrap()[0].port, 65535);
+    assert_eq!(
+        mlk::inventory::parse("Host a\n Port 65535\n", "i").unwrap()[0].port,
+        65535
+    );
 }

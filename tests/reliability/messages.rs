@@ -18,9 +18,15 @@ fn assert_clean(err: &str) {
 
 #[test]
 fn a_huge_name_gives_a_short_message() {
-    let err = plan_err(&mono_with("name: mono", &format!("name: {}", "n".repeat(500_000))));
+    let err = plan_err(&mono_with(
+        "name: mono",
+        &format!("name: {}", "n".repeat(500_000)),
+    ));
     assert!(err.len() < 2000, "a {} byte message", err.len());
-    assert!(err.contains("…") && err.contains("500000 characters"), "{err}");
+    assert!(
+        err.contains("…") && err.contains("500000 characters"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -36,7 +42,10 @@ fn nul_escapes_and_bidi_overrides_are_escaped() {
 #[test]
 fn an_unknown_key_is_escaped_and_cut_in_the_parse_error() {
     let key = format!("\"k\\u202E{}\"", "z".repeat(1000));
-    let err = plan_err(&mono_with("kind: Profile", &format!("kind: Profile\n{key}: 1")));
+    let err = plan_err(&mono_with(
+        "kind: Profile",
+        &format!("kind: Profile\n{key}: 1"),
+    ));
     assert_clean(&err);
     assert!(err.len() < 3000, "a {} byte message", err.len());
     assert!(err.contains(r"k\u{202e}zzz"), "{err}");

@@ -83,7 +83,14 @@ impl HostCluster {
         mlk()
             .arg("--dir")
             .arg(self.home())
-            .args(["--progress", "never", "up", "--provider", "ssh", "--inventory"])
+            .args([
+                "--progress",
+                "never",
+                "up",
+                "--provider",
+                "ssh",
+                "--inventory",
+            ])
             .arg(&self.inventory)
             .arg("-p")
             .arg(&self.profile)

@@ -11,7 +11,8 @@ fn plan(profile_text: &str) -> std::process::Output {
 }
 
 fn full() -> Value {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles/good/full.yaml");
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/profiles/good/full.yaml");
     serde_yaml_ng::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
@@ -23,7 +24,10 @@ fn a_huge_stage_timeout_is_refused_not_a_panic_at_up() {
     ));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("stages[0].timeout") && err.contains("86400"), "{err}");
+    assert!(
+        err.contains("stages[0].timeout") && err.contains("86400"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -32,8 +36,18 @@ fn cpus_and_memory_are_bounded_and_totals_never_wrap() {
         ("cpus: 8", "cpus: 4294967295", "nodes[0].cpus", "64"),
         ("cpus: 8", "cpus: 4294968", "nodes[0].cpus", "64"),
         ("cpus: 8", "cpus: 65", "nodes[0].cpus", "64"),
-        ("memory: 16384", "memory: 4294967295", "nodes[0].memory", "1048576"),
-        ("memory: 16384", "memory: 16384\n    maxmemory: 1048577", "nodes[0].maxmemory", "1048576"),
+        (
+            "memory: 16384",
+            "memory: 4294967295",
+            "nodes[0].memory",
+            "1048576",
+        ),
+        (
+            "memory: 16384",
+            "memory: 16384\n    maxmemory: 1048577",
+            "nodes[0].maxmemory",
+            "1048576",
+        ),
     ] {
         let out = plan(&mono_with(from, to));
         let err = text(&out.stderr);
@@ -72,27 +86,39 @@ fn node_and_stage_counts_are_bounded() {
             10 + i
         ));
     }
-    let out = plan(&mono_with(
-        "nodes:\n",
-        &format!("nodes:\n{nodes}"),
-    ));
+    let out = plan(&mono_with("nodes:\n", &format!("nodes:\n{nodes}")));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains("nodes: ") && err.contains("at most 64"), "{err}");
+    assert!(
+        err.contains("nodes: ") && err.contains("at most 64"),
+        "{err}"
+    );
     let mut stages = String::from("stages:\n");
     let mut after = "docker".to_string();
     for i in 0..101 {
         stages.push_str(&format!("  - {{id: s{i}, after: {after}, run: 'true'}}\n"));
         after = format!("s{i}");
     }
-    let out = plan(&format!("{}{stages}", mlk::profile::embedded_source("mono").unwrap()));
+    let out = plan(&format!(
+        "{}{stages}",
+        mlk::profile::embedded_source("mono").unwrap()
+    ));
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains("stages: ") && err.contains("at most 100"), "{err}");
+    assert!(
+        err.contains("stages: ") && err.contains("at most 100"),
+        "{err}"
+    );
 }
 
 /// The pointer of every integer in the schema, with the profile path it describes.
-fn integers(schema: &Value, node: &Value, ptr: String, path: String, out: &mut Vec<(String, String, Value)>) {
+fn integers(
+    schema: &Value,
+    node: &Value,
+    ptr: String,
+    path: String,
+    out: &mut Vec<(String, String, Value)>,
+) {
     let node = match node.get("$ref").and_then(Value::as_str) {
         Some(r) => schema.pointer(r.trim_start_matches('#')).unwrap(),
         None => node,
@@ -102,12 +128,22 @@ fn integers(schema: &Value, node: &Value, ptr: String, path: String, out: &mut V
     }
     if let Some(props) = node.get("properties").and_then(Value::as_object) {
         for (k, v) in props {
-            let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
             integers(schema, v, format!("{ptr}/properties/{k}"), p, out);
         }
     }
     if let Some(items) = node.get("items") {
-        integers(schema, items, format!("{ptr}/items"), format!("{path}[0]"), out);
+        integers(
+            schema,
+            items,
+            format!("{ptr}/items"),
+            format!("{path}[0]"),
+            out,
+        );
     }
 }
 
@@ -119,7 +155,11 @@ fn set(doc: &mut Value, path: &str, v: Value) {
             None => (part, None),
         };
         if cur.get(key).is_none() {
-            cur[key] = if index.is_some() { Value::Array(vec![Value::Object(Default::default())]) } else { Value::Object(Default::default()) };
+            cur[key] = if index.is_some() {
+                Value::Array(vec![Value::Object(Default::default())])
+            } else {
+                Value::Object(Default::default())
+            };
         }
         cur = &mut cur[key];
         if let Some(i) = index {
@@ -134,7 +174,10 @@ fn set(doc: &mut Value, path: &str, v: Value) {
 #[test]
 fn the_schema_and_validation_agree_on_every_numeric_bound() {
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/profile.schema.json")).unwrap(),
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/profile.schema.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let mut ints = Vec::new();
@@ -142,9 +185,16 @@ fn the_schema_and_validation_agree_on_every_numeric_bound() {
     assert!(ints.len() >= 4, "{ints:?}");
     let tmp = tempfile::tempdir().unwrap();
     for (ptr, path, def) in ints {
-        let min = def["minimum"].as_u64().unwrap_or_else(|| panic!("{ptr}: no minimum"));
-        let max = def["maximum"].as_u64().unwrap_or_else(|| panic!("{ptr}: no maximum"));
-        assert!(max < u64::from(u32::MAX), "{ptr}: maximum {max} is no real bound");
+        let min = def["minimum"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{ptr}: no minimum"));
+        let max = def["maximum"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{ptr}: no maximum"));
+        assert!(
+            max < u64::from(u32::MAX),
+            "{ptr}: maximum {max} is no real bound"
+        );
         let mut probes = vec![(max + 1, false), (max, true), (min, true)];
         if min > 0 {
             probes.push((min - 1, false));
@@ -154,17 +204,29 @@ fn the_schema_and_validation_agree_on_every_numeric_bound() {
             set(&mut doc, &path, Value::from(value));
             let file = tmp.path().join("p.yaml");
             std::fs::write(&file, serde_yaml_ng::to_string(&doc).unwrap()).unwrap();
-            let out = mlk().args(["plan", "-p", file.to_str().unwrap()]).output().unwrap();
+            let out = mlk()
+                .args(["plan", "-p", file.to_str().unwrap()])
+                .output()
+                .unwrap();
             let err = text(&out.stderr);
             let named = err
                 .lines()
                 .any(|l| l.contains(&format!(": {path}: ")) && l.contains("out of range"));
             if ok {
-                assert!(!named, "{path}={value} is within the schema's bounds: {err}");
+                assert!(
+                    !named,
+                    "{path}={value} is within the schema's bounds: {err}"
+                );
             } else {
-                assert!(named, "{path}={value} is outside [{min}, {max}] but accepted: {err}");
+                assert!(
+                    named,
+                    "{path}={value} is outside [{min}, {max}] but accepted: {err}"
+                );
                 let bound = if value > max { max } else { min };
-                assert!(err.contains(&bound.to_string()), "{path}={value}: no bound in {err}");
+                assert!(
+                    err.contains(&bound.to_string()),
+                    "{path}={value}: no bound in {err}"
+                );
             }
         }
     }
@@ -183,6 +245,9 @@ fn command_line_numbers_are_bounded() {
             .unwrap();
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
-        assert!(err.contains(flag) && err.contains("1.."), "{flag} {value}: {err}");
+        assert!(
+            err.contains(flag) && err.contains("1.."),
+            "{flag} {value}: {err}"
+        );
     }
 }

@@ -31,7 +31,8 @@ fn the_users_files_in_mlks_subfolders_are_kept_and_not_reported_stale() {
     let out = render(o, "mono", true);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     // Switching to a profile without Kubeflow removes mlk's Kubeflow files, not the user's.
-    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles/good/minimal.yaml");
+    let minimal =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles/good/minimal.yaml");
     let m = minimal.to_str().unwrap();
     let out = render(o, m, true);
     let diff = text(&out.stdout);
@@ -59,7 +60,8 @@ fn a_file_mlk_wrote_and_the_user_changed_is_not_removed_when_it_goes_stale() {
     assert!(render(o, "mono", false).status.success());
     let kf = o.join("stages/kubeflow.sh");
     std::fs::write(&kf, "# my edits\n").unwrap();
-    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles/good/minimal.yaml");
+    let minimal =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/profiles/good/minimal.yaml");
     let out = render(o, minimal.to_str().unwrap(), false);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(&kf).unwrap(), "# my edits\n");
@@ -104,8 +106,10 @@ fn a_symlink_in_place_of_a_rendered_file_is_replaced_not_followed() {
     let out = render(&o, "mono", false);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "outside\n");
-    assert!(!std::fs::symlink_metadata(o.join("values/rancher.yaml"))
-        .unwrap()
-        .file_type()
-        .is_symlink());
+    assert!(
+        !std::fs::symlink_metadata(o.join("values/rancher.yaml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
 }

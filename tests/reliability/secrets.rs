@@ -47,11 +47,17 @@ fn the_cluster_folder_is_private_also_when_an_older_mlk_made_it() {
     // What an earlier version left: a 0755 folder with 0644 files.
     std::fs::create_dir_all(dir.join("secrets")).unwrap();
     for f in ["mlk.log", "known_hosts", "state.json"] {
-        std::fs::write(dir.join(f), if f == "state.json" {
-            format!("{{\"format\": 1, \"cluster\": \"{}\", \"stages\": {{}}}}", c.name)
-        } else {
-            String::new()
-        })
+        std::fs::write(
+            dir.join(f),
+            if f == "state.json" {
+                format!(
+                    "{{\"format\": 1, \"cluster\": \"{}\", \"stages\": {{}}}}",
+                    c.name
+                )
+            } else {
+                String::new()
+            },
+        )
         .unwrap();
         std::fs::set_permissions(dir.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
@@ -59,7 +65,14 @@ fn the_cluster_folder_is_private_also_when_an_older_mlk_made_it() {
     let out = c.up("noop", &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(mode(&dir), 0o700, "cluster folder");
-    for f in ["mlk.log", "state.json", "known_hosts", "lock", "profile.yaml", "ssh-config"] {
+    for f in [
+        "mlk.log",
+        "state.json",
+        "known_hosts",
+        "lock",
+        "profile.yaml",
+        "ssh-config",
+    ] {
         assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
     }
     let rendered = dir.join("rendered");
@@ -82,7 +95,9 @@ fn a_new_cluster_folder_is_private() {
 #[test]
 fn a_failed_stages_output_is_redacted_everywhere() {
     const SECRET: &str = "Pl4nted-Secret-Value-9x7";
-    let c = HostCluster::new("  - id: leaky\n    after: docker\n    target: host\n    run: |\n      echo \"password is $(cat \"$SECRETS\"/rancher-bootstrap-password)\"\n      echo \"short one: $(cat \"$SECRETS\"/extra)\"\n      exit 3\n");
+    let c = HostCluster::new(
+        "  - id: leaky\n    after: docker\n    target: host\n    run: |\n      echo \"password is $(cat \"$SECRETS\"/rancher-bootstrap-password)\"\n      echo \"short one: $(cat \"$SECRETS\"/extra)\"\n      exit 3\n",
+    );
     let secrets = c.dir().join("secrets");
     std::fs::create_dir_all(&secrets).unwrap();
     std::fs::write(secrets.join("rancher-bootstrap-password"), SECRET).unwrap();
@@ -93,7 +108,10 @@ fn a_failed_stages_output_is_redacted_everywhere() {
     let out = mlk_up_env(&c, "leaky", &secrets);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("password is [REDACTED]"), "the tail is shown, redacted: {stderr}");
+    assert!(
+        stderr.contains("password is [REDACTED]"),
+        "the tail is shown, redacted: {stderr}"
+    );
     let log = std::fs::read_to_string(c.dir().join("mlk.log")).unwrap();
     for (what, t) in [("stderr", &stderr), ("--json", &stdout), ("mlk.log", &log)] {
         assert!(!t.contains(SECRET), "{what} leaks the secret: {t}");
@@ -107,7 +125,15 @@ fn mlk_up_env(c: &HostCluster, only: &str, secrets: &Path) -> std::process::Outp
         .env("SECRETS", secrets)
         .arg("--dir")
         .arg(c.home())
-        .args(["--progress", "never", "up", "--json", "--provider", "ssh", "--inventory"])
+        .args([
+            "--progress",
+            "never",
+            "up",
+            "--json",
+            "--provider",
+            "ssh",
+            "--inventory",
+        ])
         .arg(&c.inventory)
         .arg("-p")
         .arg(&c.profile)

@@ -11,21 +11,37 @@ fn seed_state(c: &HostCluster, bytes: &[u8]) {
 #[test]
 fn a_state_file_of_an_unknown_format_is_refused() {
     let c = HostCluster::new(NOOP_STAGE);
-    seed_state(&c, format!("{{\"format\": 999, \"cluster\": \"{}\", \"stages\": {{}}}}", c.name).as_bytes());
+    seed_state(
+        &c,
+        format!(
+            "{{\"format\": 999, \"cluster\": \"{}\", \"stages\": {{}}}}",
+            c.name
+        )
+        .as_bytes(),
+    );
     let out = c.up("noop", &[]);
     let err = text(&out.stderr);
     assert!(!out.status.success(), "accepted: {err}");
-    assert!(err.contains("format 999") && err.contains("move it away"), "{err}");
+    assert!(
+        err.contains("format 999") && err.contains("move it away"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_state_file_of_another_cluster_is_refused() {
     let c = HostCluster::new(NOOP_STAGE);
-    seed_state(&c, b"{\"format\": 1, \"cluster\": \"someone-else\", \"stages\": {}}");
+    seed_state(
+        &c,
+        b"{\"format\": 1, \"cluster\": \"someone-else\", \"stages\": {}}",
+    );
     let out = c.up("noop", &[]);
     let err = text(&out.stderr);
     assert!(!out.status.success(), "accepted: {err}");
-    assert!(err.contains("someone-else") && err.contains(&c.name), "{err}");
+    assert!(
+        err.contains("someone-else") && err.contains(&c.name),
+        "{err}"
+    );
 }
 
 #[test]
@@ -63,7 +79,11 @@ fn temp_files_of_a_killed_run_are_cleaned_and_never_bundled() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let bundle = std::path::PathBuf::from(text(&out.stdout).trim());
-    let list = std::process::Command::new("tar").arg("tzf").arg(&bundle).output().unwrap();
+    let list = std::process::Command::new("tar")
+        .arg("tzf")
+        .arg(&bundle)
+        .output()
+        .unwrap();
     let names = text(&list.stdout);
     assert!(!names.contains(".mlk-tmp-"), "{names}");
     let out = c.up("noop", &[]);
@@ -79,7 +99,9 @@ fn bundles_written_in_the_same_second_are_all_kept() {
     let dir = tmp.path().join("lab");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("mlk.log"), "a line\n").unwrap();
-    let paths: Vec<_> = (0..4).map(|_| mlk::diagnose::write(&dir).unwrap()).collect();
+    let paths: Vec<_> = (0..4)
+        .map(|_| mlk::diagnose::write(&dir).unwrap())
+        .collect();
     let unique: std::collections::BTreeSet<_> = paths.iter().collect();
     assert_eq!(unique.len(), paths.len(), "{paths:?}");
     for p in &paths {

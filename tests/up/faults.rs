@@ -140,8 +140,14 @@ fn an_outage_late_in_a_stage_longer_than_the_budget_is_retried() {
         .unwrap();
     // Wait for the run to start on the node, then past the 5 s budget.
     let t = std::time::Instant::now();
-    while !lab.ssh("node1", "cat /tmp/long-runs 2>/dev/null || true").contains("run") {
-        assert!(t.elapsed() < Duration::from_secs(30), "the stage never started");
+    while !lab
+        .ssh("node1", "cat /tmp/long-runs 2>/dev/null || true")
+        .contains("run")
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the stage never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_secs(6));

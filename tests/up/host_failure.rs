@@ -9,7 +9,10 @@ fn rke_up_failing_on_the_node_exits_4_with_its_output() {
     let name = cluster("rkefail");
     let profile = lab.profile(&name, "  - {id: dummy, after: docker, run: 'true'}\n");
     // The test nodes have no rke binary: the script's `rke up` fails with status 127.
-    let out = lab.up_cmd(&profile, &["--only", "rke-up"]).output().unwrap();
+    let out = lab
+        .up_cmd(&profile, &["--only", "rke-up"])
+        .output()
+        .unwrap();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{err}");
     assert!(err.contains("rke: command not found"), "{err}");

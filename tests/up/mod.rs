@@ -2,8 +2,8 @@
 mod conflicts;
 mod faults;
 mod happy;
-mod host_failure;
 mod host;
+mod host_failure;
 mod journal;
 mod kill;
 mod lab;
