@@ -70,6 +70,11 @@ pub fn class_of(err: &anyhow::Error) -> Class {
         {
             return Class::Usage;
         }
+        // A node that cannot be reached or answers wrongly is a remote failure wherever it
+        // happens (a host stage drives nodes too).
+        if cause.downcast_ref::<crate::remote::RemoteError>().is_some() {
+            return Class::Remote;
+        }
     }
     Class::Failure
 }

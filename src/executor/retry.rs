@@ -108,7 +108,10 @@ mod tests {
         assert!(!b.wait(), "the outage outlasted the budget");
         b.recovered();
         assert_eq!((b.attempts, b.outages()), (0, 1));
-        assert!(b.wait() && b.wait() && b.wait(), "a new outage, a new budget");
+        assert!(
+            b.wait() && b.wait() && b.wait(),
+            "a new outage, a new budget"
+        );
         assert!(!b.wait());
     }
 }

@@ -213,11 +213,13 @@ impl HostStage for Secrets {
             .exec(&mk, None, &mut noop)
             .map_err(anyhow::Error::from)?;
         if out.status != 0 {
-            bail!(
-                "{}: `{mk}` failed with status {}",
+            return Err(crate::executor::failure::remote_exit(
                 runner.node(),
-                out.status
-            );
+                &mk,
+                out.status,
+                &out.tail,
+                "",
+            ));
         }
         for (name, data) in Self::for_node(ctx)? {
             let dest = remote_path(name);

@@ -158,6 +158,12 @@ fn an_outage_late_in_a_stage_longer_than_the_budget_is_retried() {
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     let log = std::fs::read_to_string(lab.cluster_dir(&name).join("mlk.log")).unwrap();
-    assert!(log.contains("will retry"), "the outage shows in the log as a retry");
-    assert_eq!(lab.ssh("node1", "test -f /tmp/long-done && echo done"), "done\n");
+    assert!(
+        log.contains("will retry"),
+        "the outage shows in the log as a retry"
+    );
+    assert_eq!(
+        lab.ssh("node1", "test -f /tmp/long-done && echo done"),
+        "done\n"
+    );
 }
