@@ -35,6 +35,50 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> Result<()> {
     Ok(())
 }
 
+/// Writes `data` atomically to the first of `<stem>.<ext>`, `<stem>-2.<ext>`, ... in `dir`
+/// that does not exist yet, never replacing a file (two writers in the same second both keep
+/// theirs). Returns the path written.
+pub fn write_atomic_new(
+    dir: &Path,
+    stem: &str,
+    ext: &str,
+    data: &[u8],
+    mode: u32,
+) -> Result<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mlk-tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temp file in {}", dir.display()))?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    tmp.write_all(data)
+        .with_context(|| format!("writing in {}", dir.display()))?;
+    tmp.as_file().sync_all()?;
+    for n in 1..=1000 {
+        let name = if n == 1 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let path = dir.join(name);
+        match tmp.persist_noclobber(&path) {
+            Ok(_) => {
+                if let Ok(d) = std::fs::File::open(dir) {
+                    let _ = d.sync_all();
+                }
+                return Ok(path);
+            }
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => tmp = e.file,
+            Err(e) => {
+                return Err(e.error).with_context(|| format!("renaming into {}", path.display()));
+            }
+        }
+    }
+    anyhow::bail!("{}: 1000 files named {stem}*.{ext} already", dir.display())
+}
+
 /// Largest input file mlk reads (profile, inventory, state): far above any real one, small
 /// enough that reading and parsing it is instant.
 pub const MAX_INPUT: u64 = 1024 * 1024;
@@ -128,6 +172,13 @@ mod tests {
         std::fs::write(&big, vec![b'x'; 2 * 1024 * 1024]).unwrap();
         let e = read_input(&big, MAX_INPUT).unwrap_err();
         assert!(e.contains("2.0 MiB") && e.contains("at most 1 MiB"), "{e}");
+        let a = write_atomic_new(d.path(), "b", "x", b"1", 0o600).unwrap();
+        let b = write_atomic_new(d.path(), "b", "x", b"2", 0o600).unwrap();
+        assert_eq!(
+            (a.file_name().unwrap(), b.file_name().unwrap()),
+            ("b.x".as_ref(), "b-2.x".as_ref())
+        );
+        assert_eq!(std::fs::read(&a).unwrap(), b"1");
         let ok = d.path().join("ok");
         std::fs::write(&ok, "hi").unwrap();
         assert_eq!(read_input_text(&ok, MAX_INPUT).unwrap(), "hi");

@@ -69,7 +69,7 @@ pub fn save(cluster_dir: &Path, r: &RunRecord) -> Result<()> {
     check_name(&r.name)?;
     let mut text = serde_json::to_string_pretty(r)?;
     text.push('\n');
-    crate::fsutil::write_atomic(&path(cluster_dir, &r.name), text.as_bytes(), Some(0o644))
+    crate::fsutil::write_atomic(&path(cluster_dir, &r.name), text.as_bytes(), Some(0o600))
 }
 
 /// Names of the recorded runs, sorted.

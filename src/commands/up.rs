@@ -121,7 +121,7 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         crate::render::Modes::Private,
     )?;
     // Later commands (status, report, run-workload) find the profile and the nodes here.
-    crate::fsutil::write_atomic(&dir.join("profile.yaml"), src.text.as_bytes(), Some(0o644))?;
+    crate::fsutil::write_atomic(&dir.join("profile.yaml"), src.text.as_bytes(), Some(0o600))?;
     if let (Kind::Ssh, Some(inv)) = (&kind, &a.inventory) {
         let text = crate::fsutil::read_input(inv, crate::fsutil::MAX_INPUT)
             .map_err(|r| classify(Class::Usage, format!("reading {}: {r}", inv.display())))?;
@@ -225,7 +225,10 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
 /// The error of a failed run, with known-error advice for its output, the log and a
 /// diagnostics bundle written for it.
 fn failed(e: anyhow::Error, dir: &std::path::Path) -> anyhow::Error {
-    let mut msg = format!("{e:#}");
+    // The message shows the failed command's last output lines: never a secret in them.
+    let redactor =
+        crate::diagnose::redact::Redactor::from_secrets_dir(&crate::stages::secrets::dir(dir));
+    let mut msg = redactor.redact(&format!("{e:#}"));
     let matches = crate::advice::match_output(&msg);
     let mut class = crate::exit::class_of(&e);
     // An unclassified failure takes the class of the known error it matches.

@@ -7,6 +7,7 @@ use crate::exit::{Class, classify};
 use anyhow::{Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Held for as long as the value lives.
@@ -27,7 +28,7 @@ pub fn hostname() -> String {
 /// Takes the lock of the cluster folder `dir` (created if missing), or fails with class
 /// `Failure` (exit 1) naming the holder.
 pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    super::folder::prepare(dir)?;
     let path = dir.join("lock");
     // No truncate here: the holder's info must survive until we own the lock.
     let mut file = OpenOptions::new()
@@ -35,6 +36,7 @@ pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
     match file.try_lock() {
@@ -77,6 +79,8 @@ pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
     file.seek(SeekFrom::Start(0))?;
     file.write_all(info.as_bytes())?;
     file.sync_all()?;
+    // No writer of this cluster is alive now: temp files are what killed runs left.
+    super::folder::remove_temps(dir);
     Ok(ClusterLock { _file: file })
 }
 
