@@ -122,7 +122,7 @@ pub fn read(path: &Path) -> Result<Vec<Endpoint>> {
     let source = path.display().to_string();
     let usage = |m: String| classify(Class::Usage, m);
     let text = crate::fsutil::read_input_text(path, crate::fsutil::MAX_INPUT)
-        .map_err(|reason| usage(format!("cannot read the inventory {source}: {reason}")))?;
+        .map_err(|reason| usage(format!("cannot read the node inventory {source}: {reason}")))?;
     let eps = parse(&text, &source).map_err(|e| usage(format!("{e:#}")))?;
     for e in &eps {
         for key in &e.identity_files {

@@ -1,6 +1,7 @@
 //! What an adversarial reliability probe found (issue 11), each held by a test that failed
 //! before the fix: hostile profiles, inventories, state files, render folders and names.
 mod cluster_names;
+mod fuzz;
 mod input_limits;
 mod inventory;
 mod messages;
