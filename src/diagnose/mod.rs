@@ -94,13 +94,15 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
     ));
     let log = dir.join("mlk.log");
     b.add_file("mlk.log", &log);
-    if let Ok(l) = std::fs::read_to_string(&log) {
-        let hints = crate::advice::hints_for(&l);
+    let log_text =
+        crate::fsutil::read_input(&log, MAX_FILE).map(|b| String::from_utf8_lossy(&b).into_owned());
+    if let Ok(l) = &log_text {
+        let hints = crate::advice::hints_for(l);
         if !hints.is_empty() {
             b.add("advice.txt", &hints);
         }
     }
-    match std::fs::read_to_string(&log).map(|l| stage_lines(&l, "rke-up")) {
+    match log_text.map(|l| stage_lines(&l, "rke-up")) {
         Ok(rke) if !rke.is_empty() => b.add("rke-up.log", &rke),
         _ => b.note("rke-up.log: the log has no output of stage rke-up (it did not run)"),
     }

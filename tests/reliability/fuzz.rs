@@ -8,8 +8,8 @@
 //! `MLK_FUZZ_CASES` sets the number of cases (default 300, well under a minute);
 //! `MLK_FUZZ_VAGRANT` how many accepted cases `vagrant validate` checks (default 3).
 use proptest::prelude::*;
-use serde::Deserialize;
 use proptest::test_runner::{Config, TestCaseError};
+use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -141,7 +141,11 @@ fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                pointers(x, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                pointers(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(a) => {
@@ -220,16 +224,21 @@ fn label() -> impl Strategy<Value = String> {
 }
 
 fn semver() -> impl Strategy<Value = String> {
-    (0u32..30, 0u32..30, 0u32..300, prop::option::of("[0-9A-Za-z-]{1,8}"), any::<bool>()).prop_map(
-        |(a, b, c, pre, v)| {
+    (
+        0u32..30,
+        0u32..30,
+        0u32..300,
+        prop::option::of("[0-9A-Za-z-]{1,8}"),
+        any::<bool>(),
+    )
+        .prop_map(|(a, b, c, pre, v)| {
             let mut s = format!("{}{a}.{b}.{c}", if v { "v" } else { "" });
             if let Some(p) = pre {
                 s.push('-');
                 s.push_str(&p);
             }
             s
-        },
-    )
+        })
 }
 
 fn tweak() -> impl Strategy<Value = Tweak> {
@@ -255,11 +264,22 @@ fn tweak() -> impl Strategy<Value = Tweak> {
         )),
         prop::collection::vec(label(), 1..4).prop_map(|l| Tweak::Domain(l.join("."))),
         (
-            prop::sample::select(vec!["rancher", "tick", "kubeflow", "cert-manager", "local-path"]),
+            prop::sample::select(vec![
+                "rancher",
+                "tick",
+                "kubeflow",
+                "cert-manager",
+                "local-path"
+            ]),
             any::<bool>()
         )
             .prop_map(|(c, on)| Tweak::Component(c, on)),
-        (label(), nasty_string(), prop::option::of(nasty_string()), 1u64..=86_400)
+        (
+            label(),
+            nasty_string(),
+            prop::option::of(nasty_string()),
+            1u64..=86_400
+        )
             .prop_map(|(id, run, check, t)| Tweak::Stage(id, run, check, t)),
         prop::sample::select(vec!["virtualbox", "libvirt", "hyperv"]).prop_map(Tweak::Provider),
         (
@@ -273,7 +293,10 @@ fn tweak() -> impl Strategy<Value = Tweak> {
 fn apply_tweak(doc: &mut Value, t: &Tweak) {
     match t {
         Tweak::Name(n) => doc["name"] = n.clone().into(),
-        Tweak::NodeName(i, _) | Tweak::Cpus(i, _) | Tweak::Memory(i, _) | Tweak::LastOctet(i, _) => {
+        Tweak::NodeName(i, _)
+        | Tweak::Cpus(i, _)
+        | Tweak::Memory(i, _)
+        | Tweak::LastOctet(i, _) => {
             let Some(nodes) = doc.get_mut("nodes").and_then(Value::as_array_mut) else {
                 return;
             };
@@ -305,7 +328,8 @@ fn apply_tweak(doc: &mut Value, t: &Tweak) {
         Tweak::Domain(d) => set_ptr(doc, "/ingress/domain", format!("{d}.sslip.io").into()),
         Tweak::Component(c, on) => set_ptr(doc, &format!("/components/{c}/enabled"), (*on).into()),
         Tweak::Stage(id, run, check, timeout) => {
-            let mut s = serde_json::json!({"id": id, "after": "docker", "run": run, "timeout": timeout});
+            let mut s =
+                serde_json::json!({"id": id, "after": "docker", "run": run, "timeout": timeout});
             if let Some(c) = check {
                 s["check"] = c.clone().into();
             }
@@ -365,7 +389,8 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn to_text(c: &Case) -> String {
-    let doc_of = |s: usize| -> Value { serde_yaml_ng::from_str(&seeds()[s]).unwrap_or(Value::Null) };
+    let doc_of =
+        |s: usize| -> Value { serde_yaml_ng::from_str(&seeds()[s]).unwrap_or(Value::Null) };
     match c {
         Case::Tweaked(s, ts) => {
             let mut d = doc_of(*s);
@@ -422,7 +447,9 @@ fn judge(text: &str) -> Result<Verdict, TestCaseError> {
                 if class == mlk::exit::Class::Usage {
                     Ok(Verdict::Refused(e.to_string()))
                 } else {
-                    Err(format!("refused with exit class {class:?}, not bad input: {e}"))
+                    Err(format!(
+                        "refused with exit class {class:?}, not bad input: {e}"
+                    ))
                 }
             }
         });
@@ -471,7 +498,10 @@ fn check_render(files: &mlk::render::Rendered) -> Result<(), TestCaseError> {
     }
     run_tool(
         std::process::Command::new("bash")
-            .args(["-c", r#"for f in stages/*.sh; do bash -n "$f" || exit 1; done"#])
+            .args([
+                "-c",
+                r#"for f in stages/*.sh; do bash -n "$f" || exit 1; done"#,
+            ])
             .current_dir(dir.path()),
         "bash -n",
     )?;
@@ -576,6 +606,9 @@ fn the_profile_loader_never_panics_hangs_or_accepts_what_it_cannot_render() {
         panic!("{e}");
     }
     // Both sides are exercised: a generator that only makes garbage proves little.
-    assert!(accepted * 10 >= cases as usize, "only {accepted} of {cases} cases were accepted");
+    assert!(
+        accepted * 10 >= cases as usize,
+        "only {accepted} of {cases} cases were accepted"
+    );
     assert!(accepted < cases as usize, "every case was accepted");
 }
