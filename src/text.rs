@@ -37,14 +37,12 @@ pub fn shown(s: &str) -> String {
         return s.to_string(); // shown already: keep the original length it names
     }
     let mut out = String::new();
-    let mut n = 0;
-    for c in s.chars() {
+    for (n, c) in s.chars().enumerate() {
         if n == SHOWN_CHARS {
             out.push_str(&format!("… ({} characters)", s.chars().count()));
             return out;
         }
         push_escaped(&mut out, c);
-        n += 1;
     }
     out
 }

@@ -21,6 +21,7 @@ pub struct Opened {
 pub fn open(g: &Global, args: &ProfileArgs) -> Result<Opened> {
     let (named, _) = super::load_profile(args)?;
     let dir = state::cluster_dir(g.dir.as_deref(), &named.name);
+    state::folder::secure(&dir);
     let profile = match (args.provider, recorded(&dir)) {
         (None, Some(h)) if h != named.provider => {
             let a = ProfileArgs {

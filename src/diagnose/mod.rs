@@ -77,6 +77,7 @@ pub fn stage_lines(log: &str, stage: &str) -> String {
 /// Writes the bundle for the cluster in `dir` and returns its path.
 pub fn write(dir: &Path) -> Result<PathBuf> {
     anyhow::ensure!(dir.is_dir(), "{} is not a cluster folder", dir.display());
+    crate::state::folder::secure(dir);
     let ts = stamp(SystemTime::now());
     let mut b = Bundle {
         redactor: Redactor::from_secrets_dir(&dir.join("secrets")),

@@ -595,7 +595,10 @@ fn the_profile_loader_never_panics_hangs_or_accepts_what_it_cannot_render() {
                 prop_assert!(msg.len() < 64 * 1024, "a {} byte error message", msg.len());
             }
         }
-        if CASE_NO.fetch_add(1, Ordering::Relaxed) % BINARY_EVERY == 0 {
+        if CASE_NO
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(BINARY_EVERY)
+        {
             through_the_binary(&text, is_ok)?;
         }
         Ok(())

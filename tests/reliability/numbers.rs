@@ -74,7 +74,8 @@ fn requirement_totals_do_not_overflow() {
         })
         .collect();
     let (cpu, mib) = mlk::profile::requirements::provided(&p);
-    assert!(u64::from(cpu) >= u64::from(u32::MAX) - 1 && u64::from(mib) >= u64::from(u32::MAX) - 1);
+    assert_eq!(cpu, 2000 * u64::from(u32::MAX) * 1000);
+    assert_eq!(mib, 2000 * u64::from(u32::MAX));
 }
 
 #[test]
