@@ -83,15 +83,19 @@ fn kill_and_resume(nodes: usize, kills: usize) {
     let name = cluster("kill");
     let profile = lab.profile(&name, &journal::stages_yaml("0.15"));
     let only = journal::only();
-    // One clean run measures how long a whole run takes.
-    let t = Instant::now();
-    complete(&lab, &profile, &name, &only).unwrap();
-    let mut full = t.elapsed().as_millis() as u64;
-    reset(&lab, &name);
+    // Two clean runs measure how long a whole run takes (the first one also pins host keys
+    // and warms caches, so it is slower than the rest).
+    let mut full = u64::MAX;
+    for _ in 0..2 {
+        let t = Instant::now();
+        complete(&lab, &profile, &name, &only).unwrap();
+        full = full.min(t.elapsed().as_millis() as u64);
+        reset(&lab, &name);
+    }
     let (mut landed, mut rounds, mut tries, mut fresh, mut pending) = (0, 0, 0, true, 0);
     while landed < kills {
         tries += 1;
-        assert!(tries < kills * 5, "kills keep missing the runs");
+        assert!(tries < kills * 5 + 20, "kills keep missing the runs");
         let started = Instant::now();
         let mut child = lab.up_cmd(&profile, &["--only", &only]).spawn().unwrap();
         let at = rand::random::<u64>() % full.max(1);
