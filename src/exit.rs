@@ -82,6 +82,11 @@ pub fn class_of(err: &anyhow::Error) -> Class {
         {
             return Class::Usage;
         }
+        // A node that cannot be reached or answers wrongly is a remote failure wherever it
+        // happens (a host stage drives nodes too).
+        if cause.downcast_ref::<crate::remote::RemoteError>().is_some() {
+            return Class::Remote;
+        }
     }
     Class::Failure
 }
@@ -93,7 +98,8 @@ pub fn report(result: anyhow::Result<()>) -> ExitCode {
         Err(err) => {
             let class = class_of(&err);
             // A bare Classified with an empty message means "already reported".
-            let msg = format!("{err:#}");
+            // Whatever input a message echoes, it cannot drive the terminal.
+            let msg = crate::text::printable(&format!("{err:#}"));
             if !msg.is_empty() {
                 eprintln!("mlk: error: {msg}");
             }

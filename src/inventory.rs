@@ -2,9 +2,11 @@
 //!
 //! The `ssh` provider reads a user's file in this format; the Vagrant provider parses what
 //! `vagrant ssh-config` prints. Keywords are case-insensitive, as in ssh_config(5).
+use crate::exit::{Class, classify};
+use crate::text::shown;
 use anyhow::{Result, bail};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How to reach one node over SSH.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,6 +52,9 @@ fn expand_home(v: &str) -> PathBuf {
 /// Parses every `Host` block. `source` names the file in errors.
 pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
     let mut out: Vec<Endpoint> = Vec::new();
+    // Line of each Host alias: OpenSSH uses the first block that matches, so a second block
+    // for the same alias would make `mlk up` and `ssh` reach different machines.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -60,9 +65,16 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
                 k.to_ascii_lowercase(),
                 unquote(v.trim_start_matches(|c: char| c.is_whitespace() || c == '=')),
             ),
-            None => bail!("{source}:{}: `{line}` has no value", i + 1),
+            None => bail!("{source}:{}: `{}` has no value", i + 1, shown(line)),
         };
         if key == "host" {
+            if let Some(first) = seen.insert(value.to_ascii_lowercase(), i + 1) {
+                bail!(
+                    "{source}:{}: Host `{}` is given twice (first at line {first}); each host needs exactly one block",
+                    i + 1,
+                    shown(&value)
+                );
+            }
             out.push(Endpoint {
                 name: value.clone(),
                 host: value,
@@ -74,15 +86,20 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
             continue;
         }
         let Some(e) = out.last_mut() else {
-            bail!("{source}:{}: `{key}` before the first Host line", i + 1);
+            bail!(
+                "{source}:{}: `{}` before the first Host line",
+                i + 1,
+                shown(&key)
+            );
         };
         match key.as_str() {
             "hostname" => e.host = value,
             "port" => {
-                e.port = value.parse().map_err(|_| {
+                e.port = value.parse().ok().filter(|p| *p != 0).ok_or_else(|| {
                     anyhow::anyhow!(
-                        "{source}:{}: Port `{value}` is not a port number (1-65535)",
-                        i + 1
+                        "{source}:{}: Port `{}` is not a port number (1-65535)",
+                        i + 1,
+                        shown(&value)
                     )
                 })?
             }
@@ -96,6 +113,40 @@ pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
         }
     }
     Ok(out)
+}
+
+/// Reads and parses the inventory file `path` (a user's file, or the copy in a cluster
+/// folder): a regular file of at most 1 MiB, whose identity files, where they exist, are
+/// regular files too (libssh2 would wait forever on a FIFO). Errors are usage errors (exit 2).
+pub fn read(path: &Path) -> Result<Vec<Endpoint>> {
+    let source = path.display().to_string();
+    let usage = |m: String| classify(Class::Usage, m);
+    let text = crate::fsutil::read_input_text(path, crate::fsutil::MAX_INPUT)
+        .map_err(|reason| usage(format!("cannot read the node inventory {source}: {reason}")))?;
+    let eps = parse(&text, &source).map_err(|e| usage(format!("{e:#}")))?;
+    for e in &eps {
+        for key in &e.identity_files {
+            if let Some(problem) = identity_file_problem(key) {
+                return Err(usage(format!(
+                    "inventory {source}: Host {}: IdentityFile {}: {problem}",
+                    shown(&e.name),
+                    shown(&key.display().to_string())
+                )));
+            }
+        }
+    }
+    Ok(eps)
+}
+
+/// Why `key` cannot be a private key file, when it exists but is no regular file or is huge.
+/// A missing file is not a problem here (OpenSSH skips it too).
+pub fn identity_file_problem(key: &Path) -> Option<String> {
+    let meta = std::fs::metadata(key).ok()?;
+    if !meta.is_file() {
+        return Some("not a regular file".into());
+    }
+    // The largest OpenSSH private keys (RSA 16384) are about 13 KB.
+    (meta.len() > 1024 * 1024).then(|| format!("{} bytes is no private key", meta.len()))
 }
 
 fn whoami() -> String {

@@ -22,6 +22,7 @@ pub mod report;
 pub mod runs;
 pub mod stages;
 pub mod state;
+pub mod text;
 pub mod version;
 pub mod workload;
 

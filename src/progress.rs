@@ -2,13 +2,15 @@
 //! node's state) that become one ✓/✗ line with the duration when the stage ends, JSON events
 //! on stdout (`--json`), and every remote output line in `<cluster>/mlk.log`.
 use crate::cli::ProgressMode;
+use crate::diagnose::redact::Redactor;
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{IsTerminal, LineWriter, Write};
-use std::path::Path;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -18,6 +20,10 @@ pub struct Progress {
     bars: Option<MultiProgress>,
     stages: Mutex<HashMap<String, StageLine>>,
     log: Mutex<LineWriter<File>>,
+    /// Masks the cluster's secrets in everything shown or logged; re-read at each stage, as
+    /// the `secrets` stage makes them during the run.
+    redactor: Mutex<Redactor>,
+    secrets_dir: PathBuf,
 }
 
 struct StageLine {
@@ -53,13 +59,18 @@ impl Progress {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
+            // Stage output may hold anything, secrets included: owner only.
+            .mode(0o600)
             .open(&path)
             .with_context(|| format!("opening {}", path.display()))?;
+        let secrets_dir = crate::stages::secrets::dir(cluster_dir);
         Ok(Progress {
             json,
             bars,
             stages: Mutex::new(HashMap::new()),
             log: Mutex::new(LineWriter::new(file)),
+            redactor: Mutex::new(Redactor::from_secrets_dir(&secrets_dir)),
+            secrets_dir,
         })
     }
 
@@ -83,13 +94,38 @@ impl Progress {
         }
     }
 
-    /// One line into mlk.log, prefixed with node and stage.
+    /// `text` with the cluster's secrets masked.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .redact(text)
+    }
+
+    /// Every string in `v` with the cluster's secrets masked.
+    fn redact_json(&self, v: Value) -> Value {
+        match v {
+            Value::String(s) => Value::String(self.redact(&s)),
+            Value::Array(a) => Value::Array(a.into_iter().map(|x| self.redact_json(x)).collect()),
+            Value::Object(m) => Value::Object(
+                m.into_iter()
+                    .map(|(k, x)| (k, self.redact_json(x)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
+    /// One line into mlk.log, prefixed with node and stage, secrets masked.
     pub fn log_line(&self, node: &str, stage: &str, line: &str) {
+        let line = self.redact(line);
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         let _ = writeln!(log, "{} {node} {stage} | {line}", crate::state::now());
     }
 
     pub fn stage_start(&self, index: usize, total: usize, id: &str, nodes: &[String]) {
+        *self.redactor.lock().unwrap_or_else(|e| e.into_inner()) =
+            Redactor::from_secrets_dir(&self.secrets_dir);
         let label = format!("[{index}/{total}] {id}");
         let bar = self.bars.as_ref().map(|mp| {
             let b = mp.add(ProgressBar::new_spinner());
@@ -181,6 +217,7 @@ impl Progress {
             );
         }
         self.log_line("mlk", id, "stage failed");
+        let failures: Vec<Value> = failures.into_iter().map(|f| self.redact_json(f)).collect();
         self.emit(
             json!({"event": "stage_failed", "stage": id, "current": index, "total": total,
             "failures": failures}),

@@ -153,7 +153,7 @@ pub fn save(cluster_dir: &Path, r: &RunRecord) -> Result<()> {
     check_name(&r.name)?;
     let mut text = serde_json::to_string_pretty(r)?;
     text.push('\n');
-    crate::fsutil::write_atomic(&path(cluster_dir, &r.name), text.as_bytes(), Some(0o644))
+    crate::fsutil::write_atomic(&path(cluster_dir, &r.name), text.as_bytes(), Some(0o600))
 }
 
 /// Names of the recorded runs, sorted.
@@ -177,25 +177,23 @@ pub fn list(cluster_dir: &Path) -> Vec<String> {
 pub fn load(cluster_dir: &Path, name: &str) -> Result<RunRecord> {
     check_name(name)?;
     let p = path(cluster_dir, name);
-    let text = match std::fs::read_to_string(&p) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let have = list(cluster_dir);
-            let have = if have.is_empty() {
-                "none yet; record one with `mlk run-workload`".to_string()
-            } else {
-                have.join(", ")
-            };
-            return Err(classify(
-                Class::Usage,
-                format!(
-                    "no run `{name}` in {} (recorded runs: {have})",
-                    runs_dir(cluster_dir).display()
-                ),
-            ));
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", p.display())),
-    };
+    if std::fs::symlink_metadata(&p).is_err() {
+        let have = list(cluster_dir);
+        let have = if have.is_empty() {
+            "none yet; record one with `mlk run-workload`".to_string()
+        } else {
+            have.join(", ")
+        };
+        return Err(classify(
+            Class::Usage,
+            format!(
+                "no run `{name}` in {} (recorded runs: {have})",
+                runs_dir(cluster_dir).display()
+            ),
+        ));
+    }
+    let text = crate::fsutil::read_input_text(&p, crate::fsutil::MAX_INPUT)
+        .map_err(|why| classify(Class::Usage, format!("{}: {why}", p.display())))?;
     serde_json::from_str(&text)
         .with_context(|| format!("{}: not a run record", p.display()))
         .map_err(|e| classify(Class::Usage, format!("{e:#}")))

@@ -17,6 +17,7 @@ mod manifest_validation;
 mod node_prep;
 mod node_render;
 mod registry_mirror;
+mod reliability;
 mod report;
 mod requests_table;
 mod schema_validation;

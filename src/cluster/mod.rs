@@ -89,6 +89,8 @@ pub fn open(home: &Home, name: Option<&ClusterName>) -> Result<Opened> {
     if let Some(note) = found.note(home) {
         eprintln!("mlk: note: {note}");
     }
+    // Folders of older versions were 0755 with 0644 files: private from here on.
+    crate::state::folder::secure(&found.dir);
     let record = Record::load_or_infer(&found.dir, &found.name)?;
     Ok(Opened {
         home: home.clone(),

@@ -16,16 +16,14 @@ impl ClusterName {
 
     /// The same check with a plain message, for clap's value parser (which exits 2).
     pub fn check(s: &str) -> Result<ClusterName, String> {
-        if crate::profile::validate::is_dns_label(s) && s.len() <= 40 {
+        // One rule for every place a cluster is named (`state::is_cluster_name`).
+        if crate::state::is_cluster_name(s) {
             return Ok(ClusterName(s.to_string()));
         }
-        let hint = if s.contains('/') || s.contains('\\') || s.starts_with('.') {
-            " (a cluster is named, not given by path; `mlk list` shows the names)"
-        } else {
-            ""
-        };
         Err(format!(
-            "cluster name `{s}` is not allowed: use 1-40 lowercase letters, digits and `-`, not starting or ending with `-`{hint}"
+            "`{}` is not a cluster name: use 1-{} lowercase letters, digits and `-`, not starting or ending with `-` (a cluster is named, not given by path; `mlk list` shows the names)",
+            crate::text::shown(s),
+            crate::state::name::MAX_LEN
         ))
     }
 

@@ -130,7 +130,7 @@ impl Record {
     pub fn save(&self, dir: &Path) -> Result<()> {
         let mut text = serde_json::to_string_pretty(self)?;
         text.push('\n');
-        crate::fsutil::write_atomic(&Self::path(dir), text.as_bytes(), Some(0o644))
+        crate::fsutil::write_atomic(&Self::path(dir), text.as_bytes(), Some(0o600))
     }
 }
 

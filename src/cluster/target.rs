@@ -242,10 +242,12 @@ pub fn record(t: &Target) -> Result<()> {
     crate::fsutil::write_atomic(
         &dir.join(super::record::PROFILE_FILE),
         t.src.text.as_bytes(),
-        Some(0o644),
+        Some(0o600),
     )?;
     if let (ProviderKind::Ssh, true, Some(inv)) = (t.kind, t.inventory_given, &t.inventory) {
-        let text = std::fs::read(inv).with_context(|| format!("reading {}", inv.display()))?;
+        // A regular file of at most 1 MiB (never a FIFO that would hang the run).
+        let text = crate::fsutil::read_input(inv, crate::fsutil::MAX_INPUT)
+            .map_err(|r| classify(Class::Usage, format!("reading {}: {r}", inv.display())))?;
         crate::fsutil::write_atomic(
             &dir.join(super::record::SSH_CONFIG_FILE),
             &text,

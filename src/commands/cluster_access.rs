@@ -98,14 +98,12 @@ pub fn connect(
     node: Option<&str>,
 ) -> Result<Arc<dyn Runner>> {
     let file = inventory.map_or_else(|| dir.join("ssh-config"), Path::to_path_buf);
-    let text = std::fs::read_to_string(&file).map_err(|e| {
+    let eps = crate::inventory::read(&file).map_err(|e| {
         classify(
             Class::Usage,
-            format!("cannot read the node inventory {} ({e}); pass --inventory FILE (the format `vagrant ssh-config` prints)", file.display()),
+            format!("{e:#}; pass --inventory FILE (the format `vagrant ssh-config` prints)"),
         )
     })?;
-    let eps = crate::inventory::parse(&text, &file.display().to_string())
-        .map_err(|e| classify(Class::Usage, format!("{e:#}")))?;
     let ep = match node {
         Some(n) => eps.iter().find(|e| e.name == n).ok_or_else(|| {
             let names: Vec<&str> = eps.iter().map(|e| e.name.as_str()).collect();

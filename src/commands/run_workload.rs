@@ -38,23 +38,23 @@ pub struct RunWorkloadArgs {
     #[arg(long)]
     pub inventory: Option<PathBuf>,
     /// Training epochs of the built-in workload (the same work in every layout).
-    #[arg(long, default_value_t = Training::default().epochs, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = Training::default().epochs, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub epochs: u32,
     /// Training steps per epoch of the built-in workload (one batch on one worker each).
-    #[arg(long, default_value_t = Training::default().steps_per_epoch, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = Training::default().steps_per_epoch, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub steps_per_epoch: u32,
     /// Examples per training step of the built-in workload.
     #[arg(long, default_value_t = Training::default().batch, value_parser = clap::value_parser!(u32).range(1..=60000))]
     pub batch: u32,
     /// Seconds of idle baseline measured just before the workload is applied (0: none; the
     /// report then has no figures "minus baseline").
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3_600))]
     pub baseline: u64,
     /// Seconds to wait for the workload before recording it as failed.
-    #[arg(long, default_value_t = 3600)]
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub timeout: u64,
     /// Seconds between status polls.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub poll: u64,
 }
 

@@ -51,7 +51,7 @@ pub struct UpArgs {
     #[arg(long)]
     pub json: bool,
     /// Seconds to keep retrying transient SSH faults (reset, timeout, auth while booting).
-    #[arg(long, default_value_t = 120, value_name = "SECS")]
+    #[arg(long, default_value_t = 120, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub retry_budget: u64,
     /// On failure, destroy the VMs (as `mlk down --force` does); for CI. Labs keep them.
     #[arg(long)]
@@ -60,7 +60,7 @@ pub struct UpArgs {
     #[arg(long)]
     pub skip_preflight: bool,
     /// Seconds for one SSH connect and authentication.
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub connect_timeout: u64,
 }
 
@@ -134,7 +134,11 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     };
     let _lock = crate::state::lock::acquire(&dir, "mlk up")?;
     crate::cluster::target::record(&t)?;
-    crate::render::write(&dir.join("rendered"), &rendered)?;
+    crate::render::write_with(
+        &dir.join("rendered"),
+        &rendered,
+        crate::render::Modes::Private,
+    )?;
     let store = Arc::new(Store::open(&dir, &p.name)?);
     let progress = Arc::new(Progress::new(g.progress, a.json, &dir)?);
     {
@@ -178,7 +182,11 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
         Some(m) => run(&rendered, &[m]).and_then(|first| {
             let learned = crate::render::addresses::load(&dir)?;
             let rendered = crate::render::addresses::render_all_with(p, &learned)?;
-            crate::render::write(&dir.join("rendered"), &rendered)?;
+            crate::render::write_with(
+                &dir.join("rendered"),
+                &rendered,
+                crate::render::Modes::Private,
+            )?;
             let rest: Vec<usize> = picked.iter().copied().filter(|i| *i != m).collect();
             let second = run(&rendered, &rest)?;
             Ok(executor::Summary {
@@ -243,7 +251,10 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
 /// The error of a failed run, with known-error advice for its output, the log and a
 /// diagnostics bundle written for it (whose path is returned too, for `run_end`).
 fn failed(e: anyhow::Error, dir: &Path, name: &str) -> (anyhow::Error, Option<PathBuf>) {
-    let mut msg = format!("{e:#}");
+    // The message shows the failed command's last output lines: never a secret in them.
+    let redactor =
+        crate::diagnose::redact::Redactor::from_secrets_dir(&crate::stages::secrets::dir(dir));
+    let mut msg = redactor.redact(&format!("{e:#}"));
     let matches = crate::advice::match_output(&msg);
     let mut class = crate::exit::class_of(&e);
     // An unclassified failure takes the class of the known error it matches.

@@ -22,6 +22,8 @@ pub const KUBECONFIG_NAMES: [&str; 3] = [
 ];
 /// Folders where the Vagrant provider may keep its `.vagrant` machine folder.
 const VAGRANT_DIRS: [&str; 3] = [".", "rendered", "vagrant"];
+/// Largest file put into a bundle (a long run's mlk.log is a few MB).
+const MAX_FILE: u64 = 64 * 1024 * 1024;
 /// Bound on each command the bundle runs.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -41,7 +43,8 @@ impl Bundle {
         self.notes.push(n.into());
     }
     fn add_file(&mut self, name: &str, path: &Path) {
-        match std::fs::read(path) {
+        // Regular files only (a FIFO would hang the bundle), and bounded.
+        match crate::fsutil::read_input(path, MAX_FILE) {
             Ok(b) => self.add(name, &String::from_utf8_lossy(&b)),
             Err(e) => self.note(format!("{name}: not included ({}: {e})", path.display())),
         }
@@ -74,6 +77,7 @@ pub fn stage_lines(log: &str, stage: &str) -> String {
 /// Writes the bundle for the cluster in `dir` and returns its path.
 pub fn write(dir: &Path) -> Result<PathBuf> {
     anyhow::ensure!(dir.is_dir(), "{} is not a cluster folder", dir.display());
+    crate::state::folder::secure(dir);
     let ts = stamp(SystemTime::now());
     let mut b = Bundle {
         redactor: Redactor::from_secrets_dir(&dir.join("secrets")),
@@ -91,13 +95,15 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
     ));
     let log = dir.join("mlk.log");
     b.add_file("mlk.log", &log);
-    if let Ok(l) = std::fs::read_to_string(&log) {
-        let hints = crate::advice::hints_for(&l);
+    let log_text =
+        crate::fsutil::read_input(&log, MAX_FILE).map(|b| String::from_utf8_lossy(&b).into_owned());
+    if let Ok(l) = &log_text {
+        let hints = crate::advice::hints_for(l);
         if !hints.is_empty() {
             b.add("advice.txt", &hints);
         }
     }
-    match std::fs::read_to_string(&log).map(|l| stage_lines(&l, "rke-up")) {
+    match log_text.map(|l| stage_lines(&l, "rke-up")) {
         Ok(rke) if !rke.is_empty() => b.add("rke-up.log", &rke),
         _ => b.note("rke-up.log: the log has no output of stage rke-up (it did not run)"),
     }
@@ -109,10 +115,19 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
     kube(&mut b, dir);
     let notes = b.notes.join("\n") + "\n";
     b.files.push(("NOTES.txt".into(), notes));
-    let bytes = archive(&format!("diagnostics-{ts}"), &b.files)?;
-    let path = dir.join(format!("diagnostics-{ts}.tar.gz"));
-    crate::fsutil::write_atomic(&path, &bytes, Some(0o600))?;
-    Ok(path)
+    // Two bundles in the same second (a failed `up` and a `diagnose`) must both be kept.
+    let stem = (1..)
+        .map(|n| {
+            if n == 1 {
+                format!("diagnostics-{ts}")
+            } else {
+                format!("diagnostics-{ts}-{n}")
+            }
+        })
+        .find(|s| !dir.join(format!("{s}.tar.gz")).exists())
+        .unwrap_or_else(|| format!("diagnostics-{ts}"));
+    let bytes = archive(&stem, &b.files)?;
+    crate::fsutil::write_atomic_new(dir, &stem, "tar.gz", &bytes, 0o600)
 }
 
 fn add_tree(b: &mut Bundle, root: &Path, prefix: &str) {
@@ -129,7 +144,24 @@ fn add_tree(b: &mut Bundle, root: &Path, prefix: &str) {
             if p.file_name().is_some_and(|n| n == ".vagrant") {
                 continue;
             }
-            if p.is_dir() {
+            // Half-written files of a killed run, and the render manifest, explain nothing.
+            if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                crate::state::folder::is_temp(n) || n == crate::render::manifest::FILE
+            }) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            // Never through a symlink: it could loop, or lead out of the cluster folder.
+            if meta.file_type().is_symlink() {
+                b.note(format!(
+                    "{prefix}: {} is a symlink; not followed",
+                    p.display()
+                ));
+                continue;
+            }
+            if meta.is_dir() {
                 stack.push(p);
             } else if let Ok(rel) = p.strip_prefix(root) {
                 b.add_file(&format!("{prefix}/{}", rel.display()), &p);

@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 pub const MASK: &str = "[REDACTED]";
 
-/// Secret values shorter than this are not searched for: they would mask ordinary words.
+/// Secret values shorter than this are masked only where they stand alone (not inside a
+/// longer word), so a short secret does not mask every word that contains it. Every secret
+/// is redacted, whatever its length; mlk itself refuses secrets shorter than 12 characters.
 const MIN_SECRET_LEN: usize = 6;
 
 /// Redacts known secrets from text.
@@ -15,6 +17,29 @@ const MIN_SECRET_LEN: usize = 6;
 pub struct Redactor {
     /// Literal secret values, longest first (so a value containing another is masked whole).
     values: Vec<String>,
+    /// Secrets shorter than [`MIN_SECRET_LEN`], masked as whole words.
+    short: Vec<String>,
+}
+
+/// `s` with every occurrence of `v` that is not part of a longer word replaced by [`MASK`].
+fn replace_token(s: &str, v: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (i, _) in s.match_indices(v) {
+        if i < last {
+            continue;
+        }
+        let before = s[..i].chars().next_back();
+        let after = s[i + v.len()..].chars().next();
+        if !word(before) && !word(after) {
+            out.push_str(&s[last..i]);
+            out.push_str(MASK);
+            last = i + v.len();
+        }
+    }
+    out.push_str(&s[last..]);
+    out
 }
 
 fn patterns() -> &'static [Regex; 3] {
@@ -38,8 +63,6 @@ impl Redactor {
     pub fn from_secrets_dir(secrets_dir: &Path) -> Redactor {
         let mut r = Redactor::default();
         r.learn_dir(secrets_dir);
-        r.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        r.values.dedup();
         r
     }
 
@@ -49,9 +72,11 @@ impl Redactor {
         };
         for e in rd.filter_map(Result::ok) {
             let path = e.path();
-            if path.is_dir() {
+            // A real subfolder only (a symlink to `..` would recurse forever); files through
+            // read_input, so a FIFO or a device there cannot hang or flood the redactor.
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
                 self.learn_dir(&path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
+            } else if let Ok(bytes) = crate::fsutil::read_input(&path, crate::fsutil::MAX_INPUT) {
                 self.learn(&String::from_utf8_lossy(&bytes));
             }
         }
@@ -61,18 +86,24 @@ impl Redactor {
     pub fn learn(&mut self, value: &str) {
         let mut add = |v: &str| {
             let v = v.trim();
-            if v.len() >= MIN_SECRET_LEN && !self.values.iter().any(|x| x == v) {
-                self.values.push(v.to_string());
+            let list = if v.len() >= MIN_SECRET_LEN {
+                &mut self.values
+            } else {
+                &mut self.short
+            };
+            if !v.is_empty() && !list.iter().any(|x| x == v) {
+                list.push(v.to_string());
             }
         };
         add(value);
         value.lines().for_each(&mut add);
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        self.short.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
     /// Number of literal secrets known.
     pub fn known(&self) -> usize {
-        self.values.len()
+        self.values.len() + self.short.len()
     }
 
     pub fn redact(&self, text: &str) -> String {
@@ -80,6 +111,11 @@ impl Redactor {
         for v in &self.values {
             if s.contains(v.as_str()) {
                 s = s.replace(v.as_str(), MASK);
+            }
+        }
+        for v in &self.short {
+            if s.contains(v.as_str()) {
+                s = replace_token(&s, v);
             }
         }
         let [pem, kv, bearer] = patterns();

@@ -1,4 +1,5 @@
 //! A stage that failed on one node: everything the user needs to see and paste.
+use crate::exit::{Class, classify};
 use serde_json::{Value, json};
 
 /// Lines of output kept for the error message.
@@ -43,4 +44,27 @@ impl NodeFailure {
             "command": self.command, "exit_status": self.exit_status, "tail": self.tail,
             "ssh_fault": self.connection})
     }
+}
+
+/// A command that a host stage ran on `node` exited with `status`: a remote failure (exit 4)
+/// showing, like a node stage's, the command and its last output lines (`rke: command not
+/// found` must be on the screen, not only in mlk.log). `note` is appended to the first line.
+pub fn remote_exit(
+    node: &str,
+    command: &str,
+    status: i32,
+    tail: &[String],
+    note: &str,
+) -> anyhow::Error {
+    let shown = &tail[tail.len().saturating_sub(TAIL_LINES)..];
+    let mut s = format!("{node}: the command exited with status {status}{note}");
+    s.push_str(&format!("\n  command (run on {node}):\n    {command}"));
+    if !shown.is_empty() {
+        s.push_str(&format!("\n  last {} lines of output:", shown.len()));
+        for l in shown {
+            s.push_str("\n    | ");
+            s.push_str(l);
+        }
+    }
+    classify(Class::Remote, s)
 }

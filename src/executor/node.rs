@@ -14,6 +14,9 @@ use crate::state::{Record, Status, now};
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
+/// Connection losses one stage on one node survives; each gets the whole retry budget.
+const MAX_OUTAGES: u32 = 20;
+
 /// How a stage ended on a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -94,9 +97,10 @@ pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, 
     {
         return Err(fail(plain_failure(stage, node, format!("{e:#}"), false)));
     }
+    // One backoff for the whole stage: its budget runs from a fault until the reconnection.
     let mut backoff = Backoff::new(ctx.retry);
     loop {
-        match attempt(ctx, stage, node) {
+        match attempt(ctx, stage, node, &mut backoff) {
             Step::Done(outcome) => {
                 let msg = match outcome {
                     Outcome::AlreadyInPlace => "check passed; run skipped",
@@ -115,6 +119,18 @@ pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, 
             Step::Fail(f) => return Err(fail(f)),
             Step::Transient(e) => {
                 ctx.pool.reset(node);
+                // A budget per outage must not let a flapping node loop forever.
+                if backoff.outages() >= MAX_OUTAGES {
+                    return Err(fail(plain_failure(
+                        stage,
+                        node,
+                        format!(
+                            "SSH kept failing; the connection was lost {} times in this stage: {e}",
+                            backoff.outages() + 1
+                        ),
+                        true,
+                    )));
+                }
                 ctx.progress.node_state(&stage.id, node, "reconnecting");
                 ctx.progress.log_line(
                     node,
@@ -126,7 +142,7 @@ pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, 
                         stage,
                         node,
                         format!(
-                            "SSH kept failing; gave up after {} retries within the {}s retry budget: {e}",
+                            "SSH kept failing; gave up after {} retries within the {}s retry budget (counted from the fault): {e}",
                             backoff.attempts,
                             ctx.retry.budget.as_secs()
                         ),
@@ -168,7 +184,7 @@ fn plain_failure(stage: &Stage, node: &str, reason: String, connection: bool) ->
 }
 
 /// One try: connect, upload what the stage needs, check, run.
-fn attempt(ctx: &Ctx, stage: &Stage, node: &str) -> Step {
+fn attempt(ctx: &Ctx, stage: &Stage, node: &str, backoff: &mut Backoff) -> Step {
     let on_retry = |e: &RemoteError| {
         ctx.progress
             .node_state(&stage.id, node, "connecting (retry)");
@@ -176,9 +192,9 @@ fn attempt(ctx: &Ctx, stage: &Stage, node: &str) -> Step {
             .log_line(node, &stage.id, &format!("connect failed, will retry: {e}"));
     };
     ctx.progress.node_state(&stage.id, node, "connecting");
-    let runner = match ctx.pool.runner(node, &on_retry) {
+    let runner = match ctx.pool.runner_with(node, backoff, &on_retry) {
         Ok(r) => r,
-        // The pool already retried transient faults for the whole budget.
+        // The pool already retried transient faults for the rest of the outage's budget.
         Err(e) => return Step::Fail(plain_failure(stage, node, e.to_string(), true)),
     };
     if matches!(stage.action, Action::Script { .. })

@@ -57,6 +57,17 @@ impl<'a> Pool<'a> {
         node: &str,
         on_retry: &dyn Fn(&RemoteError),
     ) -> Result<Arc<dyn Runner>, RemoteError> {
+        self.runner_with(node, &mut Backoff::new(self.retry), on_retry)
+    }
+
+    /// [`Pool::runner`] within the caller's retry budget: a stage's reconnection after a fault
+    /// spends the same outage budget, and a successful connection ends the outage.
+    pub fn runner_with(
+        &self,
+        node: &str,
+        backoff: &mut Backoff,
+        on_retry: &dyn Fn(&RemoteError),
+    ) -> Result<Arc<dyn Runner>, RemoteError> {
         if let Some(r) = guard(&self.runners).get(node) {
             return Ok(r.clone());
         }
@@ -64,7 +75,6 @@ impl<'a> Pool<'a> {
             node: node.to_string(),
             message: "the provider gave no SSH endpoint for this node".into(),
         })?;
-        let mut backoff = Backoff::new(self.retry);
         let runner = loop {
             match (self.connect)(&ep) {
                 Ok(r) => break r,
@@ -74,7 +84,7 @@ impl<'a> Pool<'a> {
                         return Err(RemoteError::Transient {
                             node: node.to_string(),
                             message: format!(
-                                "could not connect within the retry budget ({}s, {} retries): {e}",
+                                "could not connect within the retry budget ({}s from the fault, {} retries): {e}",
                                 self.retry.budget.as_secs(),
                                 backoff.attempts
                             ),
@@ -84,6 +94,7 @@ impl<'a> Pool<'a> {
                 Err(e) => return Err(e),
             }
         };
+        backoff.recovered();
         guard(&self.runners).insert(node.to_string(), runner.clone());
         Ok(runner)
     }

@@ -30,14 +30,14 @@ impl Req {
     }
     pub fn plus(self, o: Req) -> Req {
         Req {
-            cpu_m: self.cpu_m + o.cpu_m,
-            mem_mib: self.mem_mib + o.mem_mib,
+            cpu_m: self.cpu_m.saturating_add(o.cpu_m),
+            mem_mib: self.mem_mib.saturating_add(o.mem_mib),
         }
     }
     pub fn times(self, n: u64) -> Req {
         Req {
-            cpu_m: self.cpu_m * n,
-            mem_mib: self.mem_mib * n,
+            cpu_m: self.cpu_m.saturating_mul(n),
+            mem_mib: self.mem_mib.saturating_mul(n),
         }
     }
 }

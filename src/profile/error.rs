@@ -1,5 +1,10 @@
 //! Typed profile errors: each names the file, the field, the line and what is allowed.
+use crate::text::{bounded, printable, shown};
 use std::fmt;
+
+/// Longest field path and message shown per problem, in characters.
+const MAX_FIELD: usize = 200;
+const MAX_MESSAGE: usize = 1000;
 
 /// One problem found in a profile.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,13 +39,15 @@ impl fmt::Display for ProfileError {
         match self {
             ProfileError::UnknownProfile { name, embedded } => write!(
                 f,
-                "unknown profile `{name}`: embedded profiles are {}; or give the path of a profile YAML file",
+                "unknown profile `{}`: embedded profiles are {}; or give the path of a profile YAML file",
+                shown(name),
                 embedded.join(", ")
             ),
             ProfileError::Read { file, reason } => {
-                write!(f, "cannot read profile {file}: {reason}")
+                write!(f, "cannot read profile {}: {reason}", printable(file))
             }
             ProfileError::Invalid { file, problems } => {
+                let file = printable(file);
                 let n = problems.len();
                 write!(
                     f,
@@ -48,9 +55,13 @@ impl fmt::Display for ProfileError {
                     if n == 1 { "" } else { "s" }
                 )?;
                 for p in problems {
+                    // Fields and messages may echo the input (an unknown key, a bad value):
+                    // escaped, and bounded whatever their length.
+                    let field = bounded(&p.field, MAX_FIELD);
+                    let message = bounded(&p.message, MAX_MESSAGE);
                     match p.line {
-                        Some(line) => write!(f, "\n  {file}:{line}: {}: {}", p.field, p.message)?,
-                        None => write!(f, "\n  {file}: {}: {}", p.field, p.message)?,
+                        Some(line) => write!(f, "\n  {file}:{line}: {field}: {message}")?,
+                        None => write!(f, "\n  {file}: {field}: {message}")?,
                     }
                 }
                 Ok(())

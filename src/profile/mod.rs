@@ -1,6 +1,8 @@
 //! Profiles: load an embedded or user YAML file into a validated, fully defaulted `Profile`.
 mod defaults;
+pub mod depth;
 mod error;
+pub mod limits;
 pub mod lines;
 mod parse_error;
 pub mod proxy;
@@ -61,10 +63,11 @@ impl Source {
                 });
             }
         }
-        let text = std::fs::read_to_string(arg).map_err(|e| ProfileError::Read {
-            file: arg.to_string(),
-            reason: e.to_string(),
-        })?;
+        let text = crate::fsutil::read_input_text(Path::new(arg), crate::fsutil::MAX_INPUT)
+            .map_err(|reason| ProfileError::Read {
+                file: arg.to_string(),
+                reason,
+            })?;
         Ok(Source {
             file: arg.to_string(),
             text,
@@ -88,6 +91,9 @@ pub fn load(
         file: src.file.clone(),
         problems,
     };
+    if let Some(problem) = depth::check(&src.text) {
+        return Err(invalid(vec![problem]));
+    }
     let mut p: Profile = serde_yaml_ng::from_str(&src.text)
         .map_err(|e| invalid(vec![parse_error::problem(&e, &src.text)]))?;
     if let Some(provider) = overrides.provider {

@@ -274,8 +274,13 @@ fn breakdown(comps: &[(String, Component)], work: &[PodGroup]) -> Vec<String> {
 }
 
 /// Total (millicpu, MiB) the profile's nodes provide.
-pub fn provided(p: &Profile) -> (u32, u32) {
-    p.nodes
-        .iter()
-        .fold((0, 0), |(c, m), n| (c + n.cpus * 1000, m + n.memory))
+pub fn provided(p: &Profile) -> (u64, u64) {
+    // In u64 and saturating: any u32 counts of any number of nodes sum without wrapping
+    // (validation bounds them long before).
+    p.nodes.iter().fold((0u64, 0u64), |(c, m), n| {
+        (
+            c.saturating_add(u64::from(n.cpus).saturating_mul(1000)),
+            m.saturating_add(u64::from(n.memory)),
+        )
+    })
 }

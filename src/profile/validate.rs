@@ -1,7 +1,6 @@
 //! Semantic checks on a parsed, defaulted profile. Each problem names the field and what is allowed.
-use super::defaults::get;
 use super::error::Problem;
-use super::requirements::{self, NODE_MIN_MIB};
+use super::requirements;
 use super::types::{API_VERSION, KIND, Profile, Provider, Role};
 use crate::plan::stages::BUILTIN_STAGE_IDS;
 use ipnet::Ipv4Net;
@@ -75,8 +74,8 @@ pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) 
             format!("`{}` is not supported; allowed: {KIND}", p.kind),
         );
     }
-    if !is_dns_label(&p.name) || p.name.len() > 40 {
-        c.add("name", format!("`{}` is not allowed: use 1-40 lowercase letters, digits and '-', not starting or ending with '-'", p.name));
+    if !crate::state::is_cluster_name(&p.name) {
+        c.add("name", format!("`{}` is not allowed: use 1-40 lowercase letters, digits and '-', not starting or ending with '-'", crate::text::shown(&p.name)));
     }
     if p.vm_box.name.trim().is_empty() {
         c.add("box.name", "must not be empty; e.g. bento/ubuntu-24.04");
@@ -96,7 +95,7 @@ pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) 
     let egress = super::registries::problems(&p.registries)
         .into_iter()
         .chain(p.proxy.iter().flat_map(super::proxy::problems));
-    for (field, message) in egress {
+    for (field, message) in egress.chain(super::limits::check(p)) {
         c.add(field, message);
     }
     c.problems
@@ -139,18 +138,6 @@ fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
             && p.provider != Provider::Hyperv
         {
             c.add(f("ip"), format!("{} is not in {net}, the host-only network of nodes[0]; all nodes must share one /24", n.ip));
-        }
-        if n.cpus == 0 {
-            c.add(f("cpus"), "must be at least 1");
-        }
-        if n.memory < NODE_MIN_MIB {
-            c.add(
-                f("memory"),
-                format!(
-                    "{} MiB is too small; allowed: at least {NODE_MIN_MIB} (MiB)",
-                    n.memory
-                ),
-            );
         }
         if let Some(max) = n.maxmemory
             && max < n.memory
@@ -258,17 +245,7 @@ fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rule
 }
 
 fn check_kubernetes(c: &mut Checker, p: &Profile) {
-    let v = get(&p.kubernetes.version);
-    let minor = v
-        .strip_prefix("v1.")
-        .and_then(|r| r.split('.').next())
-        .and_then(|m| m.parse::<u32>().ok());
-    let shaped = v.contains("-rancher");
-    match minor {
-        Some(m) if shaped && (27..=32).contains(&m) => {}
-        _ => c.add("kubernetes.version", format!(
-            "`{v}` is not an RKE1 Kubernetes version; allowed: v1.27 to v1.32 in RKE's form, e.g. v1.32.5-rancher1-1 (RKE1 never shipped 1.33+)")),
-    }
+    // The exact form of the version (RKE1's v1.27 to v1.32) is checked in `limits`.
     let Some(iface) = p.kubernetes.iface.as_deref() else {
         return; // Hyper-V's default: the CNI takes the default-route NIC
     };
@@ -305,52 +282,14 @@ fn check_components(c: &mut Checker, p: &Profile) {
             c.add(field, format!("{what} needs PersistentVolumes and RKE ships no StorageClass: enable components.local-path"));
         }
     }
-    let versions = [
-        ("components.local-path.version", &k.local_path.version),
-        ("components.cert-manager.version", &k.cert_manager.version),
-        ("components.rancher.version", &k.rancher.version),
-        ("components.kubeflow.version", &k.kubeflow.version),
-        (
-            "components.tick.versions.influxdb",
-            &k.tick.versions.influxdb,
-        ),
-        (
-            "components.tick.versions.telegraf",
-            &k.tick.versions.telegraf,
-        ),
-        (
-            "components.tick.versions.telegraf-ds",
-            &k.tick.versions.telegraf_ds,
-        ),
-        (
-            "components.tick.versions.kapacitor",
-            &k.tick.versions.kapacitor,
-        ),
-        (
-            "components.tick.versions.chronograf",
-            &k.tick.versions.chronograf,
-        ),
-    ];
-    for (field, v) in versions {
-        let v = get(v);
-        if v.is_empty()
-            || !v
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
-        {
-            c.add(
-                field,
-                format!("`{v}` is not a version; allowed: letters, digits and . _ - +, e.g. 1.2.3"),
-            );
-        }
-    }
+    // Versions have exact forms per field, checked in `limits`.
 }
 
 fn check_resources(c: &mut Checker, p: &Profile) {
     if p.nodes.is_empty()
         || p.nodes
             .iter()
-            .any(|n| n.cpus == 0 || n.memory < NODE_MIN_MIB)
+            .any(|n| n.cpus == 0 || n.memory < requirements::NODE_MIN_MIB)
     {
         return; // reported per node
     }

@@ -7,7 +7,7 @@ use crate::executor::pool::Connector;
 use crate::exit::{Class, classify};
 use crate::inventory::{self, Endpoint};
 use crate::profile::Profile;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::Path;
 
 pub struct SshProvider {
@@ -20,12 +20,8 @@ impl SshProvider {
     /// Reads `file` and maps its `Host` entries to the profile's nodes by name. Nodes without
     /// an entry, and entries that are no node, are errors naming them.
     pub fn from_inventory(file: &Path, profile: &Profile) -> Result<SshProvider> {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("reading inventory {}", file.display()))
-            .map_err(|e| classify(Class::Usage, format!("{e:#}")))?;
         let source = file.display().to_string();
-        let eps = inventory::parse(&text, &source)
-            .map_err(|e| classify(Class::Usage, format!("{e:#}")))?;
+        let eps = inventory::read(file)?;
         let nodes: Vec<&str> = profile.nodes.iter().map(|n| n.name.as_str()).collect();
         let missing: Vec<&str> = nodes
             .iter()

@@ -93,12 +93,13 @@ impl<'a> Io<'a> {
         what: &str,
         mut f: impl FnMut() -> Result<T, ssh2::Error>,
     ) -> Result<T, RemoteError> {
-        let deadline = Instant::now() + self.live.io_timeout;
+        // checked: an absurd timeout means no deadline, never a panic.
+        let deadline = Instant::now().checked_add(self.live.io_timeout);
         loop {
             match f() {
                 Ok(v) => return Ok(v),
                 Err(e) if e.code() == ssh2::ErrorCode::Session(EAGAIN) => {
-                    if Instant::now() > deadline {
+                    if deadline.is_some_and(|d| Instant::now() > d) {
                         return Err(self.transient(format!(
                             "timed out after {} waiting to {what}",
                             humantime::format_duration(self.live.io_timeout)
@@ -208,7 +209,9 @@ pub fn run(
     // Nothing is ever typed into a command: EOF on its stdin now, so a prompt or a stray
     // `cat` fails at once instead of hanging until the timeout.
     io.retry("close the command's stdin", || ch.send_eof())?;
-    let deadline = timeout.map(|t| started + t + KILL_AFTER * 2);
+    // checked: a timeout too large to add to an Instant is no deadline, never a panic
+    // ("overflow when adding duration to instant").
+    let deadline = timeout.and_then(|t| started.checked_add(t)?.checked_add(KILL_AFTER * 2));
     let mut lines = Lines {
         pending: [Vec::new(), Vec::new()],
         tail: VecDeque::new(),

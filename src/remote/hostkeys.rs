@@ -89,7 +89,7 @@ pub fn verify(sess: &Session, file: &Path, node: &str) -> Result<(), RemoteError
             }
             text.push_str(line.trim_end());
             text.push('\n');
-            crate::fsutil::write_atomic(file, text.as_bytes(), Some(0o644))
+            crate::fsutil::write_atomic(file, text.as_bytes(), Some(0o600))
                 .map_err(|e| fatal(format!("cannot write {}: {e:#}", file.display())))
         }
         CheckResult::Failure => Err(fatal(format!(

@@ -193,6 +193,11 @@ impl SshRunner {
                 problems.push(format!("{}: no such file", key.display()));
                 continue;
             }
+            // libssh2 would open a FIFO and wait for a writer forever.
+            if let Some(p) = crate::inventory::identity_file_problem(&key) {
+                problems.push(format!("{}: {p}", key.display()));
+                continue;
+            }
             match sess.userauth_pubkey_file(user, None, &key, None) {
                 Ok(()) => return Ok(()),
                 Err(e) => match e.code() {

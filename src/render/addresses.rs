@@ -40,7 +40,7 @@ pub fn render_all_with(p: &Profile, over: &Overrides) -> Result<Rendered> {
 /// Saves the learned addresses in the cluster folder, so a resumed `mlk up` renders with them.
 pub fn save(cluster_dir: &Path, over: &Overrides) -> Result<()> {
     let text = serde_json::to_vec_pretty(over)?;
-    crate::fsutil::write_atomic(&cluster_dir.join(FILE), &text, Some(0o644))
+    crate::fsutil::write_atomic(&cluster_dir.join(FILE), &text, Some(0o600))
 }
 
 /// The saved addresses, or none.

@@ -6,14 +6,16 @@
 pub mod addresses;
 pub mod context;
 pub mod egress;
+pub mod manifest;
 pub mod quote;
-mod stale;
+pub mod safe_dir;
 
 use crate::plan;
 use crate::profile::Profile;
 use anyhow::{Context, Result, bail};
 use handlebars::{Handlebars, handlebars_helper};
 use include_dir::{Dir, include_dir};
+use safe_dir::SafeDir;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -89,36 +91,80 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
     Ok(out)
 }
 
-/// Writes rendered files under `dir`, each atomically, then removes stale files from mlk's
-/// own subfolders (see `stale`), so the folder matches the render. Scripts get mode 0755.
-pub fn write(dir: &Path, files: &Rendered) -> Result<()> {
-    for (rel, text) in files {
-        let mode = if rel.ends_with(".sh") { 0o755 } else { 0o644 };
-        crate::fsutil::write_atomic(&dir.join(rel), text.as_bytes(), Some(mode))?;
-    }
-    for rel in stale::find(dir, files)? {
-        let path = dir.join(&rel);
-        std::fs::remove_file(&path)
-            .with_context(|| format!("removing stale {}", path.display()))?;
-    }
-    Ok(())
+/// File modes of a render: a user's folder is shared like any project folder; the copy in a
+/// cluster folder is private to its owner, like everything else there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Modes {
+    Shared,
+    Private,
 }
 
-/// Unified diffs of every file in `dir` that differs from `files`, is missing, or is stale;
-/// empty when the folder matches the render.
+impl Modes {
+    fn file(self, rel: &str) -> u32 {
+        let exec = rel.ends_with(".sh");
+        match (self, exec) {
+            (Modes::Shared, true) => 0o755,
+            (Modes::Shared, false) => 0o644,
+            (Modes::Private, true) => 0o700,
+            (Modes::Private, false) => 0o600,
+        }
+    }
+    fn dir(self) -> u32 {
+        match self {
+            Modes::Shared => 0o755,
+            Modes::Private => 0o700,
+        }
+    }
+}
+
+/// Writes rendered files under `dir` (shared modes; scripts 0755), each atomically. See
+/// [`write_with`].
+pub fn write(dir: &Path, files: &Rendered) -> Result<()> {
+    write_with(dir, files, Modes::Shared)
+}
+
+/// Writes rendered files under `dir`, each atomically and never through a symlink, then
+/// removes what an earlier render wrote that this one does not (only files listed in the
+/// folder's manifest and unchanged since), and records what it wrote in the manifest.
+/// Every other file in `dir` is left alone.
+pub fn write_with(dir: &Path, files: &Rendered, modes: Modes) -> Result<()> {
+    let root = SafeDir::open(dir, true, modes.dir())?
+        .with_context(|| format!("{} vanished while rendering", dir.display()))?;
+    let old = manifest::read(&root)?;
+    let mut new = manifest::Manifest::new();
+    for (rel, text) in files {
+        let (d, name) = root
+            .parent_of(rel, true, modes.dir())?
+            .with_context(|| format!("creating the folders of {rel}"))?;
+        d.write_atomic(name, text.as_bytes(), modes.file(rel))?;
+        new.insert(rel.clone(), manifest::digest(text.as_bytes()));
+    }
+    for (rel, _) in manifest::stale(&root, &old, &|r| files.contains_key(r))? {
+        if let Some((d, name)) = root.parent_of(&rel, false, 0)? {
+            d.remove(name)?;
+        }
+    }
+    manifest::write(&root, &new, modes.file(manifest::FILE))
+}
+
+/// Unified diffs of every file in `dir` that differs from `files`, is missing, or is stale
+/// (written by an earlier render, unchanged, and not written by this one); empty when the
+/// folder matches the render. Files mlk did not write are not looked at.
 pub fn check(dir: &Path, files: &Rendered) -> Result<Vec<String>> {
     if !dir.is_dir() {
         bail!("{} does not exist or is not a folder", dir.display());
     }
+    let root = SafeDir::open(dir, false, 0)?
+        .with_context(|| format!("{} does not exist", dir.display()))?;
     let mut diffs = Vec::new();
     for (rel, want) in files {
-        let path = dir.join(rel);
-        let (have, old) = match std::fs::read_to_string(&path) {
-            Ok(s) => (s, format!("a/{rel}")),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                (String::new(), "/dev/null".to_string())
-            }
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        let have = match root.parent_of(rel, false, 0)? {
+            Some((d, name)) => d.read(name)?,
+            None => None,
+        };
+        let (have, old) = match have {
+            Some(b) => (String::from_utf8_lossy(&b).into_owned(), format!("a/{rel}")),
+            None => (String::new(), "/dev/null".to_string()),
         };
         if &have != want {
             let d = similar::TextDiff::from_lines(&have, want);
@@ -128,11 +174,10 @@ pub fn check(dir: &Path, files: &Rendered) -> Result<Vec<String>> {
             ));
         }
     }
-    for rel in stale::find(dir, files)? {
-        let path = dir.join(&rel);
-        let have = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let d = similar::TextDiff::from_lines(have.as_str(), "");
+    let listed = manifest::read(&root)?;
+    for (rel, data) in manifest::stale(&root, &listed, &|r| files.contains_key(r))? {
+        let have = String::from_utf8_lossy(&data);
+        let d = similar::TextDiff::from_lines(have.as_ref(), "");
         diffs.push(format!(
             "{}",
             d.unified_diff().header(&format!("a/{rel}"), "/dev/null")

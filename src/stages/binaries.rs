@@ -165,7 +165,9 @@ pub fn upload_and_verify(
         let mk = format!("mkdir -p {REMOTE_DIR}/bin");
         let out = r.exec(&mk, None, &mut noop).map_err(anyhow::Error::from)?;
         if out.status != 0 {
-            bail!("{node}: `{mk}` failed with status {}", out.status);
+            return Err(crate::executor::failure::remote_exit(
+                node, &mk, out.status, &out.tail, "",
+            ));
         }
         for p in prepared {
             r.upload(&p.data, &remote_path(&p.name), 0o755)

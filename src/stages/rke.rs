@@ -7,6 +7,7 @@
 //! rke on node1 reaches every node over SSH with a key made on node1; its public half is added
 //! to each node's authorized_keys. Another distribution (RKE2, k3s) would get its own stage.
 use super::{HostCtx, HostStage};
+use crate::executor::failure::remote_exit;
 use crate::remote::Runner;
 use crate::render::context::{REMOTE_DIR, REMOTE_USER};
 use anyhow::{Context, Result, bail};
@@ -33,12 +34,11 @@ fn exec_ok(r: &dyn Runner, cmd: &str, out: &mut Vec<String>) -> Result<bool> {
 
 fn must(r: &dyn Runner, cmd: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    if !exec_ok(r, cmd, &mut out)? {
-        bail!(
-            "{}: `{cmd}` failed: {}",
-            r.node(),
-            out.last().map(String::as_str).unwrap_or("")
-        );
+    let res = r
+        .exec(cmd, None, &mut |l| out.push(l.to_string()))
+        .map_err(anyhow::Error::from)?;
+    if res.status != 0 {
+        return Err(remote_exit(r.node(), cmd, res.status, &out, ""));
     }
     Ok(out)
 }
@@ -152,15 +152,11 @@ impl HostStage for RkeUp {
         let saved = save_state(ctx, r);
         let res = res.map_err(anyhow::Error::from)?;
         if res.status != 0 {
-            bail!(
-                "{}: `{cmd}` exited with status {}{}",
-                r.node(),
-                res.status,
-                match &saved {
-                    Ok(true) => format!("; {} saved", host_state.display()),
-                    _ => String::new(),
-                }
-            );
+            let note = match &saved {
+                Ok(true) => format!(" ({} saved)", host_state.display()),
+                _ => String::new(),
+            };
+            return Err(remote_exit(r.node(), &cmd, res.status, &res.tail, &note));
         }
         if !saved? {
             bail!("rke up succeeded but left no {}", remote(STATE_FILE));

@@ -25,6 +25,8 @@ pub const KUBEFLOW_DEX_BCRYPT: &str = "kubeflow-dex-password.bcrypt";
 /// Length of generated passwords: 24 alphanumerics are about 142 bits, and need no quoting
 /// in YAML, shell or URLs.
 const PASSWORD_LEN: usize = 24;
+/// Shortest secret mlk uses (a user may supply their own; see `read_secret`).
+pub const MIN_SECRET_CHARS: usize = 12;
 /// Dex accepts bcrypt costs 10 to 16; upstream's README uses 12.
 const BCRYPT_COST: u32 = 12;
 
@@ -91,10 +93,20 @@ fn read_secret(path: &Path) -> Result<String> {
             path.display()
         );
     }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = crate::fsutil::read_input_text(path, crate::fsutil::MAX_INPUT)
+        .map_err(|why| anyhow::anyhow!("reading {}: {why}", path.display()))?;
     if text.is_empty() {
         bail!("{} is empty", path.display());
+    }
+    // A user may put their own password here. A short one is refused: it is easy to guess,
+    // cannot be redacted from logs without masking ordinary words, and Rancher's default
+    // password-min-length is 12 (rancher/rancher pkg/settings/setting.go, PasswordMinLength).
+    let len = text.trim().chars().count();
+    if len < MIN_SECRET_CHARS && !path.to_string_lossy().ends_with(".bcrypt") {
+        bail!(
+            "{} holds a secret of {len} characters; use at least {MIN_SECRET_CHARS} (or delete the file and mlk generates one)",
+            path.display()
+        );
     }
     Ok(text)
 }
@@ -220,11 +232,13 @@ impl HostStage for Secrets {
             .exec(&mk, None, &mut noop)
             .map_err(anyhow::Error::from)?;
         if out.status != 0 {
-            bail!(
-                "{}: `{mk}` failed with status {}",
+            return Err(crate::executor::failure::remote_exit(
                 runner.node(),
-                out.status
-            );
+                &mk,
+                out.status,
+                &out.tail,
+                "",
+            ));
         }
         for (name, data) in Self::for_node(ctx)? {
             let dest = remote_path(name);

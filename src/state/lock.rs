@@ -7,6 +7,7 @@ use crate::exit::{Class, classify};
 use anyhow::{Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Held for as long as the value lives.
@@ -27,7 +28,7 @@ pub fn hostname() -> String {
 /// Takes the lock of the cluster folder `dir` (created if missing), or fails with class
 /// `Failure` (exit 1) naming the holder.
 pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    super::folder::prepare(dir)?;
     let path = dir.join("lock");
     // No truncate here: the holder's info must survive until we own the lock.
     let mut file = OpenOptions::new()
@@ -35,18 +36,26 @@ pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
+            // The holder writes a few short lines; anything else is shown cut and escaped.
+            let mut raw = Vec::new();
+            let _ = (&mut file).take(4096).read_to_end(&mut raw);
+            let holder = String::from_utf8_lossy(&raw);
             let holder = holder.trim();
             let holder = if holder.is_empty() {
                 "another process (it has not written its details yet)".to_string()
             } else {
-                holder.replace('\n', ", ")
+                holder
+                    .lines()
+                    .take(8)
+                    .map(crate::text::shown)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             return Err(classify(
                 Class::Failure,
@@ -70,6 +79,8 @@ pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
     file.seek(SeekFrom::Start(0))?;
     file.write_all(info.as_bytes())?;
     file.sync_all()?;
+    // No writer of this cluster is alive now: temp files are what killed runs left.
+    super::folder::remove_temps(dir);
     Ok(ClusterLock { _file: file })
 }
 

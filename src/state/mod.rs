@@ -3,7 +3,11 @@
 //! Every change is written at once and atomically (temp file, fsync, rename), so a `kill -9`
 //! leaves either the previous or the new file. A stage is recorded `running` before it starts
 //! and `done` only after it succeeded, so an interrupted stage is never mistaken for done.
+pub mod folder;
 pub mod lock;
+pub mod name;
+
+pub use name::{MAX_LEN as CLUSTER_NAME_MAX, check_cluster_name, is_cluster_name};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -18,8 +22,13 @@ const FORMAT: u32 = 1;
 
 /// The cluster folder of a new cluster: `<root>/<cluster>`, root defaulting to the mlk home
 /// (`crate::cluster::home::default_root`, the one place the default lives). Existing
-/// clusters are found with `crate::cluster::Home::find`.
+/// clusters are found with `crate::cluster::Home::find`. `cluster` must be a checked name
+/// ([`check_cluster_name`]; a loaded profile's name is one).
 pub fn cluster_dir(root: Option<&Path>, cluster: &str) -> PathBuf {
+    debug_assert!(
+        is_cluster_name(cluster),
+        "unchecked cluster name {cluster:?}"
+    );
     root.map_or_else(crate::cluster::home::default_root, Path::to_path_buf)
         .join(cluster)
 }
@@ -83,24 +92,20 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens `<cluster_dir>/state.json`, or starts empty when there is none.
-    /// Call with the cluster lock held: it also removes temp files a killed run left.
+    /// Opens `<cluster_dir>/state.json`, or starts empty when there is none. A file that is
+    /// not this format's state of this cluster is refused with advice, never half-used.
     pub fn open(cluster_dir: &Path, cluster: &str) -> Result<Store> {
-        remove_stale_temps(cluster_dir);
+        if cluster_dir.is_dir() {
+            folder::secure(cluster_dir);
+        }
         let path = cluster_dir.join("state.json");
-        let data = match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str::<StateFile>(&text).with_context(|| {
-                format!(
-                    "{} is not a valid mlk state file (move it away to start over)",
-                    path.display()
-                )
-            })?,
+        let data = match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => StateFile {
                 format: FORMAT,
                 cluster: cluster.to_string(),
                 stages: BTreeMap::new(),
             },
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            _ => read_state(&path, cluster)?,
         };
         Ok(Store {
             path,
@@ -162,21 +167,46 @@ impl Store {
 
     fn write(&self, d: &StateFile) -> Result<()> {
         let text = serde_json::to_vec_pretty(d)?;
-        crate::fsutil::write_atomic(&self.path, &text, Some(0o644))
+        crate::fsutil::write_atomic(&self.path, &text, Some(0o600))
             .with_context(|| format!("recording state in {}", self.path.display()))
     }
 }
 
-/// Temp files of `write_atomic` that a `kill -9` left behind (the lock says no writer is alive).
-fn remove_stale_temps(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Largest state file read: thousands of stage records fit in far less.
+const MAX_STATE: u64 = 16 * 1024 * 1024;
+
+/// Reads and checks an existing state file.
+fn read_state(path: &Path, cluster: &str) -> Result<StateFile> {
+    let away = "move it away to start over";
+    let bad = |why: String| {
+        anyhow::anyhow!(
+            "{} is not a valid mlk state file: {why} ({away})",
+            path.display()
+        )
     };
-    for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(".mlk-tmp-") {
-            let _ = std::fs::remove_file(e.path());
-        }
+    let bytes = crate::fsutil::read_input(path, MAX_STATE).map_err(bad)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        bad(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let st: StateFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    if st.format != FORMAT {
+        anyhow::bail!(
+            "{} has state format {}, but this mlk reads format {FORMAT}: another mlk version wrote it; use that version, or {away}",
+            path.display(),
+            st.format
+        );
     }
+    if st.cluster != cluster {
+        anyhow::bail!(
+            "{} records cluster `{}`, not `{cluster}`: it belongs to another cluster; {away}",
+            path.display(),
+            crate::text::shown(&st.cluster)
+        );
+    }
+    Ok(st)
 }
 
 #[cfg(test)]
@@ -186,10 +216,7 @@ mod tests {
     #[test]
     fn records_survive_reopen_and_interrupt_marks_running_failed() {
         let dir = tempfile::tempdir().unwrap();
-        let stale = dir.path().join(".mlk-tmp-left-by-kill");
-        std::fs::write(&stale, "half").unwrap();
         let s = Store::open(dir.path(), "c").unwrap();
-        assert!(!stale.exists(), "stale temp files are removed on open");
         let rec = |status| Record {
             status,
             started: Some(now()),

@@ -187,8 +187,15 @@ pub fn mnist(p: &Profile, run: &str, training: &Training) -> Result<Manifest> {
 /// The user's manifest file: every Job and TFJob in it is waited for.
 pub fn user_file(path: &std::path::Path) -> Result<Manifest> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    // A regular file of at most 1 MiB, nested no deeper than a profile may be.
+    let text = crate::fsutil::read_input_text(path, crate::fsutil::MAX_INPUT)
         .map_err(|e| classify(Class::Usage, format!("--workload {file}: {e}")))?;
+    if let Some(p) = crate::profile::depth::check(&text) {
+        return Err(classify(
+            Class::Usage,
+            format!("--workload {file}: {}", p.message),
+        ));
+    }
     let (targets, images) = targets_of(&text)
         .map_err(|e| classify(Class::Usage, format!("--workload {file}: {e:#}")))?;
     if targets.is_empty() {

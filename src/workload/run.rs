@@ -204,7 +204,7 @@ fn wrap_up(
     let mut text = logs.join("\n");
     text.push('\n');
     let lp = runs::log_path(dir, &rec.name);
-    match crate::fsutil::write_atomic(&lp, text.as_bytes(), Some(0o644)) {
+    match crate::fsutil::write_atomic(&lp, text.as_bytes(), Some(0o600)) {
         Ok(()) => say(&format!("pod logs saved to {}", lp.display())),
         Err(e) => say(&format!("could not save the pod logs: {e:#}")),
     }

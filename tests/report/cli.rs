@@ -66,7 +66,7 @@ fn bad_run_names_and_missing_pieces_are_clear_errors() {
     let o = mlk(root, &["report", "../../etc/passwd"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("cluster name `..` is not allowed"),
+        stderr(&o).contains("`..` is not a cluster name"),
         "{}",
         stderr(&o)
     );

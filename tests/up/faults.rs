@@ -122,3 +122,48 @@ fn changed_host_key_is_refused_with_exit_4() {
     let state: serde_json::Value = serde_json::from_str(&state).unwrap();
     assert_eq!(state["stages"]["second"]["node1"]["status"], "failed");
 }
+
+/// The retry budget starts at the fault, not at the start of the stage: a stage that runs
+/// longer than the budget, with an outage near its end, is retried (it got no retry at all
+/// when the budget counted from the stage's start). A successful reconnection gives the next
+/// outage a whole budget again.
+#[test]
+fn an_outage_late_in_a_stage_longer_than_the_budget_is_retried() {
+    let Some(lab) = Lab::up(1) else { return };
+    let name = cluster("late");
+    let stages = "  - id: long\n    after: docker\n    check: test -f /tmp/long-done\n    run: |\n      echo run >> /tmp/long-runs\n      sleep 8\n      touch /tmp/long-done\n";
+    let profile = lab.profile(&name, stages);
+    let run = lab
+        .up_cmd(&profile, &["--only", "long", "--retry-budget", "5"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the run to start on the node, then past the 5 s budget.
+    let t = std::time::Instant::now();
+    while !lab
+        .ssh("node1", "cat /tmp/long-runs 2>/dev/null || true")
+        .contains("run")
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the stage never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(6));
+    lab.ctl(&["kill-sshd", "1"]);
+    std::thread::sleep(Duration::from_secs(1));
+    lab.ctl(&["start-sshd", "1"]);
+    let out = run.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let log = std::fs::read_to_string(lab.cluster_dir(&name).join("mlk.log")).unwrap();
+    assert!(
+        log.contains("will retry"),
+        "the outage shows in the log as a retry"
+    );
+    assert_eq!(
+        lab.ssh("node1", "test -f /tmp/long-done && echo done"),
+        "done\n"
+    );
+}

@@ -121,9 +121,12 @@ impl Lab {
         path
     }
 
-    /// `mlk up` on this lab's hosts (the real binary), without running it yet.
+    /// `mlk up` on this lab's hosts (the real binary), without running it yet. `MLK_BIN`
+    /// runs another build instead (scripts/soak-kill.sh: the release binary).
     pub fn up_cmd(&self, profile: &Path, extra: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_mlk"));
+        let bin = std::env::var_os("MLK_BIN")
+            .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mlk")), PathBuf::from);
+        let mut c = Command::new(bin);
         c.arg("--dir")
             .arg(self.tmp.path().join("mlk"))
             .args([

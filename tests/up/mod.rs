@@ -3,6 +3,7 @@ mod conflicts;
 mod faults;
 mod happy;
 mod host;
+mod host_failure;
 mod journal;
 mod kill;
 pub mod lab;

@@ -141,7 +141,7 @@ impl ClusterKey {
             ));
         }
         verify().with_context(|| format!("{node}: logging in with mlk's own key"))?;
-        crate::fsutil::write_atomic(&self.marker(&node), b"", Some(0o644))
+        crate::fsutil::write_atomic(&self.marker(&node), b"", Some(0o600))
     }
 }
 

@@ -317,7 +317,7 @@ impl Provider for VagrantProvider {
         crate::fsutil::write_atomic(
             &self.cluster_dir.join(PROVIDER_FILE),
             h.as_bytes(),
-            Some(0o644),
+            Some(0o600),
         )?;
         for batch in self.mode.batches(self.vagrant.provider, &self.nodes) {
             let cmds: Vec<String> = batch
@@ -335,7 +335,7 @@ impl Provider for VagrantProvider {
         crate::fsutil::write_atomic(
             &self.cluster_dir.join(SSH_CONFIG_FILE),
             ssh_config(&eps).as_bytes(),
-            Some(0o644),
+            Some(0o600),
         )?;
         Ok(eps)
     }
