@@ -73,10 +73,11 @@ fn ssh_testhosts_gc_removes_labs_of_dead_owners_only() {
         return;
     }
     let live = TestHosts::up(1); // owned by this test process
-    // A lab whose owner is already gone, like one of a test run killed before its cleanup.
-    let mut child = Command::new("true").spawn().expect("spawn");
+    // A lab whose owner dies after `up`, like one of a test run killed before its cleanup.
+    // The owner lives while the lab comes up: other tests running `gc` meanwhile must not
+    // take a half-made lab for garbage.
+    let mut child = Command::new("sleep").arg("600").spawn().expect("spawn");
     let dead_pid = child.id().to_string();
-    child.wait().expect("wait");
     let orphan = format!("mlkt{:06x}", rand::random::<u32>() & 0xff_ffff);
     let orphan_dir = std::env::temp_dir().join(&orphan);
     let orphan_dir_s = orphan_dir.display().to_string();
@@ -87,6 +88,8 @@ fn ssh_testhosts_gc_removes_labs_of_dead_owners_only() {
     ];
     live.ctl_env(&["up", "1"], &env);
     assert!(sh("ip netns list").contains(&format!("{orphan}-lab")));
+    child.kill().expect("kill the owner");
+    child.wait().expect("wait");
 
     live.ctl(&["gc"]);
     assert!(

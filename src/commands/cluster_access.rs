@@ -31,7 +31,7 @@ pub fn ready_for_workload(c: &Opened) -> Result<()> {
         return Err(classify(
             Class::Usage,
             format!(
-                "cluster {name} is not up ({}): Kubernetes is not installed yet (stage rke-up: {});                  `mlk up -c {name}` finishes it",
+                "cluster {name} is not up ({}): Kubernetes is not installed yet (stage rke-up: {}); `mlk up -c {name}` finishes it",
                 sum.state_text,
                 sum.stage_status("rke-up")
             ),
@@ -39,7 +39,7 @@ pub fn ready_for_workload(c: &Opened) -> Result<()> {
     }
     if !tick {
         eprintln!(
-            "mlk: WARNING: cluster {name} has TICK disabled (components.tick.enabled: false): the run is recorded,              but nothing measures it, so `mlk report` will have no figures for it"
+            "mlk: WARNING: cluster {name} has TICK disabled (components.tick.enabled: false): the run is recorded, but nothing measures it, so `mlk report` will have no figures for it"
         );
     }
     Ok(())
@@ -64,7 +64,7 @@ pub fn ready_for_report(c: &Opened) -> Result<()> {
         return Err(classify(
             Class::Usage,
             format!(
-                "cluster {name} has TICK disabled (components.tick.enabled: false in its profile):                  nothing measured its runs, so there is nothing to report"
+                "cluster {name} has TICK disabled (components.tick.enabled: false in its profile): nothing measured its runs, so there is nothing to report"
             ),
         ));
     }

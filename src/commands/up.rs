@@ -59,7 +59,8 @@ pub struct UpArgs {
     /// Do not run `mlk doctor`'s checks first (up stops on any FAIL otherwise).
     #[arg(long)]
     pub skip_preflight: bool,
-    /// Seconds for one SSH connect and authentication.
+    /// Seconds for one SSH connection: the TCP connect and the SSH handshake (authentication
+    /// has its own 30 s).
     #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3_600))]
     pub connect_timeout: u64,
 }

@@ -68,7 +68,7 @@ const DEFS: &[Def] = &[
     },
     Def {
         id: "os-prep",
-        title: "Prepare the OS: swap off, kernel modules, sysctls, time sync",
+        title: "Prepare the OS: node names, root disk, swap off, kernel modules, sysctls, time sync",
         target: StageTarget::AllNodes,
         script: true,
     },

@@ -72,7 +72,7 @@ fn names_are_checked_and_unknown_ones_list_what_exists() {
             let o = s.mlk(&[cmd, "-c", bad]);
             assert_eq!(code(&o), 2, "{cmd} -c {bad}: {}", err(&o));
             assert!(
-                err(&o).contains(&format!("cluster name `{bad}` is not allowed")),
+                err(&o).contains(&format!("`{bad}` is not a cluster name")),
                 "{cmd} -c {bad}: {}",
                 err(&o)
             );
@@ -81,7 +81,7 @@ fn names_are_checked_and_unknown_ones_list_what_exists() {
     let o = s.mlk(&["report", "../lab/r1"]);
     assert_eq!(code(&o), 2);
     assert!(
-        err(&o).contains("cluster name `..` is not allowed"),
+        err(&o).contains("`..` is not a cluster name"),
         "{}",
         err(&o)
     );

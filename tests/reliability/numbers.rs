@@ -37,14 +37,14 @@ fn cpus_and_memory_are_bounded_and_totals_never_wrap() {
         ("cpus: 8", "cpus: 4294968", "nodes[0].cpus", "64"),
         ("cpus: 8", "cpus: 65", "nodes[0].cpus", "64"),
         (
-            "memory: 16384",
+            "memory: 18432",
             "memory: 4294967295",
             "nodes[0].memory",
             "1048576",
         ),
         (
-            "memory: 16384",
-            "memory: 16384\n    maxmemory: 1048577",
+            "memory: 18432",
+            "memory: 18432\n    maxmemory: 1048577",
             "nodes[0].maxmemory",
             "1048576",
         ),
