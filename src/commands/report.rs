@@ -69,11 +69,24 @@ fn needs_live(l: &Located, forced: bool) -> Option<String> {
 fn live_client(g: &Global, a: &ReportArgs, l: &Located, why: &str) -> Result<Client<'static>> {
     let c = cluster_access::resolve(g, Some(&ClusterName::parse(&l.cluster.name)?))?;
     if a.inventory.is_none() && a.influx.is_none() {
+        if let Some(when) = &c.record.destroyed {
+            return Err(classify(
+                Class::Usage,
+                format!(
+                    "run {}: {why}, and cluster {} was destroyed by `mlk down` ({when}): its samples were in \
+                     that cluster's InfluxDB and went with it, so this run cannot be reported \
+                     (`mlk runs rm {}` removes it)",
+                    l.id(),
+                    c.name(),
+                    l.id()
+                ),
+            ));
+        }
         cluster_access::ready_for_report(&c).map_err(|e| {
             classify(
                 Class::Usage,
                 format!(
-                    "run {} must be read from its cluster's InfluxDB ({why}), and that is not possible: {e:#}",
+                    "run {}: {why}, so only its cluster's live InfluxDB has its samples: {e:#}",
                     l.id()
                 ),
             )
@@ -105,6 +118,10 @@ pub fn run(g: &Global, a: &ReportArgs) -> Result<()> {
                 files.insert(i, Exported::load(l.dir(), &l.record)?);
             }
             Some(why) => {
+                if !clients.contains_key(&l.cluster.name) {
+                    let c = live_client(g, a, l, &why)?;
+                    clients.insert(l.cluster.name.clone(), c);
+                }
                 if !a.live {
                     eprintln!(
                         "mlk: run {}: {why}; reading its samples from cluster {}'s live InfluxDB. \
@@ -113,10 +130,6 @@ pub fn run(g: &Global, a: &ReportArgs) -> Result<()> {
                         l.cluster.name,
                         l.id()
                     );
-                }
-                if !clients.contains_key(&l.cluster.name) {
-                    let c = live_client(g, a, l, &why)?;
-                    clients.insert(l.cluster.name.clone(), c);
                 }
             }
         }

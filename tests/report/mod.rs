@@ -4,6 +4,7 @@ mod cli;
 mod dataset;
 mod docs;
 mod influxd;
+mod outlive;
 mod telegraf_consistency;
 mod tunnel;
 
