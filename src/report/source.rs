@@ -5,6 +5,7 @@
 use super::influx::{Client, Series};
 use super::queries::{self, Select};
 use anyhow::Result;
+use std::collections::BTreeMap;
 
 pub trait SampleSource {
     /// The series of `q` with samples in `[lo, hi]` (epoch seconds), as InfluxDB answers
@@ -15,6 +16,11 @@ pub trait SampleSource {
     fn ready(&self) -> Result<()>;
     /// Where the samples come from, for the report's method section.
     fn origin(&self) -> String;
+    /// Field name → InfluxDB type (`float`, `integer`) of `measurement`, where the source
+    /// knows it: an export writes `integer` fields with line protocol's `i` suffix.
+    fn field_types(&self, _measurement: &str) -> Result<BTreeMap<String, String>> {
+        Ok(BTreeMap::new())
+    }
 }
 
 impl SampleSource for Client<'_> {
@@ -33,5 +39,9 @@ impl SampleSource for Client<'_> {
 
     fn origin(&self) -> String {
         format!("the cluster's live InfluxDB at {}, database {}", self.at, self.db)
+    }
+
+    fn field_types(&self, measurement: &str) -> Result<BTreeMap<String, String>> {
+        Ok(Client::field_types(self, measurement)?)
     }
 }

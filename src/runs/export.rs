@@ -45,9 +45,9 @@ pub fn wait_for_flush(
     Ok(())
 }
 
-/// Queries the run's span from `live`, writes the samples file atomically and then the
-/// record pointing at it (`rec.samples`, with the file's SHA-256).
-pub fn export(dir: &Path, rec: &mut RunRecord, live: &Client) -> Result<SamplesRef> {
+/// Queries the run's span from `live` (the cluster's InfluxDB), writes the samples file
+/// atomically and then the record pointing at it (`rec.samples`, with the file's SHA-256).
+pub fn export(dir: &Path, rec: &mut RunRecord, live: &dyn SampleSource) -> Result<SamplesRef> {
     let (lo, hi) = data::span(rec)?;
     let mut answers = Vec::new();
     for q in queries::ALL {
@@ -64,7 +64,7 @@ pub fn export(dir: &Path, rec: &mut RunRecord, live: &Client) -> Result<SamplesR
         });
     }
     let exported_at = time::rfc3339(time::now());
-    let source = format!("InfluxDB at {}", live.at);
+    let source = live.origin();
     let mut record = rec.clone();
     record.samples = None;
     record.samples_error = None;
@@ -76,7 +76,7 @@ pub fn export(dir: &Path, rec: &mut RunRecord, live: &Client) -> Result<SamplesR
         to: time::rfc3339(hi),
         exported_at: exported_at.clone(),
         source: source.clone(),
-        database: live.db.clone(),
+        database: crate::report::DATABASE.to_string(),
         queries: queries::ALL
             .iter()
             .map(|q| queries::select(q, lo, hi))

@@ -5,6 +5,7 @@ mod dataset;
 mod docs;
 mod influxd;
 mod outlive;
+mod runs_cli;
 mod telegraf_consistency;
 mod tunnel;
 
