@@ -70,9 +70,12 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
     cli::cluster(root, "mono", &[&old], None, None);
 
     // What run-workload does at its end: export, and point the record at the file.
+    let bench = std::env::var_os("MLK_BENCH").is_some();
     for r in recs.iter_mut() {
         let dir = root.join(&r.cluster);
+        let t = std::time::Instant::now();
         let s = export(&env, &dir, r);
+        let took = t.elapsed().as_secs_f64();
         assert_eq!(s.file, format!("{}.samples.lp.gz", r.name));
         let file = dir.join("runs").join(&s.file);
         let bytes = std::fs::read(&file).unwrap();
@@ -86,14 +89,33 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
         assert_eq!(e.points() as u64, s.points);
         assert_eq!(e.header.record.name, r.name);
         assert!(e.header.queries.iter().any(|q| q.contains("FROM \"cpu\"")));
-        // Measured for docs/measurement.md: size per point of the test data set.
-        eprintln!(
-            "bench: export of {}: {} points, {} bytes gzip ({:.1} B/point)",
-            r.name,
-            s.points,
-            s.bytes,
-            s.bytes as f64 / s.points as f64
-        );
+        // Integer fields keep line protocol's `i` (SHOW FIELD KEYS), floats do not.
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+            .unwrap();
+        let n_cpus = text.lines().find(|l| l.starts_with("system,")).unwrap();
+        assert!(n_cpus.contains(" n_cpus=") && n_cpus.split(' ').nth(1).unwrap().ends_with('i'), "{n_cpus}");
+        let cpu = text.lines().find(|l| l.starts_with("cpu,")).unwrap();
+        assert!(cpu.starts_with("cpu,cpu=cpu-total,host=node1 usage_active="), "{cpu}");
+        let floats = cpu.split(' ').nth(1).unwrap();
+        assert!(floats.split(',').all(|f| !f.ends_with('i')), "{cpu}");
+        // Other pods' veths are left out; the run's pods' veths are in.
+        if r.name == "mono-1" {
+            let v = super::dataset::veth("mlk-workloads", "mnist-mono-1-abcde");
+            assert!(text.contains(&format!("interface={v}")), "the run pod's veth {v}");
+            let other = super::dataset::veth("kube-system", "canal-abcde");
+            assert!(!text.contains(&other), "another pod's veth {other}");
+        }
+        if bench {
+            // Read by scripts/bench/report.sh; no test asserts on time or size.
+            eprintln!(
+                "bench: export of {} via SSH tunnel: {took:.2} s, {} points, {} bytes gzip ({:.1} B/point)",
+                r.name,
+                s.points,
+                s.bytes,
+                s.bytes as f64 / s.points as f64
+            );
+        }
     }
 
     // While the host is up: the figures from the live InfluxDB, and from the exported files.
@@ -186,6 +208,7 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
 
     // The report from the records alone.
     let out = root.join("after");
+    let t = std::time::Instant::now();
     let o = cli::mlk(
         root,
         &[
@@ -199,6 +222,12 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    if bench {
+        eprintln!(
+            "bench: mlk report, 2 runs, json, from exported samples: {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     let after = json_of(&[out.join("report.json")]);
     let (after_rest, after_origin) = without_origin(after);
     assert_eq!(after_rest, live_rest, "figures after the host is gone = figures while it was up");
