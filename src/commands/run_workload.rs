@@ -194,8 +194,7 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
     Ok(())
 }
 
-/// Exports the run's samples from the cluster's InfluxDB (through the first controlplane
-/// node), as `runs::export::run_end` does for every run that ends.
+/// Exports the run's samples from the cluster's InfluxDB (`runs::export::after_run`).
 fn export_samples(
     dir: &std::path::Path,
     name: &str,
@@ -206,18 +205,8 @@ fn export_samples(
         eprintln!("mlk: TICK is disabled on this cluster: no samples to export");
         return Ok(());
     }
-    // A run that failed before its record was written has nothing to export.
-    let Ok(mut rec) = runs::load(dir, name) else {
-        return Ok(());
-    };
-    let clock_node = control.clone();
-    let clock = move || workload::run::node_clock(clock_node.as_ref());
-    runs::export::run_end(
-        dir,
-        &mut rec,
-        &mut || crate::report::locate::client(dir, control.clone(), None),
-        &clock,
-        &mut |l| eprintln!("mlk: {l}"),
-    )
+    runs::export::after_run(dir, name, control.clone(), None, &mut |l| {
+        eprintln!("mlk: {l}")
+    })
     .map(|_| ())
 }

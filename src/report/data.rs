@@ -188,7 +188,8 @@ pub fn span(run: &RunRecord) -> Result<(i64, i64)> {
 /// the run's pods out of them). An export leaves those out; every other series it keeps.
 pub fn used(run: &RunRecord, q: &Select, s: &Series) -> bool {
     let pods: Vec<&PodRecord> = run.measure.iter().flat_map(|m| &m.pods).collect();
-    let is_run_pod = |ns: &str, name: &str| pods.iter().any(|p| p.namespace == ns && p.name == name);
+    let is_run_pod =
+        |ns: &str, name: &str| pods.iter().any(|p| p.namespace == ns && p.name == name);
     match q.measurement {
         "net" => {
             let iface = tag(s, "interface");

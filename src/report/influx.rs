@@ -173,7 +173,10 @@ impl<'a> Client<'a> {
     /// `SHOW FIELD KEYS`: the JSON answers of `query` do not tell 60.0 from 60. A field with
     /// several types (one per shard) is `float` if any is, so a re-import cannot conflict.
     pub fn field_types(&self, measurement: &str) -> Result<BTreeMap<String, String>, InfluxError> {
-        let q = format!("SHOW FIELD KEYS FROM \"{}\"", measurement.replace('"', "\\\""));
+        let q = format!(
+            "SHOW FIELD KEYS FROM \"{}\"",
+            measurement.replace('"', "\\\"")
+        );
         let mut types: BTreeMap<String, String> = BTreeMap::new();
         for s in self.query(&q)?.into_iter().flatten() {
             for row in &s.values {

@@ -38,7 +38,10 @@ impl SampleSource for Client<'_> {
     }
 
     fn origin(&self) -> String {
-        format!("the cluster's live InfluxDB at {}, database {}", self.at, self.db)
+        format!(
+            "the cluster's live InfluxDB at {}, database {}",
+            self.at, self.db
+        )
     }
 
     fn field_types(&self, measurement: &str) -> Result<BTreeMap<String, String>> {

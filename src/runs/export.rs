@@ -1,16 +1,18 @@
 //! Exports a run's samples from the cluster's live InfluxDB into `<name>.samples.lp.gz` and
 //! points the run record at it, so that `mlk report` needs no live cluster. `run-workload`
 //! calls [`run_end`] when a run ends (succeeded or failed); `mlk runs export` calls it for
-//! runs that have no export yet.
+//! runs that have no export yet, both through [`after_run`].
 use super::samples::{self, Answer, Header};
 use super::{RunRecord, SamplesRef};
+use crate::remote::Runner;
 use crate::report::data;
 use crate::report::influx::Client;
 use crate::report::queries;
 use crate::report::source::SampleSource;
-use crate::report::time;
+use crate::report::{locate, time};
 use anyhow::Result;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Telegraf's influxdb output writes every 10 s, without jitter: chart telegraf-ds 1.1.53
@@ -124,9 +126,11 @@ pub fn run_end<'a>(
         let live = connect()?;
         live.ping()
             .map_err(|e| crate::report::influx_error(e, &rec.cluster))?;
-        export(dir, rec, &live).map_err(|e| match e.downcast::<crate::report::influx::InfluxError>() {
-            Ok(ie) => crate::report::influx_error(ie, &rec.cluster),
-            Err(e) => e,
+        export(dir, rec, &live).map_err(|e| {
+            match e.downcast::<crate::report::influx::InfluxError>() {
+                Ok(ie) => crate::report::influx_error(ie, &rec.cluster),
+                Err(e) => e,
+            }
         })
     })();
     match done {
@@ -141,13 +145,39 @@ pub fn run_end<'a>(
             Ok(r)
         }
         Err(e) => {
-            rec.samples_error = Some(format!("{} (at {})", format!("{e:#}"), time::rfc3339(time::now())));
+            rec.samples_error = Some(format!("{e:#} (at {})", time::rfc3339(time::now())));
             if let Err(se) = super::save(dir, rec) {
                 say(&format!("could not record the export's failure: {se:#}"));
             }
             Err(e)
         }
     }
+}
+
+/// What `run-workload` does when a run ends (and `mlk runs export`): through `control`, the
+/// cluster's first controlplane node (its clock; its kubectl for Service `tick/influxdb`, or
+/// `influx` as HOST, PORT seen from it; an SSH tunnel to it), exports run `name`'s samples.
+/// None when the run has no record (it failed before one was written).
+pub fn after_run(
+    dir: &Path,
+    name: &str,
+    control: Arc<dyn Runner>,
+    influx: Option<(String, u16)>,
+    say: &mut dyn FnMut(&str),
+) -> Result<Option<SamplesRef>> {
+    let Ok(mut rec) = super::load(dir, name) else {
+        return Ok(None);
+    };
+    let clock_node = control.clone();
+    let clock = move || crate::workload::run::node_clock(clock_node.as_ref());
+    run_end(
+        dir,
+        &mut rec,
+        &mut || locate::client(dir, control.clone(), influx.clone()),
+        &clock,
+        say,
+    )
+    .map(Some)
 }
 
 #[cfg(test)]

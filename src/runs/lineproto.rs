@@ -150,7 +150,10 @@ pub fn parse(line: &str) -> Result<Point, String> {
             return Err(format!("field `{k}` has no `=value`"));
         }
         let (raw, s, r) = take(r, &[',', ' ']);
-        fields.push((k.clone(), value(&raw).map_err(|e| format!("field {k}: {e}"))?));
+        fields.push((
+            k.clone(),
+            value(&raw).map_err(|e| format!("field {k}: {e}"))?,
+        ));
         rest = r;
         match s {
             Some(',') => continue,
@@ -158,10 +161,12 @@ pub fn parse(line: &str) -> Result<Point, String> {
             _ => return Err("no time stamp".into()),
         }
     }
-    let time_ns = rest
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| format!("time stamp `{}` is not an integer (nanoseconds)", rest.trim()))?;
+    let time_ns = rest.trim().parse::<i64>().map_err(|_| {
+        format!(
+            "time stamp `{}` is not an integer (nanoseconds)",
+            rest.trim()
+        )
+    })?;
     Ok(Point {
         measurement,
         tags,
@@ -192,8 +197,17 @@ mod tests {
             ("third", Value::Float(floats[5])),
             ("min", Value::Int(i64::MIN)),
         ];
-        write(&mut line, "cpu load,x", &tags, &fields, 1_700_000_000_000_000_000).unwrap();
-        assert!(line.starts_with(r"cpu\ load\,x,host=node\ 1\,a\=b,io.kubernetes.pod.name=p n_cpus=8i,x\ y="));
+        write(
+            &mut line,
+            "cpu load,x",
+            &tags,
+            &fields,
+            1_700_000_000_000_000_000,
+        )
+        .unwrap();
+        assert!(line.starts_with(
+            r"cpu\ load\,x,host=node\ 1\,a\=b,io.kubernetes.pod.name=p n_cpus=8i,x\ y="
+        ));
         assert!(line.contains(",sixty=60,"), "{line}");
         let p = parse(line.trim_end()).unwrap();
         assert_eq!(p.measurement, "cpu load,x");
@@ -226,8 +240,14 @@ mod tests {
         }
         assert!(write(&mut String::new(), "m", &BTreeMap::new(), &[], 0).is_err());
         assert!(
-            write(&mut String::new(), "m\n", &BTreeMap::new(), &[("a", Value::Int(1))], 0)
-                .is_err()
+            write(
+                &mut String::new(),
+                "m\n",
+                &BTreeMap::new(),
+                &[("a", Value::Int(1))],
+                0
+            )
+            .is_err()
         );
     }
 }

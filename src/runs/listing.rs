@@ -295,7 +295,10 @@ pub fn show_text(s: &Shown) -> String {
         } else {
             format!(" ({})", p.role)
         };
-        kv("pod", format!("{}/{}{role} on {}", p.namespace, p.name, p.node));
+        kv(
+            "pod",
+            format!("{}/{}{role} on {}", p.namespace, p.name, p.node),
+        );
     }
     let samples = match (&r.samples, &s.files.samples) {
         (Some(i), Some(p)) => format!(

@@ -92,7 +92,10 @@ pub fn encode(h: &Header, answers: &[Answer]) -> Result<(Vec<u8>, u64)> {
                 .collect();
             for row in &s.values {
                 let t = row.first().and_then(|v| v.as_i64()).ok_or_else(|| {
-                    anyhow::anyhow!("{}: a row without an integer time: {row:?}", a.select.measurement)
+                    anyhow::anyhow!(
+                        "{}: a row without an integer time: {row:?}",
+                        a.select.measurement
+                    )
                 })?;
                 let mut fields: Vec<(&str, Value)> = Vec::new();
                 for &(i, name, int) in &cols {
@@ -101,7 +104,10 @@ pub fn encode(h: &Header, answers: &[Answer]) -> Result<(Vec<u8>, u64)> {
                         Some(v) => v,
                     };
                     let bad = || {
-                        anyhow::anyhow!("{}.{name}: value {v} is not a number", a.select.measurement)
+                        anyhow::anyhow!(
+                            "{}.{name}: value {v} is not a number",
+                            a.select.measurement
+                        )
                     };
                     fields.push((
                         name,
@@ -236,11 +242,7 @@ impl Exported {
 
     /// Points in the file.
     pub fn points(&self) -> usize {
-        self.series
-            .values()
-            .flatten()
-            .map(|s| s.values.len())
-            .sum()
+        self.series.values().flatten().map(|s| s.values.len()).sum()
     }
 }
 
@@ -267,8 +269,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Header, BTreeMap<String, Vec
         }
         if let Some(json) = line.strip_prefix(HEADER) {
             header = Some(
-                serde_json::from_str(json)
-                    .map_err(|e| at(format!("mlk-samples header: {e}")))?,
+                serde_json::from_str(json).map_err(|e| at(format!("mlk-samples header: {e}")))?,
             );
             continue;
         }
@@ -302,13 +303,13 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Header, BTreeMap<String, Vec
             )));
         }
         let mut row = vec![serde_json::Value::from(p.time_ns / 1_000_000_000)];
-        row.extend(q.fields.iter().map(|f| {
-            match p.fields.iter().find(|(k, _)| k == f).map(|x| x.1) {
+        row.extend(q.fields.iter().map(
+            |f| match p.fields.iter().find(|(k, _)| k == f).map(|x| x.1) {
                 Some(Value::Int(n)) => serde_json::Value::from(n),
                 Some(Value::Float(x)) => serde_json::Value::from(x),
                 None => serde_json::Value::Null,
-            }
-        }));
+            },
+        ));
         let list = series.entry(p.measurement.clone()).or_default();
         let key = (p.measurement, p.tags);
         let k = *index.entry(key.clone()).or_insert_with(|| {
@@ -325,7 +326,12 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Header, BTreeMap<String, Vec
         });
         list[k].values.push(row);
     }
-    let header = header.ok_or_else(|| bad(path, "no `# mlk-samples:` header line: not an mlk samples file"))?;
+    let header = header.ok_or_else(|| {
+        bad(
+            path,
+            "no `# mlk-samples:` header line: not an mlk samples file",
+        )
+    })?;
     match end {
         Some(n) if n == points => {}
         Some(n) => {

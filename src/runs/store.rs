@@ -160,9 +160,16 @@ mod tests {
     #[test]
     fn names_are_checked_before_anything_is_read() {
         let c = ClusterName::parse("mono").unwrap();
-        assert_eq!(parse("r1", Some(&c)).unwrap(), (Some(c.clone()), "r1".into()));
         assert_eq!(
-            parse("distributed/d-1", Some(&c)).unwrap().0.unwrap().as_str(),
+            parse("r1", Some(&c)).unwrap(),
+            (Some(c.clone()), "r1".into())
+        );
+        assert_eq!(
+            parse("distributed/d-1", Some(&c))
+                .unwrap()
+                .0
+                .unwrap()
+                .as_str(),
             "distributed"
         );
         assert_eq!(parse("r1", None).unwrap().0, None);

@@ -1,11 +1,12 @@
 //! Runs outlive their clusters (issue 13): a real InfluxDB inside a test host holds
 //! Telegraf-shaped data; each run's samples are exported by the function `run-workload` calls
-//! when a run ends; the test host is destroyed; then `mlk report` works from the records
-//! alone, and its figures are the ones computed while the host was up.
+//! when a run ends (`runs::export::after_run`: node clock, Service lookup, SSH tunnel); the
+//! test host is destroyed; then `mlk report` works from the records alone, and its figures
+//! are the ones computed while the host was up.
 use super::tunnel::{node_env, start_influxd};
-use super::{Env, cli, generate, generate_from};
+use super::{cli, generate, generate_from};
 use crate::ssh_support::{TestHosts, run};
-use mlk::remote::Runner;
+use mlk::remote::{ExecOutput, RemoteError, Runner, SshRunner, Tunnel};
 use mlk::report::influx::Client;
 use mlk::report::write::Format;
 use mlk::runs::RunRecord;
@@ -32,22 +33,56 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Exports `rec`'s samples from `env` exactly as `run-workload` does when a run ends.
-fn export(env: &Env, dir: &Path, rec: &mut RunRecord) -> mlk::runs::SamplesRef {
+/// The test host as `run-workload` sees its first controlplane node: the real node (its
+/// `date`, SSH tunnels from it), but this node runs no Kubernetes, so a FAKE kubectl answers
+/// the one question mlk asks it here, the address of Service tick/influxdb, with the address
+/// influxd listens on inside the node.
+struct NodeWithFakeKubectl(Arc<SshRunner>);
+
+impl Runner for NodeWithFakeKubectl {
+    fn node(&self) -> &str {
+        self.0.node()
+    }
+    fn exec(
+        &self,
+        cmd: &str,
+        t: Option<std::time::Duration>,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<ExecOutput, RemoteError> {
+        if cmd.contains("kubectl -n") && cmd.contains("get service influxdb") {
+            on_line("127.0.0.1 8086");
+            return Ok(ExecOutput {
+                status: 0,
+                tail: vec![],
+            });
+        }
+        self.0.exec(cmd, t, on_line)
+    }
+    fn upload(&self, data: &[u8], path: &str, mode: i32) -> Result<(), RemoteError> {
+        self.0.upload(data, path, mode)
+    }
+    fn download(&self, path: &str) -> Result<Vec<u8>, RemoteError> {
+        self.0.download(path)
+    }
+    fn tunnel(&self, host: &str, port: u16) -> Result<Box<dyn Tunnel>, RemoteError> {
+        self.0.tunnel(host, port)
+    }
+}
+
+/// Exports run `name`'s samples with the function `run-workload` calls when a run ends
+/// (through the node: its clock, the Service lookup, an SSH tunnel; the cluster's password
+/// file), and returns the record as saved.
+fn export(node: &Arc<SshRunner>, dir: &Path, name: &str) -> RunRecord {
     let mut said = Vec::new();
-    let r = mlk::runs::export::run_end(
-        dir,
-        rec,
-        &mut || Ok(env.client(&env.password)),
-        &|| Ok(mlk::report::time::now()),
-        &mut |l| said.push(l.to_string()),
-    )
-    .unwrap();
+    let control: Arc<dyn Runner> = Arc::new(NodeWithFakeKubectl(node.clone()));
+    mlk::runs::export::after_run(dir, name, control, None, &mut |l| said.push(l.to_string()))
+        .unwrap()
+        .expect("the run has a record");
     assert!(
         said.iter().any(|l| l.contains("samples exported to")),
         "{said:?}"
     );
-    r
+    mlk::runs::load(dir, name).unwrap()
 }
 
 #[test]
@@ -57,12 +92,21 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let mut recs = vec![mono.record("canal"), dist.record("canal")];
-    let ssh_config = {
-        let g = env._guard.downcast_ref::<(Arc<mlk::remote::SshRunner>, TestHosts)>();
-        g.unwrap().1.dir.join("ssh_config")
+    let (node, ssh_config) = {
+        let g = env
+            ._guard
+            .downcast_ref::<(Arc<SshRunner>, TestHosts)>()
+            .unwrap();
+        (g.0.clone(), g.1.dir.join("ssh_config"))
     };
     for r in &recs {
-        cli::cluster(root, &r.cluster, &[r], Some(&env.password), Some(&ssh_config));
+        cli::cluster(
+            root,
+            &r.cluster,
+            &[r],
+            Some(&env.password),
+            Some(&ssh_config),
+        );
     }
     // An old run (no export) in mono too.
     let mut old = mono.record("canal");
@@ -74,14 +118,20 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
     for r in recs.iter_mut() {
         let dir = root.join(&r.cluster);
         let t = std::time::Instant::now();
-        let s = export(&env, &dir, r);
+        *r = export(&node, &dir, &r.name);
         let took = t.elapsed().as_secs_f64();
+        let s = r.samples.clone().expect("the record points at the samples");
+        assert!(
+            s.source
+                .contains("InfluxDB at 127.0.0.1:8086 (tunnelled from node1)"),
+            "{}",
+            s.source
+        );
         assert_eq!(s.file, format!("{}.samples.lp.gz", r.name));
         let file = dir.join("runs").join(&s.file);
         let bytes = std::fs::read(&file).unwrap();
         assert_eq!(s.bytes, bytes.len() as u64);
         assert_eq!(s.sha256, mlk::runs::samples::sha256(&bytes));
-        assert_eq!(mlk::runs::load(&dir, &r.name).unwrap(), *r, "record saved");
         assert!(s.points > 1000, "{} points", s.points);
         // The export is the report's span, not the whole database: the other run's samples
         // (half an hour away) are not in it.
@@ -94,15 +144,24 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
             .unwrap();
         let n_cpus = text.lines().find(|l| l.starts_with("system,")).unwrap();
-        assert!(n_cpus.contains(" n_cpus=") && n_cpus.split(' ').nth(1).unwrap().ends_with('i'), "{n_cpus}");
+        assert!(
+            n_cpus.contains(" n_cpus=") && n_cpus.split(' ').nth(1).unwrap().ends_with('i'),
+            "{n_cpus}"
+        );
         let cpu = text.lines().find(|l| l.starts_with("cpu,")).unwrap();
-        assert!(cpu.starts_with("cpu,cpu=cpu-total,host=node1 usage_active="), "{cpu}");
+        assert!(
+            cpu.starts_with("cpu,cpu=cpu-total,host=node1 usage_active="),
+            "{cpu}"
+        );
         let floats = cpu.split(' ').nth(1).unwrap();
         assert!(floats.split(',').all(|f| !f.ends_with('i')), "{cpu}");
         // Other pods' veths are left out; the run's pods' veths are in.
         if r.name == "mono-1" {
             let v = super::dataset::veth("mlk-workloads", "mnist-mono-1-abcde");
-            assert!(text.contains(&format!("interface={v}")), "the run pod's veth {v}");
+            assert!(
+                text.contains(&format!("interface={v}")),
+                "the run pod's veth {v}"
+            );
             let other = super::dataset::veth("kube-system", "canal-abcde");
             assert!(!text.contains(&other), "another pod's veth {other}");
         }
@@ -147,11 +206,6 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
     // The file is InfluxDB's own export format: a second, empty influxd loads it with
     // `influx -import`, and answers the report's queries as the first one did.
     {
-        let guard = env
-            ._guard
-            .downcast_ref::<(Arc<mlk::remote::SshRunner>, TestHosts)>()
-            .unwrap();
-        let node = guard.0.clone();
         start_influxd(node.as_ref(), "/tmp/mlk-influx2", 8096);
         let n2 = node.clone();
         let dial = move || -> mlk::report::influx::Dialer<'static> {
@@ -180,7 +234,13 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
                 "{out:?}"
             );
         }
-        let again = Client::new(dial(), "re-imported influxd", "telegraf", "admin", &env.password);
+        let again = Client::new(
+            dial(),
+            "re-imported influxd",
+            "telegraf",
+            "admin",
+            &env.password,
+        );
         let reimported =
             json_of(&generate_from(&again, &recs, &root.join("again"), Format::Json).unwrap());
         assert_eq!(
@@ -230,11 +290,16 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
     }
     let after = json_of(&[out.join("report.json")]);
     let (after_rest, after_origin) = without_origin(after);
-    assert_eq!(after_rest, live_rest, "figures after the host is gone = figures while it was up");
+    assert_eq!(
+        after_rest, live_rest,
+        "figures after the host is gone = figures while it was up"
+    );
     assert_eq!(after_origin, file_origin);
     // The method says where the data came from, in every format and on stderr.
     assert!(
-        stderr(&o).contains("run mono-1: data from the run's exported samples mono/runs/mono-1.samples.lp.gz"),
+        stderr(&o).contains(
+            "run mono-1: data from the run's exported samples mono/runs/mono-1.samples.lp.gz"
+        ),
         "{}",
         stderr(&o)
     );
@@ -257,7 +322,15 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
     );
 
     // A run that never exported, in a destroyed cluster: nothing to report from, and why.
-    let o = cli::mlk(root, &["report", "mono/old-1", "--out", root.join("x").to_str().unwrap()]);
+    let o = cli::mlk(
+        root,
+        &[
+            "report",
+            "mono/old-1",
+            "--out",
+            root.join("x").to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
@@ -276,7 +349,13 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
         rows.as_array()
             .unwrap()
             .iter()
-            .find(|r| format!("{}/{}", r["cluster"].as_str().unwrap(), r["name"].as_str().unwrap()) == id)
+            .find(|r| {
+                format!(
+                    "{}/{}",
+                    r["cluster"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                ) == id
+            })
             .unwrap_or_else(|| panic!("no {id} in {rows}"))
             .clone()
     };

@@ -156,7 +156,10 @@ fn runs_are_listed_shown_reported_and_removed_without_a_cluster() {
     assert!(o.status.success(), "{}", err(&o));
     let text = out(&o);
     let header = text.lines().next().unwrap();
-    assert!(header.starts_with("RUN") && header.contains("SAMPLES"), "{text}");
+    assert!(
+        header.starts_with("RUN") && header.contains("SAMPLES"),
+        "{text}"
+    );
     let line = |id: &str| {
         text.lines()
             .find(|l| l.starts_with(&format!("{id} ")))
@@ -173,19 +176,34 @@ fn runs_are_listed_shown_reported_and_removed_without_a_cluster() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| format!("{}/{}", r["cluster"].as_str().unwrap(), r["name"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{}/{}",
+                r["cluster"].as_str().unwrap(),
+                r["name"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(ids, ["distributed/dist-1", "distributed/dup"]);
     assert_eq!(rows[0]["samples"], "exported");
     assert_eq!(rows[0]["outcome"], "succeeded");
-    fails(&mlk(root, &["runs", "list", "-c", "nosuch"]), 2, &["no cluster nosuch"]);
+    fails(
+        &mlk(root, &["runs", "list", "-c", "nosuch"]),
+        2,
+        &["no cluster nosuch"],
+    );
 
     // show: a name in one cluster is found there; the samples are checked.
     let s = json_out(&mlk(root, &["runs", "show", "mono-1", "--json"]));
     assert_eq!(s["cluster"], "mono");
     assert_eq!(s["samples"], "exported");
     assert_eq!(s["record"]["samples"]["file"], "mono-1.samples.lp.gz");
-    assert!(s["files"]["log"].as_str().unwrap().ends_with("mono/runs/mono-1.log"));
+    assert!(
+        s["files"]["log"]
+            .as_str()
+            .unwrap()
+            .ends_with("mono/runs/mono-1.log")
+    );
     let o = mlk(root, &["runs", "show", "distributed/dist-1"]);
     assert!(o.status.success(), "{}", err(&o));
     assert!(
@@ -195,25 +213,49 @@ fn runs_are_listed_shown_reported_and_removed_without_a_cluster() {
     );
 
     // Bad and ambiguous names.
-    fails(&mlk(root, &["runs", "show", "Bad_Name"]), 2, &["allowed are 1-40 characters"]);
-    fails(&mlk(root, &["runs", "show", "../x"]), 2, &["cluster name `..` is not allowed"]);
+    fails(
+        &mlk(root, &["runs", "show", "Bad_Name"]),
+        2,
+        &["allowed are 1-40 characters"],
+    );
+    fails(
+        &mlk(root, &["runs", "show", "../x"]),
+        2,
+        &["cluster name `..` is not allowed"],
+    );
     fails(
         &mlk(root, &["runs", "show", "nosuch"]),
         2,
-        &["no run `nosuch` in any cluster", "distributed/dist-1", "mono/old-1"],
+        &[
+            "no run `nosuch` in any cluster",
+            "distributed/dist-1",
+            "mono/old-1",
+        ],
     );
     fails(
         &mlk(root, &["runs", "show", "dup"]),
         2,
         &["run `dup` is in 2 clusters; name one as CLUSTER/NAME: distributed/dup, mono/dup"],
     );
-    fails(&mlk(root, &["runs", "rm", "mono/nosuch", "-f"]), 2, &["no run `nosuch`", "dup, mono-1, old-1"]);
+    fails(
+        &mlk(root, &["runs", "rm", "mono/nosuch", "-f"]),
+        2,
+        &["no run `nosuch`", "dup, mono-1, old-1"],
+    );
     fails(&mlk(root, &["report", "mono/Bad"]), 2, &["allowed are"]);
 
     // report: from the exported samples, no cluster needed (mono is destroyed).
     let o = mlk(
         root,
-        &["report", "mono-1", "dist-1", "--format", "json", "--out", root.join("r").to_str().unwrap()],
+        &[
+            "report",
+            "mono-1",
+            "dist-1",
+            "--format",
+            "json",
+            "--out",
+            root.join("r").to_str().unwrap(),
+        ],
     );
     let report = {
         assert!(o.status.success(), "{}", err(&o));
@@ -242,7 +284,10 @@ fn runs_are_listed_shown_reported_and_removed_without_a_cluster() {
     fails(
         &mlk(root, &["report", "mono/old-1"]),
         2,
-        &["run mono/old-1: it has no exported samples", "cluster mono was destroyed"],
+        &[
+            "run mono/old-1: it has no exported samples",
+            "cluster mono was destroyed",
+        ],
     );
     // Nor can it be exported now.
     fails(
@@ -270,7 +315,11 @@ fn runs_are_listed_shown_reported_and_removed_without_a_cluster() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 2, "nothing hidden is left behind: {names:?}");
-    fails(&mlk(root, &["runs", "show", "distributed/dist-1"]), 2, &["no run `dist-1`"]);
+    fails(
+        &mlk(root, &["runs", "show", "distributed/dist-1"]),
+        2,
+        &["no run `dist-1`"],
+    );
 }
 
 /// Cut, changed, corrupt or missing samples files are clear errors naming the file (exit 2),
@@ -287,7 +336,14 @@ fn damaged_samples_files_are_refused_with_the_file_named() {
     let report = || {
         mlk(
             root,
-            &["report", "m-1", "--format", "json", "--out", out_dir.to_str().unwrap()],
+            &[
+                "report",
+                "m-1",
+                "--format",
+                "json",
+                "--out",
+                out_dir.to_str().unwrap(),
+            ],
         )
     };
     let f = file.display().to_string();
@@ -307,16 +363,24 @@ fn damaged_samples_files_are_refused_with_the_file_named() {
     };
     let text = {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&good[..]), &mut s).unwrap();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&good[..]), &mut s)
+            .unwrap();
         s
     };
 
     // Cut: the SHA-256 no longer matches.
     std::fs::write(&file, &good[..good.len() / 2]).unwrap();
-    fails(&report(), 2, &[&f, "SHA-256 is", "record says", "changed or cut"]);
+    fails(
+        &report(),
+        2,
+        &[&f, "SHA-256 is", "record says", "changed or cut"],
+    );
     let s = json_out(&mlk(root, &["runs", "show", "m-1", "--json"]));
     assert_eq!(s["samples"], "corrupt");
-    assert!(s["samples_problem"].as_str().unwrap().contains("SHA-256"), "{s}");
+    assert!(
+        s["samples_problem"].as_str().unwrap().contains("SHA-256"),
+        "{s}"
+    );
     // One byte changed: the same.
     let mut flipped = good.clone();
     let mid = flipped.len() / 2;
@@ -337,11 +401,19 @@ fn damaged_samples_files_are_refused_with_the_file_named() {
     let broken = lines[n].replace("usage_active=", "usage_active=x");
     bad[n] = &broken;
     resign(&gzip(&(bad.join("\n") + "\n")));
-    fails(&report(), 2, &[&f, &format!("line {}: field usage_active: `x", n + 1)]);
+    fails(
+        &report(),
+        2,
+        &[&f, &format!("line {}: field usage_active: `x", n + 1)],
+    );
     // Another run's file.
     let other = text.replace("\"run\":\"m-1\"", "\"run\":\"m-2\"");
     resign(&gzip(&other));
-    fails(&report(), 2, &[&f, "holds the samples of run mono/m-2, not of mono/m-1"]);
+    fails(
+        &report(),
+        2,
+        &[&f, "holds the samples of run mono/m-2, not of mono/m-1"],
+    );
     // Missing.
     std::fs::remove_file(&file).unwrap();
     fails(&report(), 2, &[&f, "is missing"]);
@@ -374,7 +446,11 @@ fn a_failed_export_is_recorded_and_reported() {
     let saved = mlk::runs::load(&dir, "m-1").unwrap();
     assert!(saved.samples.is_none());
     assert!(
-        saved.samples_error.as_deref().unwrap().starts_with("no route to the controlplane node (at "),
+        saved
+            .samples_error
+            .as_deref()
+            .unwrap()
+            .starts_with("no route to the controlplane node (at "),
         "{saved:?}"
     );
     let rows = json_out(&mlk(root, &["runs", "list", "--json"]));

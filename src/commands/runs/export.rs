@@ -37,7 +37,7 @@ pub struct ExportArgs {
 
 pub fn run(g: &Global, a: &ExportArgs) -> Result<()> {
     let home = g.home()?;
-    let mut l = store::locate(&home, a.cluster.as_ref(), &a.run)?;
+    let l = store::locate(&home, a.cluster.as_ref(), &a.run)?;
     if let Some(s) = &l.record.samples
         && !a.force
     {
@@ -61,15 +61,10 @@ pub fn run(g: &Global, a: &ExportArgs) -> Result<()> {
     let cp = l.record.controlplane.clone();
     let node = (!cp.is_empty()).then_some(cp.as_str());
     let runner: Arc<dyn Runner> = cluster_access::connect(&dir, a.inventory.as_deref(), node)?;
-    let clock_node = runner.clone();
-    let clock = move || crate::workload::run::node_clock(clock_node.as_ref());
-    export::run_end(
-        &dir,
-        &mut l.record,
-        &mut || locate::client(&dir, runner.clone(), influx.clone()),
-        &clock,
-        &mut |line| eprintln!("mlk: {line}"),
-    )?;
-    println!("{}", crate::runs::samples_path(&dir, &l.record.name).display());
+    let name = l.record.name.clone();
+    export::after_run(&dir, &name, runner, influx, &mut |line| {
+        eprintln!("mlk: {line}")
+    })?;
+    println!("{}", crate::runs::samples_path(&dir, &name).display());
     Ok(())
 }
