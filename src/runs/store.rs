@@ -49,8 +49,10 @@ pub fn all(home: &Home, cluster: Option<&ClusterName>) -> Result<Vec<(Found, Vec
         .collect())
 }
 
-/// The run `arg` names. Without a cluster, the run must be in exactly one cluster; an
-/// unknown run lists the runs there are, an ambiguous one the clusters that have it.
+/// The run `arg` names. Without a cluster, the run must be in exactly one cluster (mlk says
+/// which when there are several); an unknown run lists the runs there are (and, with several
+/// clusters up, the clusters, as every command does), an ambiguous one the clusters that
+/// have it.
 pub fn locate(home: &Home, cluster: Option<&ClusterName>, arg: &str) -> Result<Located> {
     let (c, name) = parse(arg, cluster)?;
     if let Some(c) = c {
@@ -66,42 +68,55 @@ pub fn locate(home: &Home, cluster: Option<&ClusterName>, arg: &str) -> Result<L
         .iter()
         .filter(|f| super::path(&f.dir, &name).is_file())
         .collect();
+    let ids = || -> Result<String> {
+        let mut ids = Vec::new();
+        for (f, names) in all(home, None)? {
+            ids.extend(names.iter().map(|n| format!("{}/{n}", f.name)));
+        }
+        Ok(if ids.is_empty() {
+            "none yet; record one with `mlk run-workload`".to_string()
+        } else {
+            ids.join(", ")
+        })
+    };
     match having.as_slice() {
-        [one] => Ok(Located {
-            cluster: (*one).clone(),
-            record: super::load(&one.dir, &name)?,
-        }),
+        [one] => {
+            if clusters.len() > 1 {
+                // Not a guess: no other cluster has a run of that name. Still, say where.
+                eprintln!(
+                    "mlk: run `{name}` is in cluster {} (the only one with a run of that name)",
+                    one.name
+                );
+            }
+            Ok(Located {
+                cluster: (*one).clone(),
+                record: super::load(&one.dir, &name)?,
+            })
+        }
         // One cluster: its own message, which lists its runs.
         [] if clusters.len() == 1 => Ok(Located {
             record: super::load(&clusters[0].dir, &name)?,
             cluster: clusters[0].clone(),
         }),
-        // No cluster at all: say so, and how to make one.
-        [] if clusters.is_empty() => {
-            let found = crate::cluster::select(home, None)?;
-            Ok(Located {
-                record: super::load(&found.dir, &name)?,
-                cluster: found,
-            })
-        }
-        [] => {
-            let mut ids = Vec::new();
-            for (f, names) in all(home, None)? {
-                ids.extend(names.iter().map(|n| format!("{}/{n}", f.name)));
-            }
-            let ids = if ids.is_empty() {
-                "none yet; record one with `mlk run-workload`".to_string()
-            } else {
-                ids.join(", ")
-            };
-            Err(classify(
+        [] => match crate::cluster::select(home, None) {
+            // No cluster at all, or several that are up: that message (it lists them).
+            Err(e) if clusters.is_empty() => Err(e),
+            Err(e) => Err(classify(
                 Class::Usage,
                 format!(
-                    "no run `{name}` in any cluster of {} (recorded runs: {ids})",
-                    home.describe()
+                    "{e:#}\n  and no cluster has a run `{name}` (recorded runs: {})",
+                    ids()?
                 ),
-            ))
-        }
+            )),
+            Ok(_) => Err(classify(
+                Class::Usage,
+                format!(
+                    "no run `{name}` in any cluster of {} (recorded runs: {})",
+                    home.describe(),
+                    ids()?
+                ),
+            )),
+        },
         many => {
             let ids: Vec<String> = many.iter().map(|f| format!("{}/{name}", f.name)).collect();
             Err(classify(

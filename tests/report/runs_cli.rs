@@ -469,3 +469,61 @@ fn a_failed_export_is_recorded_and_reported() {
     r2.samples = None;
     assert_eq!(e.header.record, r2);
 }
+
+/// On a terminal, `mlk runs rm` lists the files and asks; anything but yes changes nothing.
+/// (`script` from util-linux gives the command a pseudo-terminal.)
+#[test]
+fn rm_asks_first_on_a_terminal() {
+    if !Path::new("/usr/bin/script").exists() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "script (bsdutils) missing in CI"
+        );
+        eprintln!("SKIP: no /usr/bin/script");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    run(root, "mono", "m-1", true);
+    let rm = |answer: &str| {
+        let cmd = format!(
+            "{} --dir {} runs rm mono/m-1",
+            env!("CARGO_BIN_EXE_mlk"),
+            root.display()
+        );
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let files = ["m-1.json", "m-1.samples.lp.gz", "m-1.log"];
+    let o = rm("n\n");
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    let text = out(&o);
+    assert!(
+        text.contains("Delete run mono/m-1 and these files? [y/N]"),
+        "{text}"
+    );
+    for f in files {
+        assert!(text.contains(f), "{text}");
+        assert!(
+            root.join("mono/runs").join(f).is_file(),
+            "{f} removed without a yes"
+        );
+    }
+    assert!(text.contains("not confirmed; nothing changed"), "{text}");
+    let o = rm("y\n");
+    assert!(o.status.success(), "{}", out(&o));
+    for f in files {
+        assert!(!root.join("mono/runs").join(f).exists(), "{f} left");
+    }
+}
