@@ -28,6 +28,9 @@ use std::path::{Path, PathBuf};
 pub const FORMAT: &str = "mlk-samples/1";
 const HEADER: &str = "# mlk-samples: ";
 const END: &str = "# END mlk-samples points=";
+/// The most text a samples file may unpack to. A day of `distributed` is some 3 million
+/// points, ~300 MB of text; more is not a run's samples (or is a gzip bomb).
+pub const MAX_TEXT: u64 = 1 << 30;
 
 /// mlk's header line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -251,8 +254,15 @@ impl Exported {
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Header, BTreeMap<String, Vec<Series>>)> {
     let mut text = String::new();
     GzDecoder::new(bytes)
+        .take(MAX_TEXT + 1)
         .read_to_string(&mut text)
         .map_err(|e| bad(path, format!("not a complete gzip file of text ({e})")))?;
+    if text.len() as u64 > MAX_TEXT {
+        return Err(bad(
+            path,
+            format!("unpacks to more than {MAX_TEXT} bytes: not a run's samples"),
+        ));
+    }
     let mut header: Option<Header> = None;
     let mut dml = false;
     let mut end: Option<u64> = None;
