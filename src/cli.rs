@@ -133,6 +133,8 @@ pub enum Command {
     RunWorkload(crate::commands::run_workload::RunWorkloadArgs),
     /// Resource report of recorded workload runs (CPU, memory, network, disk; SVG/PNG charts).
     Report(crate::commands::report::ReportArgs),
+    /// Recorded workload runs of every cluster: list, show, rm, export (runs outlive clusters).
+    Runs(crate::commands::runs::RunsCmd),
     /// Write a diagnostics bundle (logs, state, rendered files, cluster status; secrets redacted).
     Diagnose(crate::commands::diagnose::DiagnoseArgs),
     /// Check this host for a profile: tools, provider, IP ranges, subnet clashes, memory, disk.

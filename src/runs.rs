@@ -1,4 +1,13 @@
-//! Workload run records: `<cluster>/runs/<name>.json`, written by `run-workload`, read by `report`.
+//! Workload run records: `<cluster>/runs/<name>.json`, written by `run-workload`, read by
+//! `report` and `mlk runs`. Next to each: the pods' log (`<name>.log`) and the samples the
+//! run exported when it finished (`<name>.samples.lp.gz`, see [`samples`]), so that a run
+//! outlives its cluster.
+pub mod export;
+pub mod lineproto;
+pub mod listing;
+pub mod samples;
+pub mod store;
+
 use crate::exit::{Class, classify};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -16,8 +25,8 @@ pub enum Outcome {
 /// One workload run on one cluster.
 ///
 /// Everything `mlk report` needs besides the time series themselves: the windows, the
-/// workload's pods and the facts that decide which figures exist. A later export of the
-/// series (so a run outlives its cluster) adds a pointer to them here; nothing else changes.
+/// workload's pods and the facts that decide which figures exist; and where the series are
+/// once exported (`samples`), so that a report needs no live cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub name: String,
@@ -41,6 +50,44 @@ pub struct RunRecord {
     /// What the measurement needs (absent in records written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measure: Option<Measure>,
+    /// The exported samples (absent: not exported, see `samples_error`, or a record written
+    /// before mlk exported samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples: Option<SamplesRef>,
+    /// Why the last export failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub samples_error: Option<String>,
+}
+
+/// Where a run's exported samples are, and what they must be (docs/measurement.md,
+/// "Exported samples").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamplesRef {
+    /// File name, in the folder of the record (`<name>.samples.lp.gz`).
+    pub file: String,
+    /// [`samples::FORMAT`].
+    pub format: String,
+    /// SHA-256 of the file as written, hex.
+    pub sha256: String,
+    pub bytes: u64,
+    /// Lines of line protocol (one per sample row).
+    pub points: u64,
+    /// The span exported, RFC 3339 UTC (the report's span: baseline and window plus a margin).
+    pub from: String,
+    pub to: String,
+    /// When, and from where (the InfluxDB as mlk reached it).
+    pub exported_at: String,
+    pub source: String,
+}
+
+/// A node as the profile described it when the run started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeSpec {
+    pub name: String,
+    pub cpus: u32,
+    pub memory_mib: u64,
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// A time window, RFC 3339 UTC, and where its ends come from.
@@ -112,6 +159,10 @@ pub struct Measure {
     /// Training parameters of the built-in workload (epochs, steps per epoch, batch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<String>,
+    /// The nodes with the CPUs and memory the profile gave them (the samples say how many
+    /// CPUs Linux saw: `system.n_cpus`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub node_specs: Vec<NodeSpec>,
 }
 
 /// Run names become file names: keep them to a safe alphabet.
@@ -148,6 +199,11 @@ pub fn log_path(cluster_dir: &Path, name: &str) -> PathBuf {
     runs_dir(cluster_dir).join(format!("{name}.log"))
 }
 
+/// Where run `name`'s samples are exported to.
+pub fn samples_path(cluster_dir: &Path, name: &str) -> PathBuf {
+    runs_dir(cluster_dir).join(format!("{name}.samples.lp.gz"))
+}
+
 /// Writes the record atomically.
 pub fn save(cluster_dir: &Path, r: &RunRecord) -> Result<()> {
     check_name(&r.name)?;
@@ -166,6 +222,7 @@ pub fn list(cluster_dir: &Path) -> Vec<String> {
             e.file_name()
                 .to_str()?
                 .strip_suffix(".json")
+                .filter(|n| check_name(n).is_ok())
                 .map(String::from)
         })
         .collect();
@@ -242,6 +299,8 @@ mod tests {
             nodes: vec!["node1".into()],
             controlplane: "node1".into(),
             measure: None,
+            samples: None,
+            samples_error: None,
         };
         save(d.path(), &r).unwrap();
         assert_eq!(load(d.path(), "r1").unwrap(), r);

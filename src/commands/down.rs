@@ -27,7 +27,8 @@ pub struct DownArgs {
     /// Keep the cluster folder (state, run records, secrets, logs, rendered files); the default.
     #[arg(long, conflicts_with = "purge")]
     pub keep_folder: bool,
-    /// Also delete the cluster folder, with its run records, secrets and logs.
+    /// Also delete the cluster folder, with its run records (and their exported samples),
+    /// secrets and logs.
     #[arg(long)]
     pub purge: bool,
 }

@@ -14,6 +14,7 @@ pub mod profiles;
 pub mod render;
 pub mod report;
 pub mod run_workload;
+pub mod runs;
 pub mod ssh;
 pub mod start;
 pub mod status;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Render(a) => render::run(&cli.global, &a),
         Command::Report(a) => report::run(&cli.global, &a),
         Command::RunWorkload(a) => run_workload::run(&cli.global, &a),
+        Command::Runs(a) => runs::run(&cli.global, &a),
         Command::Doctor(a) => doctor::run(&cli.global, &a),
         Command::Diagnose(a) => diagnose::run(&cli.global, &a),
         Command::Up(a) => up::run(&cli.global, &a),

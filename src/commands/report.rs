@@ -1,12 +1,16 @@
-//! `mlk report RUN [RUN…]`: resource use of recorded workload runs, from the cluster's InfluxDB.
+//! `mlk report RUN [RUN…]`: resource use of recorded workload runs, from the samples each run
+//! exported when it finished; from the cluster's live InfluxDB only for runs without an export
+//! (or with `--live`).
 use super::cluster_access;
 use crate::cli::Global;
 use crate::cluster::ClusterName;
 use crate::exit::{Class, classify};
 use crate::remote::Runner;
 use crate::report::influx::Client;
+use crate::report::source::SampleSource;
 use crate::report::{self, locate, write::Format};
-use crate::runs::{self, RunRecord};
+use crate::runs::samples::Exported;
+use crate::runs::store::{self, Located};
 use anyhow::Result;
 use clap::Args;
 use std::collections::BTreeMap;
@@ -15,14 +19,16 @@ use std::sync::Arc;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  mlk report mono-1                          # a run of the only cluster
+  mlk report mono-1                          # a run (clusters may be destroyed: runs outlive them)
   mlk report mono/mono-1 distributed/dist-1  # side by side, with ratios
-  mlk report -c mono mono-1 --format md --out report/")]
+  mlk report -c mono mono-1 --format md --out report/
+  mlk report mono-1 --live                   # from the live InfluxDB, not the exported samples")]
 pub struct ReportArgs {
-    /// Runs to report on: NAME (in --cluster) or CLUSTER/NAME. Two runs are shown side by side.
+    /// Runs to report on: NAME (in --cluster, else in the cluster that has it) or
+    /// CLUSTER/NAME. Two runs are shown side by side.
     #[arg(required = true, value_name = "RUN")]
     pub runs: Vec<String>,
-    /// The cluster of runs given without one (default: the only cluster).
+    /// The cluster of runs given without one.
     #[arg(long, short = 'c', value_name = "NAME", value_parser = crate::cli::parse_cluster)]
     pub cluster: Option<ClusterName>,
     /// Output folder (default: <cluster>/reports/<run>[-vs-<run>…]).
@@ -30,84 +36,123 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Html)]
     pub format: Format,
-    /// The nodes' ssh-config (default: <cluster>/ssh-config).
+    /// Read the samples from the cluster's live InfluxDB even when the run exported them
+    /// (the cluster must be up).
+    #[arg(long)]
+    pub live: bool,
+    /// Live InfluxDB only: the nodes' ssh-config (default: <cluster>/ssh-config).
     #[arg(long)]
     pub inventory: Option<PathBuf>,
-    /// InfluxDB's address as seen from the first controlplane node, HOST[:PORT] (default:
-    /// the ClusterIP of Service tick/influxdb, read with the node's kubectl).
+    /// Live InfluxDB only: its address as seen from the first controlplane node, HOST[:PORT]
+    /// (default: the ClusterIP of Service tick/influxdb, read with the node's kubectl).
     #[arg(long, value_name = "HOST:PORT")]
     pub influx: Option<String>,
 }
 
-struct Target {
-    run: RunRecord,
-    dir: PathBuf,
+/// Why run `l` has to be read from the live InfluxDB (None: it has an export to read).
+fn needs_live(l: &Located, forced: bool) -> Option<String> {
+    let r = &l.record;
+    if forced {
+        return Some("--live".into());
+    }
+    if r.samples.is_some() {
+        return None;
+    }
+    Some(match &r.samples_error {
+        Some(e) => format!("its export failed: {e}"),
+        None => "it has no exported samples (recorded before mlk exported them, or still running)"
+            .into(),
+    })
 }
 
-fn targets(g: &Global, a: &ReportArgs) -> Result<Vec<Target>> {
-    let mut out = Vec::new();
-    for arg in &a.runs {
-        let (cluster, name) = match arg.split_once('/') {
-            Some((c, n)) => (Some(ClusterName::parse(c)?), n),
-            None => (a.cluster.clone(), arg.as_str()),
-        };
-        let c = cluster_access::resolve(g, cluster.as_ref())?;
-        if a.inventory.is_none() && a.influx.is_none() {
-            cluster_access::ready_for_report(&c)?;
+/// A client for the live InfluxDB of `l`'s cluster (explaining a cluster that is not up).
+fn live_client(g: &Global, a: &ReportArgs, l: &Located, why: &str) -> Result<Client<'static>> {
+    let c = cluster_access::resolve(g, Some(&ClusterName::parse(&l.cluster.name)?))?;
+    if a.inventory.is_none() && a.influx.is_none() {
+        if let Some(when) = &c.record.destroyed {
+            return Err(classify(
+                Class::Usage,
+                format!(
+                    "run {}: {why}, and cluster {} was destroyed by `mlk down` ({when}): its samples were in \
+                     that cluster's InfluxDB and went with it, so this run cannot be reported \
+                     (`mlk runs rm {}` removes it)",
+                    l.id(),
+                    c.name(),
+                    l.id()
+                ),
+            ));
         }
-        let dir = c.dir().to_path_buf();
-        let run = runs::load(&dir, name)?;
-        out.push(Target { run, dir });
+        cluster_access::ready_for_report(&c).map_err(|e| {
+            classify(
+                Class::Usage,
+                format!(
+                    "run {}: {why}, so only its cluster's live InfluxDB has its samples: {e:#}",
+                    l.id()
+                ),
+            )
+        })?;
     }
-    Ok(out)
+    let dir = l.dir();
+    // The password first: without it there is nothing to log in with, wherever InfluxDB is.
+    locate::password(dir)?;
+    let influx = a.influx.as_deref().map(locate::parse_addr).transpose()?;
+    let cp = &l.record.controlplane;
+    let node = (!cp.is_empty()).then_some(cp.as_str());
+    let runner: Arc<dyn Runner> = cluster_access::connect(dir, a.inventory.as_deref(), node)?;
+    locate::client(dir, runner, influx)
 }
 
 pub fn run(g: &Global, a: &ReportArgs) -> Result<()> {
-    let targets = targets(g, a)?;
-    let influx = a.influx.as_deref().map(locate::parse_addr).transpose()?;
-    // One client per cluster: an SSH connection to its first controlplane node.
+    let home = g.home()?;
+    let runs: Vec<Located> = a
+        .runs
+        .iter()
+        .map(|r| store::locate(&home, a.cluster.as_ref(), r))
+        .collect::<Result<_>>()?;
+    // Each run's source: its exported file, or its cluster's live InfluxDB (one per cluster).
+    let mut files: BTreeMap<usize, Exported> = BTreeMap::new();
     let mut clients: BTreeMap<String, Client<'static>> = BTreeMap::new();
-    for t in &targets {
-        if clients.contains_key(&t.run.cluster) {
-            continue;
+    for (i, l) in runs.iter().enumerate() {
+        match needs_live(l, a.live) {
+            None => {
+                files.insert(i, Exported::load(l.dir(), &l.record)?);
+            }
+            Some(why) => {
+                if !clients.contains_key(&l.cluster.name) {
+                    let c = live_client(g, a, l, &why)?;
+                    clients.insert(l.cluster.name.clone(), c);
+                }
+                if !a.live {
+                    eprintln!(
+                        "mlk: run {}: {why}; reading its samples from cluster {}'s live InfluxDB. \
+                         `mlk runs export {}` saves them, so that the run outlives the cluster",
+                        l.id(),
+                        l.cluster.name,
+                        l.id()
+                    );
+                }
+            }
         }
-        let password = locate::password(&t.dir)?;
-        let node = (!t.run.controlplane.is_empty()).then_some(t.run.controlplane.as_str());
-        let runner: Arc<dyn Runner> =
-            cluster_access::connect(&t.dir, a.inventory.as_deref(), node)?;
-        let (host, port) = match &influx {
-            Some(hp) => hp.clone(),
-            None => locate::service(runner.as_ref(), crate::plan::releases::TICK_NAMESPACE)?,
-        };
-        let at = format!("{host}:{port} (tunnelled from {})", runner.node());
-        let dial: report::influx::Dialer<'static> =
-            Box::new(move || Ok(runner.tunnel(&host, port)?));
-        clients.insert(
-            t.run.cluster.clone(),
-            Client::new(dial, &at, report::DATABASE, report::USER, &password),
-        );
     }
-    let records: Vec<RunRecord> = targets.iter().map(|t| t.run.clone()).collect();
+    let inputs: Vec<(&crate::runs::RunRecord, &dyn SampleSource)> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let src: &dyn SampleSource = match files.get(&i) {
+                Some(f) => f,
+                None => &clients[&l.cluster.name],
+            };
+            (&l.record, src)
+        })
+        .collect();
     let out = match &a.out {
         Some(o) => o.clone(),
         None => {
-            let names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
-            targets[0].dir.join("reports").join(names.join("-vs-"))
+            let names: Vec<&str> = runs.iter().map(|l| l.record.name.as_str()).collect();
+            runs[0].dir().join("reports").join(names.join("-vs-"))
         }
     };
-    let done = report::generate(
-        &records,
-        &mut |r| {
-            clients.get(&r.cluster).ok_or_else(|| {
-                classify(
-                    Class::Failure,
-                    format!("no client for cluster {}", r.cluster),
-                )
-            })
-        },
-        &out,
-        a.format,
-    )?;
+    let done = report::generate(&inputs, &out, a.format)?;
     for l in &done.method {
         eprintln!("mlk: {l}");
     }

@@ -1,12 +1,13 @@
 //! `mlk run-workload`: prepare the nodes, measure an idle baseline, submit the sample
-//! TensorFlow workload (or the user's manifest), wait for it with progress, and record the run
-//! in `<cluster>/runs/<name>.json` for `mlk report`.
+//! TensorFlow workload (or the user's manifest), wait for it with progress, record the run
+//! in `<cluster>/runs/<name>.json`, and export its samples next to it, so that `mlk report`
+//! works after the cluster is gone.
 use super::cluster_access;
 use crate::cli::Global;
 use crate::cluster::ClusterName;
 use crate::exit::{Class, classify};
 use crate::report::time;
-use crate::runs::{self, Measure, Outcome, RunRecord};
+use crate::runs::{self, Measure, NodeSpec, Outcome, RunRecord};
 use crate::stages::binaries::Runners;
 use crate::stages::cache::{self, Cache};
 use crate::workload::{self, Training, run::Nodes, run::Options};
@@ -138,7 +139,19 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
                 format!("{} sha256:{}", workload::prepare::remote_path(&d), d.sha256)
             }),
             training: builtin.then(|| training.describe()),
+            node_specs: p
+                .nodes
+                .iter()
+                .map(|n| NodeSpec {
+                    name: n.name.clone(),
+                    cpus: n.cpus,
+                    memory_mib: u64::from(n.memory),
+                    roles: n.roles.iter().map(|r| r.as_str().to_string()).collect(),
+                })
+                .collect(),
         }),
+        samples: None,
+        samples_error: None,
     };
     let opts = Options {
         poll: Duration::from_secs(a.poll.max(1)),
@@ -150,13 +163,50 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
         all: &all,
         cache: Some(&cache),
     };
-    let rec = workload::run::execute(&nodes, &dir, &manifest, rec, &opts, &mut |l| {
+    let name = rec.name.clone();
+    let ran = workload::run::execute(&nodes, &dir, &manifest, rec, &opts, &mut |l| {
         eprintln!("mlk: {l}")
-    })?;
+    });
+    let exported = export_samples(&dir, &name, p.components.tick.enabled, &all[&cp]);
+    let rec = match (ran, exported) {
+        (Err(e), Err(x)) => {
+            eprintln!("mlk: exporting the failed run's samples failed too: {x:#}");
+            return Err(e);
+        }
+        (Err(e), Ok(())) => return Err(e),
+        (Ok(_), Err(x)) => {
+            return Err(classify(
+                crate::exit::class_of(&x),
+                format!(
+                    "run {name} succeeded, but its samples could not be exported: {x:#}\n  \
+                     the cluster still has them: `mlk runs export {}/{name}` retries; `mlk down` would lose them",
+                    c.name()
+                ),
+            ));
+        }
+        (Ok(rec), Ok(())) => rec,
+    };
     eprintln!(
         "mlk: report it with: mlk report {} --cluster {}",
         rec.name, rec.cluster
     );
     println!("{}", runs::path(&dir, &rec.name).display());
     Ok(())
+}
+
+/// Exports the run's samples from the cluster's InfluxDB (`runs::export::after_run`).
+fn export_samples(
+    dir: &std::path::Path,
+    name: &str,
+    tick: bool,
+    control: &std::sync::Arc<dyn crate::remote::Runner>,
+) -> Result<()> {
+    if !tick {
+        eprintln!("mlk: TICK is disabled on this cluster: no samples to export");
+        return Ok(());
+    }
+    runs::export::after_run(dir, name, control.clone(), None, &mut |l| {
+        eprintln!("mlk: {l}")
+    })
+    .map(|_| ())
 }

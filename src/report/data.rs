@@ -1,9 +1,10 @@
 //! Fetches one run's raw samples from InfluxDB: per node (CPU, CPU count, memory, NICs,
 //! disks) and per pod (kubelet and Docker figures, the pod's veth), the workload's pods apart
 //! from the platform's.
-use super::influx::{Client, Series};
+use super::influx::Series;
 use super::queries::{self, Select};
 use super::series::Points;
+use super::source::SampleSource;
 use super::sources::{self, Distribution, Support};
 use super::time;
 use crate::runs::{PodRecord, RunRecord};
@@ -69,6 +70,8 @@ pub struct RunData {
     pub platform: BTreeMap<String, Points>,
     /// Why a workload figure is missing (e.g. no pods recorded), if it is.
     pub notes: Vec<String>,
+    /// Where the samples came from (live InfluxDB or the run's exported file).
+    pub origin: String,
 }
 
 impl RunData {
@@ -97,13 +100,8 @@ fn tag<'a>(s: &'a Series, k: &str) -> &'a str {
     s.tags.get(k).map_or("", String::as_str)
 }
 
-fn fetch_one(c: &Client, q: &Select, lo: i64, hi: i64) -> Result<Vec<Series>> {
-    let mut r = c.query(&queries::select(q, lo, hi))?;
-    Ok(if r.is_empty() {
-        Vec::new()
-    } else {
-        r.swap_remove(0)
-    })
+fn fetch_one(c: &dyn SampleSource, q: &Select, lo: i64, hi: i64) -> Result<Vec<Series>> {
+    c.select(q, lo, hi)
 }
 
 /// A run's windows in epoch seconds: training (start, end, source) and the idle baseline.
@@ -163,8 +161,54 @@ pub fn windows(run: &RunRecord) -> Result<Windows> {
     })
 }
 
+/// The run's sampling intervals as its record expects them (node, pod), seconds.
+fn intervals(run: &RunRecord) -> (u32, u32) {
+    let m = run.measure.as_ref();
+    (
+        m.map_or(10, |m| m.node_interval_s.max(1)),
+        m.map_or(sources::POD_INTERVAL_S, |m| m.pod_interval_s.max(1)),
+    )
+}
+
+/// The time span (epoch seconds) the report reads for `run`: the baseline and the training
+/// window, widened by two of the slower interval, since counters need the sample just before
+/// each window starts. An export holds exactly this span.
+pub fn span(run: &RunRecord) -> Result<(i64, i64)> {
+    let w = windows(run)?;
+    let (node, pod) = intervals(run);
+    let margin = 2 * i64::from(pod.max(node));
+    Ok((
+        w.baseline.map_or(w.start, |b| b.0.min(w.start)) - margin,
+        w.end + margin,
+    ))
+}
+
+/// Whether the report can use series `s` of selection `q` for `run`: the host sides of other
+/// pods' veths, and other pods' Docker and pod-network series, it never reads (`fetch` picks
+/// the run's pods out of them). An export leaves those out; every other series it keeps.
+pub fn used(run: &RunRecord, q: &Select, s: &Series) -> bool {
+    let pods: Vec<&PodRecord> = run.measure.iter().flat_map(|m| &m.pods).collect();
+    let is_run_pod =
+        |ns: &str, name: &str| pods.iter().any(|p| p.namespace == ns && p.name == name);
+    match q.measurement {
+        "net" => {
+            let iface = tag(s, "interface");
+            !iface.starts_with("cali")
+                || pods
+                    .iter()
+                    .any(|p| calico_veth(&p.namespace, &p.name) == iface)
+        }
+        "docker_container_cpu" | "docker_container_mem" => is_run_pod(
+            tag(s, queries::POD_NS_LABEL),
+            tag(s, queries::POD_NAME_LABEL),
+        ),
+        "kubernetes_pod_network" => is_run_pod(tag(s, "namespace"), tag(s, "pod_name")),
+        _ => true,
+    }
+}
+
 /// Queries everything for `run`. A node with CPU samples but no CPU count is an error.
-pub fn fetch(c: &Client, run: &RunRecord) -> Result<RunData> {
+pub fn fetch(c: &dyn SampleSource, run: &RunRecord) -> Result<RunData> {
     let Windows {
         start,
         end,
@@ -176,14 +220,8 @@ pub fn fetch(c: &Client, run: &RunRecord) -> Result<RunData> {
         .as_ref()
         .and_then(|m| Distribution::parse(&m.distribution))
         .unwrap_or(Distribution::Rke1Docker);
-    let node_interval = m.as_ref().map_or(10, |m| m.node_interval_s.max(1));
-    let pod_interval = m
-        .as_ref()
-        .map_or(sources::POD_INTERVAL_S, |m| m.pod_interval_s.max(1));
-    // Counters need the sample just before each window starts.
-    let margin = 2 * i64::from(pod_interval.max(node_interval));
-    let lo = baseline.map_or(start, |b| b.0.min(start)) - margin;
-    let hi = end + margin;
+    let (node_interval, pod_interval) = intervals(run);
+    let (lo, hi) = span(run)?;
 
     let mut nodes: BTreeMap<String, NodeData> = BTreeMap::new();
     for s in fetch_one(c, &queries::NODE_CPU, lo, hi)? {
@@ -379,6 +417,7 @@ pub fn fetch(c: &Client, run: &RunRecord) -> Result<RunData> {
             .map(|(k, v)| (k, v.into_iter().collect()))
             .collect(),
         notes,
+        origin: c.origin(),
     })
 }
 

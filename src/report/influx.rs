@@ -169,6 +169,32 @@ impl<'a> Client<'a> {
         Ok(out)
     }
 
+    /// Field name → type (`float`, `integer`, `string`, `boolean`) of `measurement`, from
+    /// `SHOW FIELD KEYS`: the JSON answers of `query` do not tell 60.0 from 60. A field with
+    /// several types (one per shard) is `float` if any is, so a re-import cannot conflict.
+    pub fn field_types(&self, measurement: &str) -> Result<BTreeMap<String, String>, InfluxError> {
+        let q = format!(
+            "SHOW FIELD KEYS FROM \"{}\"",
+            measurement.replace('"', "\\\"")
+        );
+        let mut types: BTreeMap<String, String> = BTreeMap::new();
+        for s in self.query(&q)?.into_iter().flatten() {
+            for row in &s.values {
+                let (Some(k), Some(t)) = (
+                    row.first().and_then(|v| v.as_str()),
+                    row.get(1).and_then(|v| v.as_str()),
+                ) else {
+                    continue;
+                };
+                let e = types.entry(k.to_string()).or_insert_with(|| t.to_string());
+                if t == "float" {
+                    *e = t.to_string();
+                }
+            }
+        }
+        Ok(types)
+    }
+
     /// `POST /query` for statements that change state (CREATE DATABASE, CREATE USER).
     pub fn admin(&self, q: &str) -> Result<(), InfluxError> {
         self.send("POST", &format!("/query?q={}", http::encode(q)), b"")

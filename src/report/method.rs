@@ -7,6 +7,8 @@ use serde::Serialize;
 /// The method statement of one run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Method {
+    /// Where the samples came from: the run's exported file, or the live InfluxDB.
+    pub data: String,
     pub window: String,
     pub baseline: String,
     pub sampling: String,
@@ -101,6 +103,7 @@ pub fn of(r: &RunData) -> Method {
         "time before the window: image pulls and dataset staging happened before the baseline".into(),
     ];
     Method {
+        data: r.origin.clone(),
         window,
         baseline,
         sampling,
@@ -117,6 +120,7 @@ pub fn lines(runs: &[RunData]) -> Vec<String> {
     for r in runs {
         let m = of(r);
         out.push(format!("Run {} ({}):", r.run.name, r.run.cluster));
+        out.push(format!("- data: {}", m.data));
         out.push(format!("- window: {}", m.window));
         out.push(format!("- baseline: {}", m.baseline));
         out.push(format!("- sampling: {}", m.sampling));

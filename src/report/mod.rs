@@ -1,6 +1,8 @@
-//! `mlk report`: a run's resource use, from the cluster's InfluxDB (Telegraf data), as tables
-//! and charts. InfluxDB is reached through an SSH direct-tcpip channel from the first
-//! controlplane node, so nothing listens on the nodes for mlk and no port-forward runs.
+//! `mlk report`: a run's resource use, from Telegraf's samples, as tables and charts. The
+//! samples come from the file the run exported when it finished (`runs::samples`), or from
+//! the cluster's live InfluxDB, reached through an SSH direct-tcpip channel from the first
+//! controlplane node (nothing listens on the nodes for mlk and no port-forward runs); both
+//! are a [`source::SampleSource`], and the figures are the same from either.
 pub mod charts;
 pub mod consistency;
 pub mod data;
@@ -11,6 +13,7 @@ pub mod method;
 pub mod png;
 pub mod queries;
 pub mod series;
+pub mod source;
 pub mod sources;
 pub mod summary;
 pub mod svg;
@@ -23,7 +26,8 @@ use crate::exit::{Class, classify};
 use crate::runs::RunRecord;
 use anyhow::Result;
 use data::RunData;
-use influx::{Client, InfluxError};
+use influx::InfluxError;
+use source::SampleSource;
 use std::path::{Path, PathBuf};
 
 /// The database the rendered Telegraf values write to.
@@ -39,34 +43,33 @@ pub struct Generated {
     pub method: Vec<String>,
 }
 
-/// Fetches every run's data through `client_for(run)`, checks there is data, and writes the
-/// report under `out`. Nothing is written unless every run has data.
-pub fn generate<'a>(
-    runs: &[RunRecord],
-    client_for: &mut dyn FnMut(&RunRecord) -> Result<&'a Client<'a>>,
+/// Fetches every run's data from its source, checks there is data, and writes the report
+/// under `out`. Nothing is written unless every run has data.
+pub fn generate(
+    runs: &[(&RunRecord, &dyn SampleSource)],
     out: &Path,
     format: write::Format,
 ) -> Result<Generated> {
     let mut all: Vec<RunData> = Vec::new();
-    for run in runs {
-        let client = client_for(run)?;
-        client.ping().map_err(|e| influx_error(e, &run.cluster))?;
-        let d = data::fetch(client, run).map_err(|e| match e.downcast::<InfluxError>() {
+    for (run, src) in runs {
+        let classified = |e: anyhow::Error| match e.downcast::<InfluxError>() {
             Ok(ie) => influx_error(ie, &run.cluster),
-            // Data problems (a node without a CPU count) carry their class; anything
-            // else is a run record that cannot be read.
+            // Data problems (a node without a CPU count, a bad samples file) carry their
+            // class; anything else is a run record that cannot be read.
             Err(e) if e.chain().any(|c| c.is::<crate::exit::Classified>()) => e,
             Err(e) => classify(Class::Usage, format!("{e:#}")),
-        })?;
+        };
+        src.ready().map_err(classified)?;
+        let d = data::fetch(*src, run).map_err(classified)?;
         if d.is_empty() {
             return Err(classify(
                 Class::Failure,
                 format!(
-                    "run `{}` of cluster `{}`: InfluxDB (database `{}`) has no Telegraf data between {} and {}; \
+                    "run `{}` of cluster `{}`: {} has no Telegraf data between {} and {}; \
                      nothing to chart. Was Telegraf running then (kubectl -n tick get daemonset telegraf-ds)?",
                     run.name,
                     run.cluster,
-                    client.db,
+                    src.origin(),
                     time::rfc3339(d.start),
                     time::rfc3339(d.end),
                 ),
@@ -80,6 +83,7 @@ pub fn generate<'a>(
         .flat_map(|d| {
             let m = method::of(d);
             [
+                format!("run {}: data from {}", d.run.name, m.data),
                 format!("run {}: window {}", d.run.name, m.window),
                 format!("run {}: baseline {}", d.run.name, m.baseline),
                 format!("run {}: sampling {}", d.run.name, m.sampling),
@@ -90,7 +94,7 @@ pub fn generate<'a>(
 }
 
 /// Maps InfluxDB failures to exit classes: unreachable/auth are remote problems.
-fn influx_error(e: InfluxError, cluster: &str) -> anyhow::Error {
+pub(crate) fn influx_error(e: InfluxError, cluster: &str) -> anyhow::Error {
     let class = match e {
         InfluxError::Query { .. } => Class::Failure,
         _ => Class::Remote,

@@ -11,6 +11,8 @@ pub struct Select {
     pub fields: &'static [&'static str],
     /// Extra WHERE condition (InfluxQL), empty for none.
     pub filter: &'static str,
+    /// Every tag the filter tests is among these, so that a series carries the tags that
+    /// selected it: exported samples re-imported into InfluxDB answer the same query.
     pub group_by: &'static [&'static str],
 }
 
@@ -32,7 +34,7 @@ pub const NODE_CPU: Select = Select {
     measurement: "cpu",
     fields: &["usage_active", "usage_iowait", "usage_steal"],
     filter: "\"cpu\" = 'cpu-total'",
-    group_by: &["host"],
+    group_by: &["host", "cpu"],
 };
 pub const NODE_NCPUS: Select = Select {
     measurement: "system",
@@ -74,7 +76,7 @@ pub const DOCKER_CPU: Select = Select {
     measurement: "docker_container_cpu",
     fields: &["usage_total"],
     filter: "\"cpu\" = 'cpu-total' AND \"io.kubernetes.pod.namespace\" != ''",
-    group_by: &["host", POD_NS_LABEL, POD_NAME_LABEL, CONTAINER_LABEL],
+    group_by: &["host", "cpu", POD_NS_LABEL, POD_NAME_LABEL, CONTAINER_LABEL],
 };
 pub const DOCKER_MEM: Select = Select {
     measurement: "docker_container_mem",
@@ -152,6 +154,21 @@ mod tests {
         );
         for s in ALL {
             assert!(input_of(s.measurement).is_some(), "{}", s.measurement);
+        }
+    }
+
+    #[test]
+    fn every_tag_a_filter_tests_is_grouped_by() {
+        let quoted = regex::Regex::new(r#""([^"]+)""#).unwrap();
+        for s in ALL {
+            for c in quoted.captures_iter(s.filter) {
+                assert!(
+                    s.group_by.contains(&&c[1]),
+                    "{}: filter tests `{}` but does not group by it",
+                    s.measurement,
+                    &c[1]
+                );
+            }
         }
     }
 }

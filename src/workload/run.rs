@@ -62,7 +62,7 @@ fn fail(dir: &Path, rec: &mut RunRecord, class: Class, why: String) -> anyhow::E
 }
 
 /// The node's clock in epoch seconds.
-fn node_clock(r: &dyn Runner) -> Result<i64> {
+pub fn node_clock(r: &dyn Runner) -> Result<i64> {
     let mut lines = Vec::new();
     let st = exec(r, kube::node_clock(), &mut lines)?;
     lines

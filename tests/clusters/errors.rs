@@ -43,10 +43,27 @@ fn workload_and_report_explain_a_cluster_that_is_not_ready() {
         "{}",
         err(&o)
     );
+    // A run without exported samples must be read from the live InfluxDB, which is not there.
+    let r1 = |cluster: &str| mlk::runs::RunRecord {
+        name: "r1".into(),
+        cluster: cluster.into(),
+        profile: cluster.into(),
+        workload: "mnist".into(),
+        start: "2026-01-01T00:00:00Z".into(),
+        end: Some("2026-01-01T00:10:00Z".into()),
+        outcome: mlk::runs::Outcome::Failed,
+        nodes: vec![],
+        controlplane: String::new(),
+        measure: None,
+        samples: None,
+        samples_error: None,
+    };
+    mlk::runs::save(&s.home().join("full"), &r1("full")).unwrap();
     let o = s.mlk(&["report", "r1"]);
     assert_eq!(code(&o), 2);
     assert!(
-        err(&o).contains("its InfluxDB is not ready (stage tick: pending)"),
+        err(&o).contains("run full/r1: it has no exported samples")
+            && err(&o).contains("its InfluxDB is not ready (stage tick: pending)"),
         "{}",
         err(&o)
     );
@@ -72,6 +89,7 @@ fn workload_and_report_explain_a_cluster_that_is_not_ready() {
 
     // TICK disabled: nothing was measured, and report says so.
     s.up_ok("bare", "192.168.56.11", "mark");
+    mlk::runs::save(&s.home().join("bare"), &r1("bare")).unwrap();
     let o = s.mlk(&["report", "-c", "bare", "r1"]);
     assert_eq!(code(&o), 2);
     assert!(
@@ -81,9 +99,18 @@ fn workload_and_report_explain_a_cluster_that_is_not_ready() {
     );
     // Destroyed: the command that brings it back.
     assert!(s.mlk(&["down", "-c", "full"]).status.success());
+    // A run without exported samples went with the destroyed cluster's InfluxDB: bringing
+    // the cluster back would not bring them back, and report says so.
+    let o = s.mlk(&["report", "full/r1"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        err(&o).contains("cluster full was destroyed by `mlk down`")
+            && err(&o).contains("so this run cannot be reported"),
+        "{}",
+        err(&o)
+    );
     for args in [
         &["run-workload", "-c", "full"][..],
-        &["report", "full/r1"],
         &["ssh", "-c", "full", "node1"],
     ] {
         let o = s.mlk(args);

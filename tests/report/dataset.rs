@@ -523,7 +523,10 @@ impl Run {
                 images: vec!["tensorflow/tensorflow:2.15.0".into()],
                 dataset: Some("/opt/mlk/datasets/mnist.npz".into()),
                 training: Some("test".into()),
+                node_specs: vec![],
             }),
+            samples: None,
+            samples_error: None,
         }
     }
 }

@@ -4,11 +4,14 @@ mod cli;
 mod dataset;
 mod docs;
 mod influxd;
+mod outlive;
+mod runs_cli;
 mod telegraf_consistency;
 mod tunnel;
 
 use mlk::remote::Tunnel;
 use mlk::report::influx::{Client, Dialer};
+use mlk::report::source::SampleSource;
 use mlk::report::write::Format;
 use mlk::runs::{Outcome, RunRecord};
 use serde_json::Value;
@@ -48,6 +51,8 @@ fn record(name: &str, cluster: &str, start: i64, end: i64) -> RunRecord {
         nodes: vec![],
         controlplane: String::new(),
         measure: None,
+        samples: None,
+        samples_error: None,
     }
 }
 
@@ -74,8 +79,18 @@ fn generate(
     out: &Path,
     format: Format,
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
-    let client = env.client(&env.password);
-    mlk::report::generate(runs, &mut |_| Ok(&client), out, format).map(|g| g.files)
+    generate_from(&env.client(&env.password), runs, out, format)
+}
+
+/// The report of `runs`, every one read from `src`.
+fn generate_from(
+    src: &dyn SampleSource,
+    runs: &[RunRecord],
+    out: &Path,
+    format: Format,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let inputs: Vec<(&RunRecord, &dyn SampleSource)> = runs.iter().map(|r| (r, src)).collect();
+    mlk::report::generate(&inputs, out, format).map(|g| g.files)
 }
 
 fn close(a: f64, b: f64, what: &str) {
@@ -352,7 +367,7 @@ pub fn check_influx_errors(env: &Env, unreachable: Dialer<'static>) {
     let bad = env.client("not-the-password");
     let err = format!(
         "{:#}",
-        mlk::report::generate(&runs, &mut |_| Ok(&bad), tmp.path(), Format::Html)
+        generate_from(&bad, &runs, tmp.path(), Format::Html)
             .err()
             .unwrap()
     );
@@ -361,7 +376,7 @@ pub fn check_influx_errors(env: &Env, unreachable: Dialer<'static>) {
         "{err}"
     );
     let gone = Client::new(unreachable, "nowhere:8086", "telegraf", "admin", "x");
-    let e = mlk::report::generate(&runs, &mut |_| Ok(&gone), tmp.path(), Format::Html)
+    let e = generate_from(&gone, &runs, tmp.path(), Format::Html)
         .err()
         .unwrap();
     assert_eq!(mlk::exit::class_of(&e), mlk::exit::Class::Remote);

@@ -141,4 +141,9 @@ fn the_real_telegraf_ds_chart_renders_the_sampling_the_report_needs() {
         conf.contains("interval = \"10s\""),
         "the agent keeps 10 s: {conf}"
     );
+    // The export at a run's end waits one flush for Telegraf's last samples: the agent
+    // writes every FLUSH_S seconds, without jitter.
+    let flush = format!("flush_interval = \"{}s\"", mlk::runs::export::FLUSH_S);
+    assert!(conf.contains(&flush), "{flush} missing: {conf}");
+    assert!(conf.contains("flush_jitter = \"0s\""), "{conf}");
 }

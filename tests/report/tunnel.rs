@@ -8,8 +8,29 @@ use std::sync::Arc;
 
 const PORT: u16 = 8086;
 
+/// Starts a real influxd inside the node, its data under `dir`, HTTP on the node's
+/// 127.0.0.1:`port` (RPC on `port` + 2).
+pub fn start_influxd(runner: &dyn Runner, dir: &str, port: u16) {
+    let conf = format!("{dir}.conf");
+    runner
+        .upload(
+            influxd::config(dir, "127.0.0.1", port, port + 2).as_bytes(),
+            &conf,
+            0o644,
+        )
+        .expect("upload influxd config");
+    let (st, out) = run(
+        runner,
+        // The subshell detaches influxd from the SSH channel, so exec returns at once.
+        &format!(
+            "mkdir -p {dir} && (setsid /usr/bin/influxd -config {conf} >{dir}/log 2>&1 </dev/null &) && echo started"
+        ),
+    );
+    assert_eq!(st, 0, "{out:?}");
+}
+
 /// Starts influxd in node1 and returns the environment (hosts torn down on drop).
-fn node_env() -> Option<Env> {
+pub fn node_env() -> Option<Env> {
     if !have_root("report through the SSH tunnel") {
         return None;
     }
@@ -23,22 +44,7 @@ fn node_env() -> Option<Env> {
     }
     let hosts = TestHosts::up(1);
     let runner = Arc::new(hosts.connect(1));
-    let dir = "/tmp/mlk-influx";
-    runner
-        .upload(
-            influxd::config(dir, "127.0.0.1", PORT, PORT + 2).as_bytes(),
-            "/tmp/influxdb.conf",
-            0o644,
-        )
-        .expect("upload influxd config");
-    let (st, out) = run(
-        runner.as_ref(),
-        // The subshell detaches influxd from the SSH channel, so exec returns at once.
-        &format!(
-            "mkdir -p {dir} && (setsid /usr/bin/influxd -config /tmp/influxdb.conf >{dir}/log 2>&1 </dev/null &) && echo started"
-        ),
-    );
-    assert_eq!(st, 0, "{out:?}");
+    start_influxd(runner.as_ref(), "/tmp/mlk-influx", PORT);
     let r = runner.clone();
     let dial: Dial = Arc::new(move || Ok(r.tunnel("127.0.0.1", PORT)?));
     let password = format!("pw-{:08x}", rand::random::<u32>());

@@ -179,7 +179,10 @@ fn record(name: &str, cluster: &str) -> RunRecord {
             images: vec![],
             dataset: None,
             training: None,
+            node_specs: vec![],
         }),
+        samples: None,
+        samples_error: None,
     }
 }
 

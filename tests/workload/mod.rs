@@ -344,6 +344,8 @@ fn run_workload_usage_errors_are_clear() {
         nodes: vec![],
         controlplane: String::new(),
         measure: None,
+        samples: None,
+        samples_error: None,
     };
     mlk::runs::save(&root.join("mono"), &rec).unwrap();
     let (code, err) = mlk(&["--name", "r1"]);
