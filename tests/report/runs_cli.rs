@@ -221,7 +221,7 @@ fn runs_are_listed_shown_reported_and_removed_without_a_cluster() {
     fails(
         &mlk(root, &["runs", "show", "../x"]),
         2,
-        &["cluster name `..` is not allowed"],
+        &["`..` is not a cluster name"],
     );
     fails(
         &mlk(root, &["runs", "show", "nosuch"]),
