@@ -71,4 +71,9 @@ pub enum Command {
     Down(crate::commands::down::DownArgs),
     /// Print the cluster's kubeconfig path, or merge it into ~/.kube/config (--merge).
     Kubeconfig(crate::commands::kubeconfig::KubeconfigArgs),
+    /// Open a dashboard (rancher, chronograf, kubeflow) or InfluxDB; port-forwards over SSH
+    /// when its name does not resolve here.
+    Open(crate::commands::open::OpenArgs),
+    /// Rancher chores: `mlk rancher reset-password`.
+    Rancher(crate::commands::rancher::RancherArgs),
 }

@@ -6,7 +6,9 @@ pub mod diagnose;
 pub mod doctor;
 pub mod down;
 pub mod kubeconfig;
+pub mod open;
 pub mod plan;
+pub mod rancher;
 pub mod render;
 pub mod report;
 pub mod run_workload;
@@ -31,6 +33,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Ssh(a) => ssh::run(&cli.global, &a),
         Command::Down(a) => down::run(&cli.global, &a),
         Command::Kubeconfig(a) => kubeconfig::run(&cli.global, &a),
+        Command::Open(a) => open::run(&cli.global, &a),
+        Command::Rancher(a) => rancher::run(&cli.global, &a),
     }
 }
 

@@ -35,7 +35,9 @@ struct Report {
     machines: Vec<MachineStatus>,
     machines_error: Option<String>,
     stages: Vec<StageRow>,
-    dashboards: Vec<crate::stages::summary::DashboardInfo>,
+    /// The first-log-in report: dashboards, names, Rancher's setup, the CA, InfluxDB.
+    #[serde(flatten)]
+    login: crate::login::Report,
 }
 
 /// One stage's overall status: failed/running if any target is, done if all are.
@@ -89,6 +91,24 @@ pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
         && !machines.is_empty()
         && machines.iter().all(|m| m.running)
         && stages.iter().all(|s| s.status == "done");
+    let done = |id: &str| stages.iter().any(|s| s.id == id && s.status == "done");
+    let connect = || {
+        super::open::first_controlplane(&c).map_err(|e| {
+            format!(
+                "cannot reach {}: {e:#}",
+                c.profile.first_controlplane().name
+            )
+        })
+    };
+    let login = crate::login::collect(
+        &c.profile,
+        &c.dir,
+        &crate::login::Sources {
+            done: &done,
+            connect: &connect,
+            resolve: &crate::login::dns::resolve_all,
+        },
+    );
     let report = Report {
         cluster: c.profile.name.clone(),
         provider: c.provider.name(),
@@ -96,7 +116,7 @@ pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
         machines,
         machines_error: machines_error.clone(),
         stages,
-        dashboards: crate::stages::summary::dashboards(&c.profile, &c.dir),
+        login,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -123,7 +143,7 @@ fn print_text(r: &Report) {
     for s in &r.stages {
         println!("{:<14} {}", s.id, s.status);
     }
-    println!("\n{}", crate::stages::summary::table(&r.dashboards));
+    println!("\n{}", crate::login::text::render(&r.login));
     println!(
         "{}",
         if r.fully_up {
