@@ -200,6 +200,9 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
             sum.already_done.len()
         );
     }
+    if sum.ran.iter().any(|s| s == "summary") {
+        crate::login::show_after_up(&dir, a.json);
+    }
     if !sum.skipped.is_empty() {
         let list: Vec<String> = sum
             .skipped

@@ -12,7 +12,7 @@ use std::time::Duration;
 /// How long one name may take (getaddrinfo itself retries for up to ~10 s per server).
 pub const TIMEOUT: Duration = Duration::from_secs(8);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Resolves to the ingress node's address.
@@ -25,7 +25,7 @@ pub enum Status {
     NotChecked,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Resolution {
     pub host: String,
     pub status: Status,

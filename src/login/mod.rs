@@ -19,7 +19,7 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 /// One dashboard, as the summary shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct DashboardInfo {
     pub name: String,
     /// The name `mlk open` takes.
@@ -33,7 +33,7 @@ pub struct DashboardInfo {
     pub dns: dns::Resolution,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CaReport {
     /// The exported CA certificate (public; the key stays in the cluster).
     pub file: PathBuf,
@@ -42,7 +42,7 @@ pub struct CaReport {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct InfluxReport {
     pub user: String,
     pub password_file: PathBuf,
@@ -51,7 +51,7 @@ pub struct InfluxReport {
     pub open: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Report {
     pub dashboards: Vec<DashboardInfo>,
     /// The node whose ingress answers every dashboard name.
@@ -279,4 +279,27 @@ pub fn collect(p: &Profile, cluster_dir: &Path, src: &Sources) -> Report {
 /// Where the summary stage leaves its report for `mlk up` to print.
 pub fn report_path(cluster_dir: &Path) -> PathBuf {
     cluster_dir.join("summary.json")
+}
+
+/// Prints the report the summary stage saved: the text on stdout, or with `--json` one
+/// `{"event": "summary", ...}` line among the run's events.
+pub fn show_after_up(cluster_dir: &Path, json: bool) {
+    let path = report_path(cluster_dir);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("mlk: no summary at {} (`mlk status` shows it)", path.display());
+        return;
+    };
+    let Ok(report) = serde_json::from_str::<serde_json::Value>(&text) else {
+        eprintln!("mlk: unreadable summary {} (`mlk status` shows it)", path.display());
+        return;
+    };
+    if json {
+        let mut v = serde_json::json!({"event": "summary"});
+        if let (Some(o), Some(r)) = (v.as_object_mut(), report.as_object()) {
+            o.extend(r.clone());
+        }
+        println!("{v}");
+    } else if let Ok(r) = serde_json::from_value::<Report>(report) {
+        print!("\n{}", text::render(&r));
+    }
 }

@@ -51,7 +51,7 @@ impl Answer {
 }
 
 /// Whether a password file still opens the admin account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
     /// Rancher accepts it.
@@ -64,7 +64,7 @@ pub enum Check {
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RancherLogin {
     /// `not-set-up` (first-login is true), `set-up`, or `unknown`.
     pub state: String,

@@ -133,6 +133,11 @@ pub fn render(r: &Report) -> String {
             "rancher" => {
                 if let Some(l) = &r.rancher {
                     para(&mut s, &rancher_text(l, d));
+                    // The log-in the browser would now refuse: the known-error advice for it.
+                    if l.password_file.is_none() && l.bootstrap_password == Check::Used {
+                        let a = crate::advice::by_id("RANCHER_LOGIN_REJECTED");
+                        s.push_str(&crate::advice::render(&a.into_iter().collect::<Vec<_>>()));
+                    }
                 }
             }
             "chronograf" => {
