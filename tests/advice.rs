@@ -337,9 +337,17 @@ fn a_broken_table_is_rejected_with_the_entry_named() {
 #[test]
 fn rancher_login_advice_points_at_the_check_and_the_reset_not_the_stale_secret() {
     let a = advice::by_id("RANCHER_LOGIN_REJECTED").unwrap();
-    assert!(a.advice.contains("mlk rancher reset-password"), "{}", a.advice);
+    assert!(
+        a.advice.contains("mlk rancher reset-password"),
+        "{}",
+        a.advice
+    );
     assert!(a.advice.contains("mlk status"), "{}", a.advice);
-    assert!(a.advice.contains("Set a specific password to use"), "{}", a.advice);
+    assert!(
+        a.advice.contains("Set a specific password to use"),
+        "{}",
+        a.advice
+    );
     assert!(!a.advice.contains("base64decode"), "{}", a.advice);
     assert!(
         a.regex

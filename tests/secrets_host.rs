@@ -111,7 +111,7 @@ fn a_world_readable_secret_is_refused_with_its_path() {
 
 /// The first-log-in report with every stage done, no cluster to ask and no name resolution
 /// (no DNS traffic from tests): what only the profile and the secrets folder decide.
-fn offline_report(p: &Profile, dir: &Path) -> mlk::login::Report {
+pub fn offline_report(p: &Profile, dir: &Path) -> mlk::login::Report {
     let done = |_: &str| true;
     let connect = || Err("no cluster in this test".to_string());
     let resolve = |hosts: &[String], ip| {

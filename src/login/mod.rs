@@ -286,11 +286,17 @@ pub fn report_path(cluster_dir: &Path) -> PathBuf {
 pub fn show_after_up(cluster_dir: &Path, json: bool) {
     let path = report_path(cluster_dir);
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("mlk: no summary at {} (`mlk status` shows it)", path.display());
+        eprintln!(
+            "mlk: no summary at {} (`mlk status` shows it)",
+            path.display()
+        );
         return;
     };
     let Ok(report) = serde_json::from_str::<serde_json::Value>(&text) else {
-        eprintln!("mlk: unreadable summary {} (`mlk status` shows it)", path.display());
+        eprintln!(
+            "mlk: unreadable summary {} (`mlk status` shows it)",
+            path.display()
+        );
         return;
     };
     if json {

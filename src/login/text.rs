@@ -219,7 +219,16 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    if r.dns_ok {
+    let checked = r
+        .dashboards
+        .iter()
+        .any(|d| d.dns.status != super::dns::Status::NotChecked);
+    if !checked {
+        para(
+            &mut s,
+            "Names: not checked yet; `mlk status` checks them once the dashboards are installed.",
+        );
+    } else if r.dns_ok {
         para(
             &mut s,
             &format!(
@@ -228,7 +237,11 @@ pub fn render(r: &Report) -> String {
             ),
         );
     } else {
-        for d in r.dashboards.iter().filter(|d| !d.dns.ok()) {
+        for d in r
+            .dashboards
+            .iter()
+            .filter(|d| !d.dns.ok() && d.dns.status != super::dns::Status::NotChecked)
+        {
             let why = match (&d.dns.error, d.dns.addresses.is_empty()) {
                 (Some(e), _) => e.clone(),
                 (None, false) => format!(
