@@ -16,13 +16,20 @@ impl HostStage for Summary {
 
     fn run(&self, ctx: &HostCtx) -> Result<()> {
         let cp = &ctx.profile.first_controlplane().name;
-        let store = crate::state::Store::open(ctx.cluster_dir, &ctx.profile.name)?;
+        // Read only: the executor owns state.json (Store::open would also tidy the folder).
+        let state: crate::state::StateFile =
+            std::fs::read_to_string(ctx.cluster_dir.join("state.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
         let plan = crate::plan::stages::build(ctx.profile);
         let done = |id: &str| {
             plan.iter().filter(|s| s.id == id).any(|s| {
                 s.nodes.iter().all(|n| {
-                    store
-                        .get(id, n)
+                    state
+                        .stages
+                        .get(id)
+                        .and_then(|m| m.get(n))
                         .is_some_and(|r| r.status == crate::state::Status::Done)
                 })
             })
