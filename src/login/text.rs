@@ -191,11 +191,22 @@ pub fn render(r: &Report) -> String {
         );
     }
     if let Some(ca) = &r.ca {
+        let tls: Vec<&str> = r
+            .dashboards
+            .iter()
+            .filter(|d| d.url.starts_with("https://"))
+            .map(|d| d.name.as_str())
+            .collect();
+        let signed = match tls.as_slice() {
+            [] => "the certificates mlk makes are".to_string(),
+            [one] => format!("{one}'s certificate is"),
+            many => format!("the certificates of {} are", many.join(" and ")),
+        };
         if ca.exported {
             para(
                 &mut s,
                 &format!(
-                    "Certificates: Rancher's and Kubeflow's are signed by this cluster's own CA, {} (the public certificate; its key stays in the cluster). Trust it once, or accept the browser's warning on each dashboard (\"Advanced\", then \"Proceed\" / \"Accept the Risk and Continue\"):",
+                    "Certificates: {signed} signed by this cluster's own CA, {} (the public certificate; its key stays in the cluster). Trust it once, or accept the browser's warning on each dashboard (\"Advanced\", then \"Proceed\" / \"Accept the Risk and Continue\"):",
                     ca.file.display()
                 ),
             );

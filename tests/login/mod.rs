@@ -4,6 +4,7 @@
 //! reset-password` against a test host, with names resolved by a real resolver in a network
 //! namespace. Fixtures: tests/fixtures/contracts/login/README.md.
 mod e2e;
+mod world;
 
 use mlk::login::rancher::{self, Answer, Check, Files};
 use std::path::{Path, PathBuf};
