@@ -154,4 +154,9 @@ pub enum Command {
   mlk version            # the same as mlk --version
   mlk -V                 # the first line only")]
     Version,
+    /// Open a dashboard (rancher, chronograf, kubeflow) or InfluxDB; port-forwards over SSH
+    /// when its name does not resolve here.
+    Open(crate::commands::open::OpenArgs),
+    /// Rancher chores: `mlk rancher reset-password`.
+    Rancher(crate::commands::rancher::RancherArgs),
 }

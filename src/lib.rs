@@ -11,6 +11,7 @@ pub mod fsutil;
 pub mod inventory;
 pub mod kubeconfig;
 pub mod lockfile;
+pub mod login;
 pub mod manifest;
 pub mod plan;
 pub mod profile;

@@ -328,3 +328,30 @@ fn a_broken_table_is_rejected_with_the_entry_named() {
     let err = format!("{:#}", advice::parse(bad).unwrap_err());
     assert!(err.contains("advice Y: pattern"), "{err}");
 }
+
+/// Issue 14 (regression): the rejected-log-in advice sent students to Secret bootstrap-secret,
+/// which keeps the bootstrap password after admin's password changed (rancher-2.13.8
+/// templates/secret.yaml keeps it, `helm.sh/resource-policy: keep`). It now names mlk's
+/// check and its reset instead, and its message is the dashboard's (dashboard v2.13.8
+/// en-us.yaml `login.clientError`).
+#[test]
+fn rancher_login_advice_points_at_the_check_and_the_reset_not_the_stale_secret() {
+    let a = advice::by_id("RANCHER_LOGIN_REJECTED").unwrap();
+    assert!(
+        a.advice.contains("mlk rancher reset-password"),
+        "{}",
+        a.advice
+    );
+    assert!(a.advice.contains("mlk status"), "{}", a.advice);
+    assert!(
+        a.advice.contains("Set a specific password to use"),
+        "{}",
+        a.advice
+    );
+    assert!(!a.advice.contains("base64decode"), "{}", a.advice);
+    assert!(
+        a.regex
+            .is_match("Invalid username or password. Please try again."),
+        "the dashboard's own message"
+    );
+}

@@ -170,9 +170,31 @@ fn check_profile(name: &str, provider: Provider) {
         !files["values/rancher.yaml"].contains("bootstrapPassword:"),
         "a password reached a rendered file"
     );
-    // Rancher's certificate: an Issuer of the cert-manager API the cert-manager stage installed.
-    let issuer = find(rels, "rancher", "Issuer", "rancher");
-    assert_eq!(issuer["apiVersion"], "cert-manager.io/v1");
+    // Rancher's certificate comes from the cluster's CA (docs/login.md): the chart's Ingress
+    // names Secret tls-rancher-ingress for its host and asks cert-manager for nothing (no
+    // Issuer of Rancher's own, no ingress-shim annotation); privateCA mounts Secret tls-ca
+    // into Rancher and keeps its CA certificates (no `--no-cacerts`).
+    let r = rels
+        .iter()
+        .find(|r| r.release.release == "rancher")
+        .unwrap();
+    assert!(
+        !r.objects.iter().any(|o| o["kind"] == "Issuer"),
+        "Rancher's own Issuer is rendered"
+    );
+    let ing = find(rels, "rancher", "Ingress", "rancher");
+    assert_eq!(ing["spec"]["tls"][0]["secretName"], "tls-rancher-ingress");
+    assert_eq!(
+        ing["spec"]["tls"][0]["hosts"][0].as_str(),
+        hosts.rancher.as_deref()
+    );
+    let ann = serde_json::to_string(&ing["metadata"]["annotations"]).unwrap();
+    assert!(!ann.contains("cert-manager.io"), "{ann}");
+    let dep = find(rels, "rancher", "Deployment", "rancher");
+    let pod = serde_json::to_string(&dep["spec"]["template"]["spec"]).unwrap();
+    assert!(pod.contains("\"secretName\":\"tls-ca\""), "{pod}");
+    assert!(pod.contains("/etc/rancher/ssl/cacerts.pem"), "{pod}");
+    assert!(!pod.contains("--no-cacerts"), "{pod}");
     // Every PVC lands on the default class local-path-provisioner makes.
     let sc = find(rels, "local-path-provisioner", "StorageClass", "local-path");
     assert_eq!(
@@ -362,4 +384,48 @@ fn helm_rejects_a_misspelled_key_through_the_same_harness() {
     // Rancher 2.13.8 refuses a Kubernetes it does not support (Chart.yaml kubeVersion).
     let err = charts::template(&helm, r("rancher"), "hostname: a.b\n", "1.35.0", &[]).unwrap_err();
     assert!(err.contains("kube"), "{err}");
+}
+
+/// `ingress.allowFrom` (docs/login.md): every dashboard's Ingress carries ingress-nginx's
+/// source-range annotation with the profile's networks, in the real charts' output and in
+/// Kubeflow's own Ingress; without it, none does.
+#[test]
+fn allow_from_restricts_every_dashboard_ingress() {
+    let base = load("mono", Provider::Virtualbox);
+    let cp = base.first_controlplane().ip;
+    let net = format!(
+        "{}/24",
+        std::net::Ipv4Addr::from(u32::from(cp) & 0xffff_ff00)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("allow.yaml");
+    let text = format!(
+        "{}ingress:\n  allowFrom: [{net}, 203.0.113.7]\n",
+        mlk::profile::Source::resolve("mono").unwrap().text
+    );
+    std::fs::write(&file, text).unwrap();
+    let src = mlk::profile::Source::resolve(file.to_str().unwrap()).unwrap();
+    let p = mlk::profile::load(
+        &src,
+        &mlk::profile::Overrides::default(),
+        &mlk::profile::validate::host_rules_from_env(),
+    )
+    .unwrap();
+    let key = "nginx.ingress.kubernetes.io/whitelist-source-range";
+    let want = format!("{net},203.0.113.7");
+    for (profile, expect) in [(&p, Some(want.as_str())), (&base, None)] {
+        let files = mlk::render::render_all(profile).unwrap();
+        let kf: Value = serde_yaml_ng::from_str(&files["kubeflow/ingress.yaml"]).unwrap();
+        assert_eq!(kf["metadata"]["annotations"][key].as_str(), expect);
+        let Some(rels) = charts::render(profile, &files) else {
+            return;
+        };
+        for (rel, name) in [
+            ("rancher", "rancher"),
+            ("chronograf", "chronograf-chronograf"),
+        ] {
+            let i = find(&rels, rel, "Ingress", name);
+            assert_eq!(i["metadata"]["annotations"][key].as_str(), expect, "{rel}");
+        }
+    }
 }

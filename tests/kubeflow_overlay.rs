@@ -88,7 +88,8 @@ fn overlay_builds_over_the_real_tree_without_cert_manager_with_the_dex_hash_and_
                 .contains("hashFromEnv: DEX_USER_PASSWORD")),
         "no Dex config reads DEX_USER_PASSWORD"
     );
-    // The Ingress: the profile's host, Kubeflow's issuer, a Service and port of the build.
+    // The Ingress: the profile's host, its TLS Secret from a Certificate of the cluster's CA
+    // for that host (no ingress-shim annotation), a Service and port of the build.
     let ing = find("Ingress", "mlk-kubeflow");
     assert_eq!(ing.len(), 1);
     let ing = ing[0];
@@ -96,10 +97,29 @@ fn overlay_builds_over_the_real_tree_without_cert_manager_with_the_dex_hash_and_
         ing["spec"]["rules"][0]["host"].as_str(),
         p.ingress.kubeflow.as_deref()
     );
-    assert_eq!(
-        ing["metadata"]["annotations"]["cert-manager.io/cluster-issuer"],
-        "kubeflow-self-signing-issuer"
+    assert!(
+        ing["metadata"]["annotations"]
+            .get("cert-manager.io/cluster-issuer")
+            .is_none(),
+        "{:?}",
+        ing["metadata"]["annotations"]
     );
+    let cert = find("Certificate", "mlk-kubeflow-tls");
+    assert_eq!(cert.len(), 1);
+    assert_eq!(
+        cert[0]["metadata"]["namespace"],
+        ing["metadata"]["namespace"]
+    );
+    assert_eq!(
+        cert[0]["spec"]["secretName"],
+        ing["spec"]["tls"][0]["secretName"]
+    );
+    assert_eq!(
+        cert[0]["spec"]["dnsNames"][0].as_str(),
+        p.ingress.kubeflow.as_deref()
+    );
+    assert_eq!(cert[0]["spec"]["issuerRef"]["kind"], "ClusterIssuer");
+    assert_eq!(cert[0]["spec"]["issuerRef"]["name"], mlk::login::ca::ISSUER);
     let backend = &ing["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
     let svc = find("Service", backend["name"].as_str().unwrap());
     assert_eq!(svc.len(), 1);
@@ -123,10 +143,11 @@ fn overlay_builds_over_the_real_tree_without_cert_manager_with_the_dex_hash_and_
     );
 }
 
-/// The overlay is upstream's `example` less cert-manager plus the Ingress: it leaves out no
-/// other upstream object, so it cannot drift from `example/kustomization.yaml` unnoticed.
+/// The overlay is upstream's `example` less cert-manager plus the Ingress and its Certificate:
+/// it leaves out no other upstream object, so it cannot drift from `example/kustomization.yaml`
+/// unnoticed.
 #[test]
-fn overlay_equals_upstream_example_less_cert_manager_plus_the_ingress() {
+fn overlay_equals_upstream_example_less_cert_manager_plus_the_ingress_and_its_certificate() {
     let p = crate::secrets_host::profile("mono");
     let files = mlk::render::render_all(&p).unwrap();
     let Some(built) = kubeflow::build(&p, &files) else {
@@ -154,13 +175,13 @@ fn overlay_equals_upstream_example_less_cert_manager_plus_the_ingress() {
         "upstream objects the overlay drops"
     );
     let extra: Vec<_> = ours.difference(&upstream).collect();
+    let t = |k: &str, n: &str| (k.to_string(), "istio-system".to_string(), n.to_string());
     assert_eq!(
         extra,
-        vec![&(
-            "Ingress".to_string(),
-            "istio-system".to_string(),
-            "mlk-kubeflow".to_string()
-        )]
+        vec![
+            &t("Certificate", "mlk-kubeflow-tls"),
+            &t("Ingress", "mlk-kubeflow")
+        ]
     );
 }
 

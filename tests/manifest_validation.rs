@@ -100,6 +100,10 @@ fn stage_scripts_apply_nothing_the_validation_misses() {
     for want in [
         "cert-manager: Issuer",
         "cert-manager: Certificate",
+        "cert-manager: ClusterIssuer",
+        "rancher: Namespace",
+        "rancher: Certificate",
+        "rancher: Secret",
         "storage: PersistentVolumeClaim",
         "storage: Pod",
         "tick: Namespace",
@@ -116,4 +120,85 @@ fn stage_scripts_apply_nothing_the_validation_misses() {
             .any(|s| s.contains("PersistentVolumeClaim local-path-storage/mlk-probe")),
         "{seen:#?}"
     );
+}
+
+/// The cluster's CA (docs/login.md): a self-signed ClusterIssuer signs one CA Certificate in
+/// cert-manager's cluster resource namespace, ClusterIssuer mlk-ca signs with its Secret, and
+/// every dashboard Ingress with TLS (Rancher's from the real chart, Kubeflow's from the
+/// overlay) serves a Secret that a Certificate of mlk-ca makes for exactly its host, usable
+/// as a TLS server certificate.
+#[test]
+fn dashboard_certificates_come_from_the_clusters_ca() {
+    use mlk::login::ca;
+    for name in ["mono", "distributed"] {
+        let p = load(name, Provider::Virtualbox);
+        let Some(set) = objects::all(&p) else { return };
+        let find = |kind: &str, n: &str| -> Vec<&mlk::manifest::Object> {
+            set.iter()
+                .filter(|o| o.group() == "cert-manager.io" && o.kind() == kind && o.name() == n)
+                .collect()
+        };
+        let selfsigned = find("ClusterIssuer", ca::SELF_SIGNED_ISSUER);
+        assert_eq!(selfsigned.len(), 1, "{name}");
+        assert!(selfsigned[0].doc["spec"]["selfSigned"].is_mapping());
+        let cacert = find("Certificate", ca::SECRET);
+        assert_eq!(cacert.len(), 1, "{name}");
+        let c = &cacert[0].doc["spec"];
+        assert_eq!(cacert[0].namespace(), Some(ca::NAMESPACE));
+        assert_eq!(c["isCA"].as_bool(), Some(true));
+        assert_eq!(
+            c["issuerRef"]["name"].as_str(),
+            Some(ca::SELF_SIGNED_ISSUER)
+        );
+        assert_eq!(c["issuerRef"]["kind"].as_str(), Some("ClusterIssuer"));
+        assert_eq!(
+            c["commonName"].as_str(),
+            Some(format!("mlk {} CA", p.name).as_str())
+        );
+        // Never rotated: a CA the student trusted keeps signing.
+        assert_eq!(c["privateKey"]["rotationPolicy"].as_str(), Some("Never"));
+        let issuer = find("ClusterIssuer", ca::ISSUER);
+        assert_eq!(issuer.len(), 1, "{name}");
+        assert_eq!(issuer[0].doc["spec"]["ca"]["secretName"], c["secretName"]);
+        // Every dashboard Ingress with TLS is served from a Certificate of the CA.
+        let ingresses: Vec<_> = set
+            .iter()
+            .filter(|o| o.kind() == "Ingress" && !o.doc["spec"]["tls"].is_null())
+            .collect();
+        let want: Vec<String> = [&p.ingress.rancher, &p.ingress.kubeflow]
+            .iter()
+            .map(|h| mlk::profile::get(h).to_string())
+            .collect();
+        let mut served = Vec::new();
+        for ing in ingresses {
+            let tls = &ing.doc["spec"]["tls"][0];
+            let host = tls["hosts"][0].as_str().unwrap().to_string();
+            let secret = tls["secretName"].as_str().unwrap();
+            let certs: Vec<_> = set
+                .iter()
+                .filter(|o| {
+                    o.kind() == "Certificate"
+                        && o.namespace() == ing.namespace()
+                        && o.doc["spec"]["secretName"].as_str() == Some(secret)
+                })
+                .collect();
+            assert_eq!(certs.len(), 1, "{}: {secret}", ing.id());
+            let spec = &certs[0].doc["spec"];
+            assert_eq!(
+                spec["issuerRef"]["name"].as_str(),
+                Some(ca::ISSUER),
+                "{}",
+                certs[0].id()
+            );
+            assert_eq!(spec["issuerRef"]["kind"].as_str(), Some("ClusterIssuer"));
+            assert_eq!(spec["dnsNames"][0].as_str(), Some(host.as_str()));
+            let usages = serde_json::to_string(&spec["usages"]).unwrap();
+            assert!(usages.contains("server auth"), "{usages}");
+            served.push(host);
+        }
+        served.sort();
+        let mut want = want;
+        want.sort();
+        assert_eq!(served, want, "{name}: the TLS dashboards");
+    }
 }

@@ -1,7 +1,7 @@
 //! Host side of the secrets: generated, random, 0600 in a 0700 folder, stable across reruns,
 //! a bcrypt hash Dex accepts, and never in the summary (which names only the files).
 use mlk::profile::{self, Overrides, Profile};
-use mlk::stages::{secrets, summary};
+use mlk::stages::secrets;
 use std::path::Path;
 
 pub fn profile(name: &str) -> Profile {
@@ -109,22 +109,48 @@ fn a_world_readable_secret_is_refused_with_its_path() {
     );
 }
 
+/// The first-log-in report with every stage done, no cluster to ask and no name resolution
+/// (no DNS traffic from tests): what only the profile and the secrets folder decide.
+pub fn offline_report(p: &Profile, dir: &Path) -> mlk::login::Report {
+    let done = |_: &str| true;
+    let connect = || Err("no cluster in this test".to_string());
+    let resolve = |hosts: &[String], ip| {
+        hosts
+            .iter()
+            .map(|h| mlk::login::dns::not_checked(h, ip, "not resolved in this test"))
+            .collect()
+    };
+    mlk::login::collect(
+        p,
+        dir,
+        &mlk::login::Sources {
+            done: &done,
+            connect: &connect,
+            resolve: &resolve,
+        },
+    )
+}
+
 #[test]
 fn summary_names_password_files_never_passwords() {
     let p = profile("mono");
     let d = tempfile::tempdir().unwrap();
     secrets::ensure(&p, d.path()).unwrap();
-    let rows = summary::dashboards(&p, d.path());
+    let report = offline_report(&p, d.path());
+    let rows = &report.dashboards;
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["Rancher", "Chronograf", "Kubeflow"]);
-    assert_eq!(rows[0].url, "https://rancher.192.168.56.10.sslip.io");
+    let ip = mlk::login::ingress_address(&p);
+    assert_eq!(rows[0].url, format!("https://rancher.{ip}.sslip.io"));
     assert_eq!(rows[0].user, "admin");
+    // Rancher's state is unknown here (no cluster): the bootstrap file is still named.
     assert_eq!(
         rows[0].password_file.as_deref(),
         Some(secrets::path(d.path(), secrets::RANCHER).as_path())
     );
     assert_eq!(rows[2].user, "user@example.com");
-    let table = summary::table(&rows);
+    let table = mlk::login::text::render(&report);
+    let json = serde_json::to_string(&report).unwrap();
     for name in [
         secrets::RANCHER,
         secrets::INFLUXDB,
@@ -133,17 +159,16 @@ fn summary_names_password_files_never_passwords() {
     ] {
         let secret = std::fs::read_to_string(secrets::path(d.path(), name)).unwrap();
         assert!(
-            !table.contains(secret.trim()),
+            !table.contains(secret.trim()) && !json.contains(secret.trim()),
             "{name} leaked into the summary"
         );
     }
-    assert!(
-        table.contains(
-            &secrets::path(d.path(), secrets::KUBEFLOW_DEX)
-                .display()
-                .to_string()
-        )
-    );
+    for f in [secrets::KUBEFLOW_DEX, secrets::INFLUXDB] {
+        assert!(
+            table.contains(&secrets::path(d.path(), f).display().to_string()),
+            "{f}:\n{table}"
+        );
+    }
 }
 
 #[test]
@@ -170,12 +195,13 @@ fn summary_stage_logs_the_table_and_always_runs() {
     stage.run(&ctx).unwrap();
     let text = lines.lock().unwrap().join("\n");
     assert!(text.starts_with("DASHBOARD"), "{text}");
+    let ip = mlk::login::ingress_address(&p);
     for url in [
-        "https://rancher.192.168.56.20.sslip.io",
-        "http://chronograf.192.168.56.20.sslip.io",
-        "https://kubeflow.192.168.56.20.sslip.io",
+        format!("https://rancher.{ip}.sslip.io"),
+        format!("http://chronograf.{ip}.sslip.io"),
+        format!("https://kubeflow.{ip}.sslip.io"),
     ] {
-        assert!(text.contains(url), "{url} missing:\n{text}");
+        assert!(text.contains(&url), "{url} missing:\n{text}");
     }
     for (name, _) in secrets::wanted(&p) {
         let secret = std::fs::read_to_string(secrets::path(d.path(), name)).unwrap();

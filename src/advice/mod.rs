@@ -81,6 +81,11 @@ pub fn table() -> &'static [Advice] {
     T.get_or_init(|| parse(TABLE_YAML).unwrap_or_else(|e| panic!("built-in advice table: {e:#}")))
 }
 
+/// The entry with this id.
+pub fn by_id(id: &str) -> Option<&'static Advice> {
+    table().iter().find(|a| a.id == id)
+}
+
 /// Every entry whose pattern occurs in `text`, in table order.
 pub fn match_output(text: &str) -> Vec<&'static Advice> {
     table().iter().filter(|a| a.regex.is_match(text)).collect()

@@ -9,8 +9,10 @@ pub mod down;
 pub mod kubeconfig;
 pub mod list;
 pub mod man;
+pub mod open;
 pub mod plan;
 pub mod profiles;
+pub mod rancher;
 pub mod render;
 pub mod report;
 pub mod run_workload;
@@ -49,6 +51,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             println!("mlk {}", crate::version::long());
             Ok(())
         }
+        Command::Open(a) => open::run(&cli.global, &a),
+        Command::Rancher(a) => rancher::run(&cli.global, &a),
     }
 }
 

@@ -37,7 +37,9 @@ struct Report {
     machines: Vec<MachineStatus>,
     machines_error: Option<String>,
     stages: Vec<StageRow>,
-    dashboards: Vec<crate::stages::summary::DashboardInfo>,
+    /// The first-log-in report: dashboards, names, Rancher's setup, the CA, InfluxDB.
+    #[serde(flatten)]
+    login: crate::login::Report,
 }
 
 pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
@@ -60,11 +62,24 @@ pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
         ProviderKind::Ssh => "ssh".to_string(),
         ProviderKind::Vagrant(h) => format!("vagrant/{}", h.as_str()),
     };
-    let mut dashboards = crate::stages::summary::dashboards(&m.profile, m.c.dir());
-    for d in &mut dashboards {
-        // Only files that exist: before the secrets stage there are none to show.
-        d.password_file = d.password_file.take().filter(|f| f.is_file());
-    }
+    let done = |id: &str| stages.iter().any(|s| s.id == id && s.status == "done");
+    let connect = || {
+        super::open::first_controlplane(&m).map_err(|e| {
+            format!(
+                "cannot reach {}: {e:#}",
+                m.profile.first_controlplane().name
+            )
+        })
+    };
+    let login = crate::login::collect(
+        &m.profile,
+        m.c.dir(),
+        &crate::login::Sources {
+            done: &done,
+            connect: &connect,
+            resolve: &crate::login::dns::resolve_all,
+        },
+    );
     let report = Report {
         cluster: m.c.name().to_string(),
         provider,
@@ -74,7 +89,7 @@ pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
         machines,
         machines_error: machines_error.clone(),
         stages,
-        dashboards,
+        login,
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -127,7 +142,7 @@ fn print_text(r: &Report, phase: &summary::Phase) {
     for s in &r.stages {
         println!("{:<14} {}", s.id, s.status);
     }
-    println!("\n{}", crate::stages::summary::table(&r.dashboards));
+    println!("\n{}", crate::login::text::render(&r.login));
     println!(
         "{}",
         if r.fully_up {

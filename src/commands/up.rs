@@ -234,6 +234,9 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
             sum.already_done.len()
         );
     }
+    if sum.ran.iter().any(|s| s == "summary") {
+        crate::login::show_after_up(&dir, a.json);
+    }
     if !sum.skipped.is_empty() {
         let list: Vec<String> = sum
             .skipped

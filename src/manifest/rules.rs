@@ -5,6 +5,9 @@
 //! kubernetes v1.32.5; `validation.go` below is `pkg/apis/core/validation/validation.go`).
 //! docs/contracts.md ("Manifest validation") has the same list with the reasoning.
 use super::{Object, apis, containers, names, pod_specs, template_metadata};
+
+#[path = "issuers.rs"]
+mod issuers;
 use serde_yaml_ng::Value;
 use std::collections::BTreeMap;
 
@@ -80,6 +83,9 @@ pub enum Rule {
     /// validation.go, resource requirements: a request "must be less than or equal to
     /// <resource> limit".
     RequestsWithinLimits,
+    /// Not an API rule: cert-manager leaves a request for an issuer that does not exist
+    /// Pending (`IssuerNotFound`), and a CA issuer without its Secret not Ready (issuers.rs).
+    IssuerExists,
 }
 
 impl Rule {
@@ -96,6 +102,7 @@ impl Rule {
             Rule::RemovedApi => "removed-api",
             Rule::CustomResourceDefinition => "custom-resource-definition",
             Rule::RequestsWithinLimits => "requests-within-limits",
+            Rule::IssuerExists => "issuer-exists",
         }
     }
 }
@@ -160,6 +167,7 @@ pub fn check(objects: &[Object], cluster: &Cluster) -> Vec<Finding> {
         storage_class(&mut c, o);
         removed(&mut c, o);
         custom_resource(&mut c, o);
+        issuers::check(&mut c, o);
     }
     c.out.sort();
     c.out.dedup();

@@ -308,3 +308,57 @@ fn requests_may_not_exceed_limits() {
 fn an_unknown_stage_is_reported() {
     assert!(!check(&[obj("later", NS)], &cluster()).is_empty());
 }
+
+const CA_SET: [&str; 4] = [
+    "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: self}\nspec: {selfSigned: {}}\n",
+    "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: ca, namespace: cert-manager}\nspec:\n  isCA: true\n  commonName: ca\n  secretName: ca-secret\n  issuerRef: {name: self, kind: ClusterIssuer, group: cert-manager.io}\n",
+    "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: ca}\nspec: {ca: {secretName: ca-secret}}\n",
+    "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web, namespace: tick}\nspec:\n  secretName: web-tls\n  dnsNames: [web.example]\n  issuerRef: {name: ca, kind: ClusterIssuer, group: cert-manager.io}\n",
+];
+
+fn issuer_findings(docs: &[(&str, String)]) -> Vec<Finding> {
+    let set: Vec<Object> = docs.iter().map(|(st, d)| obj(st, d)).collect();
+    check(&set, &cluster())
+        .into_iter()
+        .filter(|f| f.rule == Rule::IssuerExists)
+        .collect()
+}
+
+#[test]
+fn issuer_exists_follows_certificates_ingresses_and_ca_secrets() {
+    let ok: Vec<(&str, String)> = CA_SET.iter().map(|d| ("storage", d.to_string())).collect();
+    assert_eq!(issuer_findings(&ok), vec![]);
+    // The CA issuer names a Secret nothing makes.
+    let mut v = ok.clone();
+    v[1].1 = v[1].1.replace("secretName: ca-secret", "secretName: other");
+    let f = issuer_findings(&v);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert!(f[0].message.contains("cert-manager/ca-secret"), "{f:?}");
+    // The CA's Secret in another namespace: a ClusterIssuer reads only cert-manager's.
+    let mut v = ok.clone();
+    v[1].1 = v[1].1.replace("namespace: cert-manager", "namespace: tick");
+    assert_eq!(issuer_findings(&v).len(), 1);
+    // A certificate for an issuer that is not there (a typo, or kind Issuer by default).
+    let mut v = ok.clone();
+    v[3].1 = v[3].1.replace("{name: ca,", "{name: cb,");
+    assert_eq!(issuer_findings(&v).len(), 1);
+    let mut v = ok.clone();
+    v[3].1 = v[3].1.replace(", kind: ClusterIssuer", "");
+    assert_eq!(issuer_findings(&v).len(), 1);
+    // The issuer comes only in a later stage.
+    let mut v = ok.clone();
+    v[2].0 = "tick";
+    v[3].0 = "storage";
+    assert_eq!(issuer_findings(&v).len(), 1);
+    // ingress-shim's annotation names an issuer too.
+    let ing = |issuer: &str| {
+        format!(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: tick\n  annotations: {{cert-manager.io/cluster-issuer: {issuer}}}\nspec: {{}}\n"
+        )
+    };
+    let mut v = ok.clone();
+    v.push(("tick", ing("ca")));
+    assert_eq!(issuer_findings(&v), vec![]);
+    v.push(("tick", ing("nope")));
+    assert_eq!(issuer_findings(&v).len(), 1);
+}

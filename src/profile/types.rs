@@ -225,6 +225,11 @@ pub struct Ingress {
     pub chronograf: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubeflow: Option<String>,
+    /// Client networks (IPv4 CIDRs or addresses) the dashboards answer; empty: everyone who
+    /// reaches the ingress. ingress-nginx's `whitelist-source-range` on every dashboard's
+    /// Ingress (docs/login.md).
+    #[serde(default, rename = "allowFrom", skip_serializing_if = "Vec::is_empty")]
+    pub allow_from: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -322,6 +322,45 @@ fn check_ingress(c: &mut Checker, p: &Profile) {
             );
         }
     }
+    check_allow_from(c, p);
+}
+
+/// `ingress.allowFrom`: IPv4 networks or addresses, and the first controlplane node among
+/// them: the stages' checks and `mlk open`'s port-forward reach the dashboards from there.
+fn check_allow_from(c: &mut Checker, p: &Profile) {
+    let cp = p
+        .nodes
+        .iter()
+        .find(|n| n.roles.contains(&Role::Controlplane));
+    let mut nets = Vec::new();
+    for (i, v) in p.ingress.allow_from.iter().enumerate() {
+        let net = v
+            .parse::<ipnet::Ipv4Net>()
+            .ok()
+            .or_else(|| v.parse::<Ipv4Addr>().ok().map(ipnet::Ipv4Net::from));
+        match net {
+            Some(n) => nets.push(n),
+            None => c.add(
+                format!("ingress.allowFrom[{i}]"),
+                format!("`{v}` is not an IPv4 network or address; allowed: e.g. 192.168.56.0/24 or 192.168.56.1"),
+            ),
+        }
+    }
+    if let Some(cp) = cp
+        && !nets.is_empty()
+        && nets.len() == p.ingress.allow_from.len()
+        && !nets.iter().any(|n| n.contains(&cp.ip))
+    {
+        c.add(
+            "ingress.allowFrom",
+            format!(
+                "no entry contains {} ({}, the first controlplane node): mlk checks the dashboards and forwards `mlk open` from there; add e.g. {}/24",
+                cp.ip,
+                cp.name,
+                ipnet::Ipv4Net::new(cp.ip, 24).map_or_else(|_| cp.ip.to_string(), |n| n.trunc().network().to_string())
+            ),
+        );
+    }
 }
 
 fn check_stages(c: &mut Checker, p: &Profile) {

@@ -20,6 +20,7 @@
 mod classify;
 mod exec;
 mod files;
+mod forward;
 pub mod hostkeys;
 pub mod ssh;
 mod transport;
@@ -87,4 +88,18 @@ pub trait Runner: Send + Sync {
     fn download(&self, path: &str) -> Result<Vec<u8>, RemoteError>;
     /// Opens a stream to `host:port` from the node's side.
     fn tunnel(&self, host: &str, port: u16) -> Result<Box<dyn Tunnel>, RemoteError>;
+    /// Carries one local connection to `host:port` as seen from the node, both ways, until it
+    /// ends (a port-forward; `mlk open`). Runners that cannot forward say so.
+    fn forward(
+        &self,
+        host: &str,
+        port: u16,
+        client: std::net::TcpStream,
+    ) -> Result<(), RemoteError> {
+        let _ = (host, port, client);
+        Err(RemoteError::Fatal {
+            node: self.node().to_string(),
+            message: "this connection cannot forward ports".into(),
+        })
+    }
 }

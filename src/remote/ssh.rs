@@ -307,6 +307,15 @@ impl Runner for SshRunner {
         self.with_conn(|c| super::files::download(c, self.node(), path))
     }
 
+    fn forward(
+        &self,
+        host: &str,
+        port: u16,
+        client: std::net::TcpStream,
+    ) -> Result<(), RemoteError> {
+        self.forward_one(host, port, client)
+    }
+
     /// A direct-tcpip channel on a session of its own, so that a long-lived tunnel never
     /// blocks this node's commands (and the other way round).
     fn tunnel(&self, host: &str, port: u16) -> Result<Box<dyn Tunnel>, RemoteError> {
@@ -329,6 +338,21 @@ impl Runner for SshRunner {
                 })
             }
         }
+    }
+}
+
+impl SshRunner {
+    /// See [`Runner::forward`]: a session of its own per connection, like `tunnel`.
+    fn forward_one(
+        &self,
+        host: &str,
+        port: u16,
+        client: std::net::TcpStream,
+    ) -> Result<(), RemoteError> {
+        let conn = self.establish()?;
+        let r = super::forward::pump(&conn, self.node(), host, port, client);
+        conn.discard();
+        r
     }
 }
 

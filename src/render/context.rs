@@ -40,6 +40,16 @@ pub struct Ctx {
     pub docker: super::egress::DockerCtx,
     /// The profile's HTTP(S) proxy in each form the nodes need.
     pub proxy: super::egress::ProxyCtx,
+    /// The dashboards' certificates (mlk's CA) and who may reach them (docs/login.md).
+    pub login: LoginCtx,
+}
+
+#[derive(Serialize)]
+pub struct LoginCtx {
+    pub ca: crate::login::ca::CaCtx,
+    /// `ingress.allowFrom` joined by commas, the form of ingress-nginx's annotation.
+    pub allow_from: String,
+    pub has_allow_from: bool,
 }
 
 #[derive(Serialize)]
@@ -211,6 +221,11 @@ pub fn build(p: &Profile) -> Ctx {
         releases: releases(p),
         docker: super::egress::docker(p),
         proxy: super::egress::proxy(p),
+        login: LoginCtx {
+            ca: crate::login::ca::ctx(&p.name),
+            allow_from: p.ingress.allow_from.join(","),
+            has_allow_from: !p.ingress.allow_from.is_empty(),
+        },
         enabled: Enabled {
             local_path: c.local_path.enabled,
             cert_manager: c.cert_manager.enabled,

@@ -87,6 +87,10 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
             "kubeflow/kustomization.yaml".into(),
         )?;
         put("kubeflow/ingress.yaml", "kubeflow/ingress.yaml".into())?;
+        put(
+            "kubeflow/certificate.yaml",
+            "kubeflow/certificate.yaml".into(),
+        )?;
     }
     Ok(out)
 }

@@ -1,99 +1,10 @@
-//! Host stage `summary`: every dashboard with its URL, user and the path of its password
-//! file. Never the password itself. `mlk status` shows the same table via [`dashboards`].
-use super::secrets;
+//! Host stage `summary`: the first-log-in report (`crate::login`): every dashboard with its
+//! URL, user and the path of its password file (never the password itself), whether its name
+//! resolves here, Rancher's setup state, the cluster's CA (exported to the cluster folder) and
+//! how to reach InfluxDB. It is saved as `<cluster>/summary.json`; `mlk up` prints it after the
+//! run (text, or a `summary` event with `--json`), and `mlk status` shows the same.
 use super::{HostCtx, HostStage};
-use crate::profile::Profile;
 use anyhow::Result;
-use serde::Serialize;
-use std::path::{Path, PathBuf};
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DashboardInfo {
-    pub name: String,
-    pub url: String,
-    pub user: String,
-    /// The file holding the password; `None` where the dashboard has no login.
-    pub password_file: Option<PathBuf>,
-    pub note: String,
-}
-
-/// The dashboards the profile enables, with where their credentials live.
-pub fn dashboards(p: &Profile, cluster_dir: &Path) -> Vec<DashboardInfo> {
-    crate::plan::dashboards(p)
-        .into_iter()
-        .map(|d| {
-            let (user, file, note) = match d.name.as_str() {
-                "Rancher" => (
-                    "admin",
-                    Some(secrets::RANCHER),
-                    "bootstrap password; Rancher asks to change it at first login",
-                ),
-                "Chronograf" => (
-                    "-",
-                    None,
-                    "no login (no OAuth configured); InfluxDB user admin, password file influxdb-password",
-                ),
-                "Kubeflow" => (
-                    "user@example.com",
-                    Some(secrets::KUBEFLOW_DEX),
-                    "Dex static user; self-signed certificate",
-                ),
-                _ => ("-", None, ""),
-            };
-            DashboardInfo {
-                name: d.name,
-                url: d.url,
-                user: user.to_string(),
-                password_file: file.map(|f| secrets::path(cluster_dir, f)),
-                note: note.to_string(),
-            }
-        })
-        .collect()
-}
-
-/// The dashboards as an aligned text table.
-pub fn table(rows: &[DashboardInfo]) -> String {
-    let cells: Vec<[String; 4]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.name.clone(),
-                r.url.clone(),
-                r.user.clone(),
-                r.password_file
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), |p| p.display().to_string()),
-            ]
-        })
-        .collect();
-    let head = ["DASHBOARD", "URL", "USER", "PASSWORD FILE"].map(String::from);
-    let mut w = head.clone().map(|h| h.len());
-    for c in &cells {
-        for (i, v) in c.iter().enumerate() {
-            w[i] = w[i].max(v.len());
-        }
-    }
-    let line = |c: &[String; 4]| {
-        format!(
-            "{:<w0$}  {:<w1$}  {:<w2$}  {}\n",
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            w0 = w[0],
-            w1 = w[1],
-            w2 = w[2]
-        )
-    };
-    let mut s = line(&head);
-    for c in &cells {
-        s.push_str(&line(c));
-    }
-    for r in rows.iter().filter(|r| !r.note.is_empty()) {
-        s.push_str(&format!("{}: {}\n", r.name, r.note));
-    }
-    s
-}
 
 pub struct Summary;
 
@@ -104,11 +15,48 @@ impl HostStage for Summary {
     }
 
     fn run(&self, ctx: &HostCtx) -> Result<()> {
-        let rows = dashboards(ctx.profile, ctx.cluster_dir);
-        if rows.is_empty() {
-            (ctx.log)("no dashboards enabled in this profile");
-        }
-        for l in table(&rows).lines() {
+        let cp = &ctx.profile.first_controlplane().name;
+        // Read only: the executor owns state.json (Store::open would also tidy the folder).
+        let state: crate::state::StateFile =
+            std::fs::read_to_string(ctx.cluster_dir.join("state.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+        let plan = crate::plan::stages::build(ctx.profile);
+        let done = |id: &str| {
+            plan.iter().filter(|s| s.id == id).any(|s| {
+                s.nodes.iter().all(|n| {
+                    state
+                        .stages
+                        .get(id)
+                        .and_then(|m| m.get(n))
+                        .is_some_and(|r| r.status == crate::state::Status::Done)
+                })
+            })
+        };
+        let connect = || {
+            ctx.runners
+                .get(cp)
+                .cloned()
+                .ok_or_else(|| format!("no connection to {cp}"))
+        };
+        let report = crate::login::collect(
+            ctx.profile,
+            ctx.cluster_dir,
+            &crate::login::Sources {
+                done: &done,
+                connect: &connect,
+                resolve: &crate::login::dns::resolve_all,
+            },
+        );
+        let json = serde_json::to_string_pretty(&report)? + "\n";
+        crate::fsutil::write_atomic(
+            &crate::login::report_path(ctx.cluster_dir),
+            json.as_bytes(),
+            Some(0o644),
+        )?;
+        // The log gets the text (paths and names only; no password is ever in the report).
+        for l in crate::login::text::render(&report).lines() {
             (ctx.log)(l);
         }
         Ok(())

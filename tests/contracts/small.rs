@@ -105,6 +105,17 @@ fn cert_manager_webhook_endpoints_and_certificate_decisions() {
         "certificate_ready",
         "cert-manager/certificate-issuing.json",
     );
+    // The CA's ClusterIssuer has the same Ready condition (docs/login.md).
+    accepts(
+        &s,
+        "certificate_ready",
+        "cert-manager/clusterissuer-ready.json",
+    );
+    rejects(
+        &s,
+        "certificate_ready",
+        "cert-manager/clusterissuer-not-ready.json",
+    );
 }
 
 #[test]

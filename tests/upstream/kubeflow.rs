@@ -68,7 +68,8 @@ pub fn build(p: &mlk::profile::Profile, files: &mlk::render::Rendered) -> Option
     let tag = mlk::profile::get(&p.components.kubeflow.version).to_string();
     let kust = &files["kubeflow/kustomization.yaml"];
     let ing = &files["kubeflow/ingress.yaml"];
-    let key = format!("{tag}\n{kust}\n---\n{ing}");
+    let cert = &files["kubeflow/certificate.yaml"];
+    let key = format!("{tag}\n{kust}\n---\n{ing}\n---\n{cert}");
     // Held for the whole build: parallel tests share one tree and one `mlk/` folder.
     let mut cache = CACHE
         .get_or_init(Default::default)
@@ -87,6 +88,7 @@ pub fn build(p: &mlk::profile::Profile, files: &mlk::render::Rendered) -> Option
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("kustomization.yaml"), kust).unwrap();
     std::fs::write(dir.join("ingress.yaml"), ing).unwrap();
+    std::fs::write(dir.join("certificate.yaml"), cert).unwrap();
     std::fs::write(dir.join("dex-password.bcrypt"), &hash).unwrap();
     let out = Command::new("unshare")
         .arg("-n")

@@ -1,0 +1,124 @@
+//! `mlk open NAME`: a dashboard (rancher, chronograf, kubeflow) or InfluxDB in the browser;
+//! through a port-forward over SSH when its name does not resolve here (or with --forward).
+use crate::cli::{ClusterArg, Global};
+use crate::exit::{Class, classify};
+use crate::login::{self, open};
+use crate::remote::{ConnectOptions, Runner, SshRunner};
+use anyhow::Result;
+use clap::Args;
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArg,
+    /// rancher, chronograf, kubeflow or influxdb.
+    pub name: String,
+    /// Always forward a local port through SSH, even when the name resolves.
+    #[arg(long)]
+    pub forward: bool,
+    /// The local port of the forward (default: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Print the URL instead of starting a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// An SSH connection to the first controlplane node of an opened cluster (host keys pinned in
+/// its known_hosts), for the commands that ask the cluster something.
+pub(super) fn first_controlplane(c: &super::cluster::Machines) -> Result<Arc<dyn Runner>> {
+    let cp = c.profile.first_controlplane().name.clone();
+    let eps = c.provider()?.endpoints()?;
+    let ep = eps.iter().find(|e| e.name == cp).ok_or_else(|| {
+        classify(
+            Class::Provider,
+            format!("no SSH endpoint for node {cp} (is the cluster up? `mlk status`)"),
+        )
+    })?;
+    let opts = ConnectOptions::new(c.c.dir().join("known_hosts"));
+    let r = SshRunner::connect(ep, &opts)
+        .map_err(|e| classify(Class::Remote, format!("connecting to {cp}: {e}")))?;
+    Ok(Arc::new(r))
+}
+
+fn show(url: &str, no_browser: bool) {
+    // The URL alone on stdout (scripts read it); the rest on stderr.
+    println!("{url}");
+    if !no_browser && !open::browser(url) {
+        eprintln!("mlk: no browser to start here; open {url}");
+    }
+}
+
+pub fn run(g: &Global, a: &OpenArgs) -> Result<()> {
+    let c = super::cluster::open(g, &a.cluster, None)?;
+    c.require_machines()?;
+    let targets = open::targets(&c.profile);
+    let Some(t) = targets.iter().find(|t| t.id == a.name) else {
+        let names: Vec<&str> = targets.iter().map(|t| t.id).collect();
+        return Err(classify(
+            Class::Usage,
+            format!(
+                "no dashboard `{}` in cluster {}; choose one of: {}",
+                a.name,
+                c.profile.name,
+                names.join(", ")
+            ),
+        ));
+    };
+    // Through the ingress when the name resolves to the ingress node here.
+    if !a.forward && t.id != "influxdb" {
+        let host = match t.id {
+            "rancher" => crate::profile::get(&c.profile.ingress.rancher),
+            "chronograf" => crate::profile::get(&c.profile.ingress.chronograf),
+            _ => crate::profile::get(&c.profile.ingress.kubeflow),
+        };
+        let r = login::dns::resolve(host, login::ingress_address(&c.profile));
+        if r.ok() {
+            let scheme = if t.id == "chronograf" {
+                "http"
+            } else {
+                "https"
+            };
+            show(&format!("{scheme}://{host}/"), a.no_browser);
+            return Ok(());
+        }
+        eprintln!(
+            "mlk: {host} does not resolve to {} here ({}); forwarding a local port through SSH instead (`mlk status` says how to fix the name)",
+            r.expected,
+            r.error
+                .clone()
+                .unwrap_or_else(|| format!("answer: {}", r.addresses.join(", ")))
+        );
+    }
+    let runner = first_controlplane(&c)?;
+    let ip = open::cluster_ip(runner.as_ref(), t)
+        .map_err(|e| classify(Class::Remote, format!("{e:#}")))?;
+    let listener = open::listen(a.port).map_err(|e| {
+        classify(
+            Class::Usage,
+            format!("cannot listen on 127.0.0.1:{}: {e:#}", a.port),
+        )
+    })?;
+    let local = listener.local_addr()?.port();
+    let url = format!("{}://localhost:{local}/", t.scheme);
+    eprintln!(
+        "mlk: forwarding {url} to {}/{} ({ip}:{}) through {}: {}. Ctrl-C stops it.",
+        t.namespace,
+        t.service,
+        t.port,
+        runner.node(),
+        t.note
+    );
+    if t.id == "influxdb" {
+        eprintln!(
+            "mlk: InfluxDB: user admin, password in {}, database {}",
+            crate::stages::secrets::path(c.c.dir(), crate::stages::secrets::INFLUXDB).display(),
+            crate::report::DATABASE
+        );
+        println!("{url}");
+    } else {
+        show(&url, a.no_browser);
+    }
+    open::serve(listener, runner, ip, t.port)
+}
