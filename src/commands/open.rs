@@ -9,6 +9,10 @@ use clap::Args;
 use std::sync::Arc;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk open rancher                  # the browser, at the dashboard's name
+  mlk open kubeflow --forward       # through a local port over SSH, even if the name resolves
+  mlk open influxdb -c mono         # a local port for your own Grafana or client")]
 pub struct OpenArgs {
     #[command(flatten)]
     pub cluster: ClusterArg,

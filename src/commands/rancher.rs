@@ -8,6 +8,9 @@ use clap::{Args, Subcommand};
 use std::io::IsTerminal;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk rancher reset-password        # a new admin password, shown once on a terminal
+  mlk rancher reset-password -c distributed")]
 pub struct RancherArgs {
     #[command(subcommand)]
     pub command: RancherCommand,
@@ -21,6 +24,9 @@ pub enum RancherCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mlk rancher reset-password
+  mlk rancher reset-password -c distributed")]
 pub struct ResetArgs {
     #[command(flatten)]
     pub cluster: ClusterArg,

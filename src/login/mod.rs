@@ -241,6 +241,8 @@ pub fn collect(p: &Profile, cluster_dir: &Path, src: &Sources) -> Report {
             {
                 password_file = r.password_file.clone();
             }
+            // Only files that exist: before the secrets stage there are none to show.
+            let password_file = password_file.filter(|f| f.is_file());
             DashboardInfo {
                 name: b.name.into(),
                 id: b.id.into(),
