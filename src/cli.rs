@@ -1,6 +1,8 @@
 //! The command line: global options and one subcommand per file in `commands/`.
-use crate::cluster::{ClusterName, ProviderKind};
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use crate::cluster::ClusterName;
+use crate::progress::ProgressMode;
+use crate::provider::ProviderKind;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -52,13 +54,6 @@ impl Global {
     pub fn home(&self) -> anyhow::Result<crate::cluster::Home> {
         crate::cluster::Home::resolve(self.dir.as_deref())
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProgressMode {
-    Auto,
-    Always,
-    Never,
 }
 
 /// Which profile, shared by the commands that read one without a cluster (plan, render).

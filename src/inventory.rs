@@ -123,7 +123,7 @@ pub fn read(path: &Path) -> Result<Vec<Endpoint>> {
     let usage = |m: String| classify(Class::Usage, m);
     let text = crate::fsutil::read_input_text(path, crate::fsutil::MAX_INPUT)
         .map_err(|reason| usage(format!("cannot read the node inventory {source}: {reason}")))?;
-    let eps = parse(&text, &source).map_err(|e| usage(format!("{e:#}")))?;
+    let eps = parse(&text, &source).map_err(|e| crate::exit::retag(Class::Usage, e))?;
     for e in &eps {
         for key in &e.identity_files {
             if let Some(problem) = identity_file_problem(key) {

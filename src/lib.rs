@@ -17,6 +17,7 @@ pub mod plan;
 pub mod profile;
 pub mod progress;
 pub mod provider;
+pub mod quote;
 pub mod remote;
 pub mod render;
 pub mod report;

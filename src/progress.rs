@@ -1,7 +1,6 @@
 //! What a run shows and records as it goes: spinner lines on stderr (one per stage, with each
 //! node's state) that become one ✓/✗ line with the duration when the stage ends, JSON events
 //! on stdout (`--json`), and every remote output line in `<cluster>/mlk.log`.
-use crate::cli::ProgressMode;
 use crate::diagnose::redact::Redactor;
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,6 +12,14 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// When to draw progress lines on stderr (`--progress`, `MLK_PROGRESS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Always,
+    Never,
+}
 
 pub struct Progress {
     json: bool,

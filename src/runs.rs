@@ -253,7 +253,7 @@ pub fn load(cluster_dir: &Path, name: &str) -> Result<RunRecord> {
         .map_err(|why| classify(Class::Usage, format!("{}: {why}", p.display())))?;
     serde_json::from_str(&text)
         .with_context(|| format!("{}: not a run record", p.display()))
-        .map_err(|e| classify(Class::Usage, format!("{e:#}")))
+        .map_err(|e| crate::exit::retag(Class::Usage, e))
 }
 
 /// New unique run name: `<cluster>-<YYYYmmdd-HHMMSS>`.

@@ -1,8 +1,9 @@
 //! Host architecture: `mlk doctor` reports it, and `mlk up` refuses a non-x86_64 host for VMs
 //! before it creates anything, even with --skip-preflight. The arch is injected (facts.arch,
 //! MLK_HOST_ARCH): this CI host is x86_64.
-use mlk::doctor::{self, Status, Target, arch, facts};
-use mlk::profile::Provider;
+use mlk::doctor::{self, Status, arch, facts};
+use mlk::profile::Hypervisor;
+use mlk::provider::ProviderKind;
 use std::process::Command;
 
 fn mono() -> mlk::profile::Profile {
@@ -13,8 +14,8 @@ fn mono() -> mlk::profile::Profile {
 fn the_doctor_reports_the_arch_and_fails_arm64_for_vms_only() {
     let p = mono();
     let home = tempfile::tempdir().unwrap();
-    for prov in Provider::ALL {
-        let target = Target::Vagrant(prov);
+    for prov in Hypervisor::ALL {
+        let target = ProviderKind::Vagrant(prov);
         let mut f = facts::gather(&p, target, home.path());
         assert_eq!(f.arch, std::env::consts::ARCH);
         f.arch = "x86_64".into();
@@ -41,15 +42,15 @@ fn the_doctor_reports_the_arch_and_fails_arm64_for_vms_only() {
         assert!(format!("{err:#}").contains("FAIL [arch]"));
     }
     // Existing machines: the host's arch does not matter (os-prep checks each node's).
-    let mut f = facts::gather(&p, Target::Existing, home.path());
+    let mut f = facts::gather(&p, ProviderKind::Ssh, home.path());
     f.arch = "aarch64".into();
-    let c = &doctor::checks(&p, Target::Existing, &f)[0];
+    let c = &doctor::checks(&p, ProviderKind::Ssh, &f)[0];
     assert_eq!((c.id, c.status), ("arch", Status::Pass), "{c:?}");
     assert!(c.detail.contains("os-prep"), "{c:?}");
 
-    assert!(arch::require(Target::Vagrant(Provider::Virtualbox), "x86_64").is_ok());
-    assert!(arch::require(Target::Existing, "aarch64").is_ok());
-    let err = arch::require(Target::Vagrant(Provider::Libvirt), "aarch64").unwrap_err();
+    assert!(arch::require(ProviderKind::Vagrant(Hypervisor::Virtualbox), "x86_64").is_ok());
+    assert!(arch::require(ProviderKind::Ssh, "aarch64").is_ok());
+    let err = arch::require(ProviderKind::Vagrant(Hypervisor::Libvirt), "aarch64").unwrap_err();
     assert_eq!(mlk::exit::class_of(&err), mlk::exit::Class::Preflight);
 }
 

@@ -4,7 +4,7 @@
 //! sshd test host with sudo; a render test holds the two sides to the one constant.
 use crate::node_render::{embedded, eval_in, load_text};
 use crate::ssh_support::{TestHosts, have_root, run};
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 use mlk::remote::Runner;
 use mlk::render::context::DOCKER_GID;
 
@@ -160,7 +160,7 @@ fn the_docker_stage_gives_group_docker_its_gid_on_a_real_host() {
 /// settles the group before it installs Docker and checks it in `check` and after `run`.
 #[test]
 fn the_daemonset_and_the_docker_stage_share_one_gid() {
-    let p = load_text(&embedded("distributed"), Some(Provider::Virtualbox));
+    let p = load_text(&embedded("distributed"), Some(Hypervisor::Virtualbox));
     let files = mlk::render::render_all(&p).unwrap();
     let plan = mlk::plan::build(&p, "");
     let ds = plan

@@ -1,7 +1,8 @@
 //! `mlk doctor` on real inputs: a networks.conf in a temp dir, the interface addresses and
 //! routes of network namespaces this test creates, other cluster folders made by `mlk render`.
-use mlk::doctor::{self, Status, Target, facts};
-use mlk::profile::{self, Provider};
+use mlk::doctor::{self, Status, facts};
+use mlk::profile::{self, Hypervisor};
+use mlk::provider::ProviderKind;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -40,7 +41,7 @@ fn vbox_ranges_from_a_real_networks_conf() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     let conf = dir.path().join("networks.conf");
-    let target = Target::Vagrant(Provider::Virtualbox);
+    let target = ProviderKind::Vagrant(Hypervisor::Virtualbox);
     let mut f = facts::gather(&p, target, &home);
     let path = conf.display().to_string();
 
@@ -75,7 +76,7 @@ fn vbox_ranges_from_a_real_networks_conf() {
 fn preflight_stops_on_fail_with_class_preflight_and_the_fix() {
     let p = load(&mono_at("thesis", "192.168.50.6"));
     let dir = tempfile::tempdir().unwrap();
-    let target = Target::Vagrant(Provider::Virtualbox);
+    let target = ProviderKind::Vagrant(Hypervisor::Virtualbox);
     let mut f = facts::gather(&p, target, dir.path());
     f.networks_conf = ("/nonexistent/networks.conf".into(), None);
     let report = doctor::Report::new(&p, target, doctor::checks(&p, target, &f));
@@ -335,7 +336,7 @@ fn mono_memory() -> String {
 #[test]
 fn memory_against_this_hosts_real_meminfo() {
     let dir = tempfile::tempdir().unwrap();
-    let target = Target::Vagrant(Provider::Virtualbox);
+    let target = ProviderKind::Vagrant(Hypervisor::Virtualbox);
     // Only Kubernetes itself (2 GiB), which any CI machine has free.
     let small = load(
         &profile::embedded_source("mono")

@@ -4,10 +4,10 @@
 //! URLs point at Services and ports that exist, credentials come from the one Secret, hosts,
 //! ingress class and StorageClass agree across releases, and the Telegraf fixes hold.
 use crate::upstream::charts::{self, Release};
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 use serde_yaml_ng::Value;
 
-fn load(name: &str, provider: Provider) -> mlk::profile::Profile {
+fn load(name: &str, provider: Hypervisor) -> mlk::profile::Profile {
     let src = mlk::profile::Source::resolve(name).unwrap();
     mlk::profile::load(
         &src,
@@ -68,7 +68,7 @@ fn assert_url_resolves(rels: &[Release], url: &str) {
     assert!(found, "{url}: no Service {ns}/{svc} with port {port}");
 }
 
-fn check_profile(name: &str, provider: Provider) {
+fn check_profile(name: &str, provider: Hypervisor) {
     let p = load(name, provider);
     let files = mlk::render::render_all(&p).unwrap();
     let Some(rels) = charts::render(&p, &files) else {
@@ -240,14 +240,14 @@ fn check_profile(name: &str, provider: Provider) {
 
 #[test]
 fn mono_releases_render_from_the_real_charts_and_agree() {
-    for provider in Provider::ALL {
+    for provider in Hypervisor::ALL {
         check_profile("mono", provider);
     }
 }
 
 #[test]
 fn distributed_releases_render_from_the_real_charts_and_agree() {
-    for provider in Provider::ALL {
+    for provider in Hypervisor::ALL {
         check_profile("distributed", provider);
     }
 }
@@ -257,7 +257,7 @@ fn distributed_releases_render_from_the_real_charts_and_agree() {
 #[test]
 fn no_release_renders_a_service_without_ports() {
     for name in ["mono", "distributed"] {
-        let p = load(name, Provider::Virtualbox);
+        let p = load(name, Hypervisor::Virtualbox);
         let files = mlk::render::render_all(&p).unwrap();
         let Some(rels) = charts::render(&p, &files) else {
             return;
@@ -282,7 +282,7 @@ fn no_release_renders_a_service_without_ports() {
 /// the node's NICs) and can read the Docker socket (group docker, mounted, input enabled).
 #[test]
 fn telegraf_daemonset_sees_the_nodes_network_and_the_docker_socket() {
-    let p = load("distributed", Provider::Virtualbox);
+    let p = load("distributed", Hypervisor::Virtualbox);
     let files = mlk::render::render_all(&p).unwrap();
     let Some(rels) = charts::render(&p, &files) else {
         return;
@@ -324,7 +324,7 @@ fn telegraf_daemonset_sees_the_nodes_network_and_the_docker_socket() {
 /// group, and per-container figures come from the kubelet (the kubernetes input).
 #[test]
 fn without_docker_the_daemonset_uses_the_kubelet_only() {
-    let p = load("mono", Provider::Virtualbox);
+    let p = load("mono", Hypervisor::Virtualbox);
     let mut ctx = mlk::render::context::build(&p);
     ctx.container_runtime = "containerd".into();
     let values = mlk::render::registry()
@@ -354,7 +354,7 @@ fn without_docker_the_daemonset_uses_the_kubelet_only() {
 #[test]
 fn helm_rejects_a_misspelled_key_through_the_same_harness() {
     let Some(helm) = charts::helm() else { return };
-    let p = load("mono", Provider::Virtualbox);
+    let p = load("mono", Hypervisor::Virtualbox);
     let plan = mlk::plan::build(&p, "");
     let kube = charts::kube_version(&p);
     let r = |name: &str| {
@@ -391,7 +391,7 @@ fn helm_rejects_a_misspelled_key_through_the_same_harness() {
 /// Kubeflow's own Ingress; without it, none does.
 #[test]
 fn allow_from_restricts_every_dashboard_ingress() {
-    let base = load("mono", Provider::Virtualbox);
+    let base = load("mono", Hypervisor::Virtualbox);
     let cp = base.first_controlplane().ip;
     let net = format!(
         "{}/24",

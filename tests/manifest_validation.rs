@@ -3,9 +3,9 @@
 //! goes through the API server's rules that no chart lint checks (`mlk::manifest::rules`).
 use crate::upstream::{charts, objects};
 use mlk::manifest::rules::{self, Rule};
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 
-pub fn load(name: &str, provider: Provider) -> mlk::profile::Profile {
+pub fn load(name: &str, provider: Hypervisor) -> mlk::profile::Profile {
     let src = mlk::profile::Source::resolve(name).unwrap();
     mlk::profile::load(
         &src,
@@ -20,7 +20,7 @@ pub fn load(name: &str, provider: Provider) -> mlk::profile::Profile {
 #[test]
 fn every_object_mlk_applies_passes_the_api_server_rules() {
     for name in ["mono", "distributed"] {
-        for provider in Provider::ALL {
+        for provider in Hypervisor::ALL {
             let p = load(name, provider);
             let Some(set) = objects::all(&p) else { return };
             let census = rules::census(&set);
@@ -59,7 +59,7 @@ fn every_object_mlk_applies_passes_the_api_server_rules() {
 /// no ports.
 #[test]
 fn the_rules_catch_defect_2_in_the_real_chart_output() {
-    let p = load("mono", Provider::Virtualbox);
+    let p = load("mono", Hypervisor::Virtualbox);
     let mut files = mlk::render::render_all(&p).unwrap();
     let v = files.get_mut("values/telegraf.yaml").unwrap();
     let before = v.clone();
@@ -83,7 +83,7 @@ fn the_rules_catch_defect_2_in_the_real_chart_output() {
 /// namespace`, `create secret generic` and the Kubeflow build. A new kind of apply fails here.
 #[test]
 fn stage_scripts_apply_nothing_the_validation_misses() {
-    let p = load("distributed", Provider::Virtualbox);
+    let p = load("distributed", Hypervisor::Virtualbox);
     let files = mlk::render::render_all(&p).unwrap();
     let mut seen = Vec::new();
     for (path, text) in files.iter().filter(|(k, _)| k.starts_with("stages/")) {
@@ -131,7 +131,7 @@ fn stage_scripts_apply_nothing_the_validation_misses() {
 fn dashboard_certificates_come_from_the_clusters_ca() {
     use mlk::login::ca;
     for name in ["mono", "distributed"] {
-        let p = load(name, Provider::Virtualbox);
+        let p = load(name, Hypervisor::Virtualbox);
         let Some(set) = objects::all(&p) else { return };
         let find = |kind: &str, n: &str| -> Vec<&mlk::manifest::Object> {
             set.iter()

@@ -1,6 +1,6 @@
 //! What the node-side files say, per provider: the CNI interface in cluster.yml, and the
 //! os-prep/docker scripts' settings (hosts, registries, proxy), read back from the render.
-use mlk::profile::{self, Overrides, Profile, Provider};
+use mlk::profile::{self, Hypervisor, Overrides, Profile};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
@@ -12,7 +12,7 @@ pub fn rules() -> profile::validate::HostRules {
 }
 
 /// A profile from YAML text, with an optional provider override (as `--provider` does).
-pub fn load_text(yaml: &str, provider: Option<Provider>) -> Profile {
+pub fn load_text(yaml: &str, provider: Option<Hypervisor>) -> Profile {
     let src = profile::Source {
         file: "test.yaml".into(),
         text: yaml.into(),
@@ -33,12 +33,12 @@ fn cluster_yml(p: &Profile) -> Value {
 #[test]
 fn the_cni_interface_follows_the_provider() {
     for name in ["mono", "distributed"] {
-        for prov in Provider::ALL {
+        for prov in Hypervisor::ALL {
             let c = cluster_yml(&load_text(&embedded(name), Some(prov)));
             let opts = &c["network"]["options"];
             match prov {
                 // NAT first, the private network second.
-                Provider::Virtualbox | Provider::Libvirt => {
+                Hypervisor::Virtualbox | Hypervisor::Libvirt => {
                     assert_eq!(
                         opts["canal_iface"].as_str(),
                         Some("eth1"),
@@ -46,7 +46,7 @@ fn the_cni_interface_follows_the_provider() {
                     )
                 }
                 // One NIC: no interface named, the CNI takes the default-route one.
-                Provider::Hyperv => assert!(
+                Hypervisor::Hyperv => assert!(
                     opts.is_null() || opts.get("canal_iface").is_none(),
                     "{name} on Hyper-V names an interface: {opts:?}"
                 ),
@@ -58,18 +58,18 @@ fn the_cni_interface_follows_the_provider() {
         "nodes:\n",
         "kubernetes:\n  networkPlugin: flannel\nnodes:\n",
     );
-    let c = cluster_yml(&load_text(&flannel, Some(Provider::Libvirt)));
+    let c = cluster_yml(&load_text(&flannel, Some(Hypervisor::Libvirt)));
     assert_eq!(c["network"]["plugin"].as_str(), Some("flannel"));
     assert_eq!(
         c["network"]["options"]["flannel_iface"].as_str(),
         Some("eth1")
     );
     assert!(c["network"]["options"].get("canal_iface").is_none());
-    let c = cluster_yml(&load_text(&flannel, Some(Provider::Hyperv)));
+    let c = cluster_yml(&load_text(&flannel, Some(Hypervisor::Hyperv)));
     assert!(c["network"]["options"].is_null(), "{:?}", c["network"]);
     // A profile that names the interface is taken at its word, on Hyper-V too.
     let named = embedded("mono").replace("nodes:\n", "kubernetes:\n  iface: eth0\nnodes:\n");
-    let c = cluster_yml(&load_text(&named, Some(Provider::Hyperv)));
+    let c = cluster_yml(&load_text(&named, Some(Hypervisor::Hyperv)));
     assert_eq!(
         c["network"]["options"]["canal_iface"].as_str(),
         Some("eth0")

@@ -5,7 +5,7 @@
 use crate::manifest_validation::load;
 use crate::upstream::objects;
 use mlk::manifest::requests;
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 use mlk::profile::requirements::{Component, TABLE_SOURCE, Table};
 use std::collections::BTreeMap;
 
@@ -67,10 +67,10 @@ fn text(t: &Table) -> String {
 
 #[test]
 fn requests_table_matches_the_rendered_manifests() {
-    let Some(mono) = generate(&load("mono", Provider::Virtualbox)) else {
+    let Some(mono) = generate(&load("mono", Hypervisor::Virtualbox)) else {
         return;
     };
-    let Some(dist) = generate(&load("distributed", Provider::Virtualbox)) else {
+    let Some(dist) = generate(&load("distributed", Hypervisor::Virtualbox)) else {
         return;
     };
     assert_eq!(
@@ -101,7 +101,7 @@ fn requests_table_matches_the_rendered_manifests() {
 #[test]
 fn embedded_profiles_fit_with_the_sample_workload() {
     for name in ["mono", "distributed"] {
-        for provider in Provider::ALL {
+        for provider in Hypervisor::ALL {
             let p = load(name, provider);
             let fit = mlk::profile::requirements::fit(&p).unwrap();
             for n in &fit {
@@ -133,7 +133,7 @@ fn embedded_profiles_fit_with_the_sample_workload() {
 /// what each node has left, and the requests by component.
 #[test]
 fn a_profile_that_does_not_fit_gets_an_error_with_the_numbers() {
-    let mut p = load("mono", Provider::Virtualbox);
+    let mut p = load("mono", Hypervisor::Virtualbox);
     p.nodes[0].memory = 8192;
     let e = mlk::profile::requirements::fit(&p).unwrap_err();
     for want in [
@@ -146,7 +146,7 @@ fn a_profile_that_does_not_fit_gets_an_error_with_the_numbers() {
     ] {
         assert!(e.contains(want), "{want}: {e}");
     }
-    let mut d = load("distributed", Provider::Virtualbox);
+    let mut d = load("distributed", Hypervisor::Virtualbox);
     d.nodes[1].memory = 1024;
     d.nodes[2].memory = 1024;
     let e = mlk::profile::requirements::fit(&d).unwrap_err();

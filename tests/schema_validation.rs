@@ -10,7 +10,7 @@
 use crate::manifest_validation::load;
 use crate::upstream::objects;
 use mlk::manifest::{self, Object};
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -53,7 +53,7 @@ fn kubernetes_validate(py: &PathBuf, objects: &[Json], version: &str) -> Vec<Opt
 fn unique_objects() -> Option<(Vec<Object>, Vec<Object>)> {
     let mut seen = BTreeMap::new();
     for name in ["mono", "distributed"] {
-        for provider in Provider::ALL {
+        for provider in Hypervisor::ALL {
             for o in objects::all(&load(name, provider))? {
                 seen.entry(serde_json::to_string(&o.doc).unwrap())
                     .or_insert(o);
@@ -76,7 +76,7 @@ fn builtin_objects_pass_the_strict_openapi_schemas_of_the_target_version() {
     let Some((builtin, _)) = unique_objects() else {
         return;
     };
-    let p = load("mono", Provider::Virtualbox);
+    let p = load("mono", Hypervisor::Virtualbox);
     let version = crate::upstream::charts::kube_version(&p);
     let docs: Vec<Json> = builtin.iter().map(to_json).collect();
     let verdicts = kubernetes_validate(&py, &docs, &version);
@@ -223,7 +223,7 @@ fn cr_errors(set: &[Object], o: &Object) -> Vec<String> {
 fn custom_resources_match_the_schemas_of_the_crds_the_set_installs() {
     let mut checked = BTreeMap::<String, usize>::new();
     for name in ["mono", "distributed"] {
-        let p = load(name, Provider::Virtualbox);
+        let p = load(name, Hypervisor::Virtualbox);
         let Some(set) = objects::all(&p) else { return };
         let mut bad = Vec::new();
         for o in set
@@ -254,7 +254,7 @@ fn custom_resources_match_the_schemas_of_the_crds_the_set_installs() {
 /// field in a cert-manager Certificate all fail against the real chart's CRD.
 #[test]
 fn the_crd_check_rejects_unknown_fields_wrong_types_and_missing_required_fields() {
-    let p = load("mono", Provider::Virtualbox);
+    let p = load("mono", Hypervisor::Virtualbox);
     let Some(set) = objects::all(&p) else { return };
     let cert = set
         .iter()

@@ -106,5 +106,5 @@ fn reach(ep: &Endpoint, connect: &Connector, c: &Check) -> Result<Arc<dyn Runner
 }
 
 fn remote(e: RemoteError) -> anyhow::Error {
-    classify(Class::Remote, format!("not healthy: {e}"))
+    crate::exit::tag(Class::Remote, "not healthy", e)
 }

@@ -9,7 +9,7 @@ pub mod target;
 
 pub use home::{Found, Home};
 pub use name::ClusterName;
-pub use record::{ProviderKind, Record};
+pub use record::Record;
 
 use crate::exit::{Class, classify};
 use anyhow::Result;

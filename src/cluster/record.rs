@@ -2,8 +2,8 @@
 //! `<cluster>/cluster.json` (provider, where the profile came from, lifecycle times), next to
 //! the profile's text (`profile.yaml`) and, for `--provider ssh`, a copy of the inventory
 //! (`ssh-config`). Folders made before this file existed are read by inference.
-use crate::exit::{Class, classify};
-use crate::profile::Provider as Hypervisor;
+use crate::profile::Hypervisor;
+use crate::provider::ProviderKind;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -14,51 +14,6 @@ pub const PROFILE_FILE: &str = "profile.yaml";
 /// For `--provider ssh`, the inventory's copy; for Vagrant, the endpoints with mlk's key.
 pub const SSH_CONFIG_FILE: &str = crate::provider::vagrant::SSH_CONFIG_FILE;
 const FORMAT: u32 = 1;
-
-/// Where a cluster's machines come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderKind {
-    /// Hosts that already exist, listed in an inventory (`--provider ssh`).
-    Ssh,
-    /// VMs made by Vagrant with this hypervisor.
-    Vagrant(Hypervisor),
-}
-
-impl ProviderKind {
-    pub const ALLOWED: &str = "ssh, virtualbox, hyperv, libvirt";
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Ssh => "ssh",
-            ProviderKind::Vagrant(h) => h.as_str(),
-        }
-    }
-
-    /// Parses a `--provider` value (exit 2 on anything else).
-    pub fn parse(s: &str) -> Result<ProviderKind> {
-        Self::check(s).map_err(|m| classify(Class::Usage, m))
-    }
-
-    /// The same, with a plain message for clap's value parser.
-    pub fn check(s: &str) -> Result<ProviderKind, String> {
-        if s == "ssh" {
-            return Ok(ProviderKind::Ssh);
-        }
-        Hypervisor::ALL
-            .into_iter()
-            .find(|h| h.as_str() == s)
-            .map(ProviderKind::Vagrant)
-            .ok_or_else(|| format!("unknown provider `{s}`; allowed: {}", Self::ALLOWED))
-    }
-
-    /// The hypervisor to render the Vagrantfile for; None for ssh (the profile's stays).
-    pub fn hypervisor(self) -> Option<Hypervisor> {
-        match self {
-            ProviderKind::Ssh => None,
-            ProviderKind::Vagrant(h) => Some(h),
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
@@ -196,17 +151,5 @@ mod tests {
             r.provider_kind(),
             Some(ProviderKind::Vagrant(Hypervisor::Libvirt))
         );
-    }
-
-    #[test]
-    fn provider_kind_parses_ssh_and_hypervisors_only() {
-        assert_eq!(ProviderKind::parse("ssh").unwrap(), ProviderKind::Ssh);
-        assert_eq!(
-            ProviderKind::parse("hyperv").unwrap(),
-            ProviderKind::Vagrant(Hypervisor::Hyperv)
-        );
-        let e = ProviderKind::parse("vmware").unwrap_err();
-        assert_eq!(crate::exit::class_of(&e), Class::Usage);
-        assert!(format!("{e}").contains("ssh, virtualbox, hyperv, libvirt"));
     }
 }

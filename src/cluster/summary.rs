@@ -1,9 +1,10 @@
 //! A cluster at a glance, from what mlk recorded (no hypervisor, no network): provider, node
 //! count, state (up, stopped, failed at stage X, destroyed...) and age. `mlk list` prints it;
 //! commands use it to explain a cluster that is not ready for them.
-use super::record::{PROFILE_FILE, ProviderKind, Record};
+use super::record::{PROFILE_FILE, Record};
 use super::{Found, Opened};
 use crate::profile::{self, Profile};
+use crate::provider::ProviderKind;
 use crate::state::{HOST, StateFile, Status};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -365,7 +366,7 @@ mod tests {
         std::fs::write(t.path().join(PROFILE_FILE), text).unwrap();
         Record::new(
             "mono",
-            ProviderKind::Vagrant(crate::profile::Provider::Virtualbox),
+            ProviderKind::Vagrant(crate::profile::Hypervisor::Virtualbox),
             "mono",
             t.path(),
         )

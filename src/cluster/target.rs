@@ -3,10 +3,11 @@
 //! given override them (a cluster whose machines exist keeps its provider); a bare `mlk up`
 //! resumes or suggests the one unfinished cluster, else takes the embedded mono profile.
 //! Also writes the record, the profile's text and the inventory's copy for later commands.
-use super::{ClusterName, Found, Home, ProviderKind, Record};
+use super::{ClusterName, Found, Home, Record};
 use crate::exit::{Class, classify};
 use crate::profile::validate::HostRules;
-use crate::profile::{self, Profile, Provider as Hypervisor};
+use crate::profile::{self, Hypervisor, Profile};
+use crate::provider::ProviderKind;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 

@@ -1,10 +1,11 @@
 //! Opening an existing cluster for the commands after `up`: the cluster `--cluster` names (or
 //! the only one), its saved profile, and its provider as `mlk up` recorded it.
 use crate::cli::{ClusterArg, Global};
-use crate::cluster::{self, Opened, ProviderKind};
+use crate::cluster::{self, Opened};
 use crate::exit::{Class, classify};
 use crate::profile::Profile;
 use crate::provider::Provider;
+use crate::provider::ProviderKind;
 use crate::provider::ssh::SshProvider;
 use crate::provider::vagrant::VagrantProvider;
 use anyhow::Result;

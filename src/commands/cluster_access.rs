@@ -125,6 +125,6 @@ pub fn connect(
     };
     let opts = ConnectOptions::new(dir.join("known_hosts"));
     let r = SshRunner::connect(ep, &opts)
-        .map_err(|e| classify(Class::Remote, format!("connecting to {}: {e}", ep.name)))?;
+        .map_err(|e| crate::exit::tag(Class::Remote, format!("connecting to {}", ep.name), e))?;
     Ok(Arc::new(r))
 }

@@ -1,9 +1,9 @@
 //! `mlk doctor`: check this host for the profile before anything is created.
 use crate::cli::Global;
-use crate::cluster::ProviderKind;
-use crate::doctor::{self, Target};
+use crate::doctor;
 use crate::exit::{Class, classify};
 use crate::profile;
+use crate::provider::ProviderKind;
 use anyhow::Result;
 use clap::Args;
 
@@ -25,22 +25,11 @@ pub struct DoctorArgs {
     pub json: bool,
 }
 
-/// The target a `--provider` value names; None means the profile's own provider.
-pub fn parse_target(k: Option<ProviderKind>) -> Option<Target> {
-    k.map(|k| match k {
-        ProviderKind::Ssh => Target::Existing,
-        ProviderKind::Vagrant(h) => Target::Vagrant(h),
-    })
-}
-
 pub fn run(g: &Global, a: &DoctorArgs) -> Result<()> {
-    let target = parse_target(a.provider);
+    let target = a.provider;
     let src = profile::Source::resolve(&a.profile)?;
     let overrides = profile::Overrides {
-        provider: match target {
-            Some(Target::Vagrant(p)) => Some(p),
-            _ => None,
-        },
+        provider: target.and_then(ProviderKind::hypervisor),
     };
     // VirtualBox's ranges are the doctor's own check (with the fix), not a load error here.
     let rules = profile::validate::HostRules {
@@ -48,7 +37,7 @@ pub fn run(g: &Global, a: &DoctorArgs) -> Result<()> {
         vbox_source: "checked by mlk doctor".into(),
     };
     let p = profile::load(&src, &overrides, &rules)?;
-    let target = target.unwrap_or(Target::Vagrant(p.provider));
+    let target = target.unwrap_or(ProviderKind::Vagrant(p.provider));
     let report = doctor::run(&p, target, &g.home()?.root);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

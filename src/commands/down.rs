@@ -3,9 +3,10 @@
 //! that never got a machine, is already destroyed or does not exist exits 0 and says so. The
 //! folder (run records, logs, secrets) is kept unless `--purge`. Asks first on a terminal.
 use crate::cli::{ClusterArg, Global};
-use crate::cluster::{ProviderKind, Record};
+use crate::cluster::Record;
 use crate::exit::{Class, classify};
 use crate::provider::Provider;
+use crate::provider::ProviderKind;
 use anyhow::{Context, Result};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
@@ -120,7 +121,7 @@ fn teardown(m: &super::cluster::Machines, created: bool) -> Result<()> {
         let provider = m.provider()?;
         provider
             .destroy(&mut |l| eprintln!("mlk: {l}"))
-            .map_err(|e| classify(Class::Provider, format!("{e:#}")))?;
+            .map_err(|e| crate::exit::retag(Class::Provider, e))?;
     } else {
         eprintln!("mlk: no VM of cluster {name} was ever created: nothing to destroy");
     }

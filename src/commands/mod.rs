@@ -62,7 +62,7 @@ pub fn load_profile(args: &crate::cli::ProfileArgs) -> Result<(Profile, profile:
     let overrides = profile::Overrides {
         provider: args
             .provider
-            .and_then(crate::cluster::ProviderKind::hypervisor),
+            .and_then(crate::provider::ProviderKind::hypervisor),
     };
     let p = profile::load(&src, &overrides, &host_rules())?;
     Ok((p, src))

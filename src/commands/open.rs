@@ -42,7 +42,7 @@ pub(super) fn first_controlplane(c: &super::cluster::Machines) -> Result<Arc<dyn
     })?;
     let opts = ConnectOptions::new(c.c.dir().join("known_hosts"));
     let r = SshRunner::connect(ep, &opts)
-        .map_err(|e| classify(Class::Remote, format!("connecting to {cp}: {e}")))?;
+        .map_err(|e| crate::exit::tag(Class::Remote, format!("connecting to {cp}"), e))?;
     Ok(Arc::new(r))
 }
 
@@ -96,12 +96,13 @@ pub fn run(g: &Global, a: &OpenArgs) -> Result<()> {
         );
     }
     let runner = first_controlplane(&c)?;
-    let ip = open::cluster_ip(runner.as_ref(), t)
-        .map_err(|e| classify(Class::Remote, format!("{e:#}")))?;
+    let ip =
+        open::cluster_ip(runner.as_ref(), t).map_err(|e| crate::exit::retag(Class::Remote, e))?;
     let listener = open::listen(a.port).map_err(|e| {
-        classify(
+        crate::exit::tag(
             Class::Usage,
-            format!("cannot listen on 127.0.0.1:{}: {e:#}", a.port),
+            format!("cannot listen on 127.0.0.1:{}", a.port),
+            e,
         )
     })?;
     let local = listener.local_addr()?.port();

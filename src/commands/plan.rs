@@ -19,7 +19,7 @@ pub struct PlanArgs {
 pub fn run(_g: &Global, a: &PlanArgs) -> Result<()> {
     let (p, src) = super::load_profile(&a.profile)?;
     let mut plan = crate::plan::build(&p, &src.file);
-    if a.profile.provider == Some(crate::cluster::ProviderKind::Ssh) {
+    if a.profile.provider == Some(crate::provider::ProviderKind::Ssh) {
         crate::plan::for_existing_hosts(&mut plan);
     }
     if a.json {

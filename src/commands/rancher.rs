@@ -52,7 +52,7 @@ fn reset_password(g: &Global, a: &ResetArgs) -> Result<()> {
     }
     let runner = super::open::first_controlplane(&c)?;
     let (pod, user, password) =
-        reset::run(runner.as_ref()).map_err(|e| classify(Class::Remote, format!("{e:#}")))?;
+        reset::run(runner.as_ref()).map_err(|e| crate::exit::retag(Class::Remote, e))?;
     let file = crate::stages::secrets::path(c.c.dir(), rancher::RESET_FILE);
     // The secrets folder exists after `mlk up`; keep it 0700 like the secrets stage does.
     reset::ensure_secrets_dir(c.c.dir())?;

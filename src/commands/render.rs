@@ -25,7 +25,7 @@ pub fn run(_g: &Global, a: &RenderArgs) -> Result<()> {
     let (p, _src) = super::load_profile(&a.profile)?;
     // Render everything in memory first: an error here leaves the folder untouched.
     let mut files = crate::render::render_all(&p)?;
-    if a.profile.provider == Some(crate::cluster::ProviderKind::Ssh) {
+    if a.profile.provider == Some(crate::provider::ProviderKind::Ssh) {
         // Existing hosts: there are no VMs to define.
         files.remove("Vagrantfile");
     }

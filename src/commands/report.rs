@@ -83,12 +83,13 @@ fn live_client(g: &Global, a: &ReportArgs, l: &Located, why: &str) -> Result<Cli
             ));
         }
         cluster_access::ready_for_report(&c).map_err(|e| {
-            classify(
+            crate::exit::tag(
                 Class::Usage,
                 format!(
-                    "run {}: {why}, so only its cluster's live InfluxDB has its samples: {e:#}",
+                    "run {}: {why}, so only its cluster's live InfluxDB has its samples",
                     l.id()
                 ),
+                e,
             )
         })?;
     }

@@ -76,9 +76,10 @@ pub fn run(g: &Global, a: &SshArgs) -> Result<()> {
     if !a.command.is_empty() {
         cmd.arg("--").args(&a.command);
         let st = cmd.status().map_err(|e| {
-            classify(
+            crate::exit::tag(
                 Class::Provider,
-                format!("running ssh (install an OpenSSH client): {e}"),
+                "running ssh (install an OpenSSH client)",
+                e,
             )
         })?;
         std::process::exit(st.code().unwrap_or(255));
@@ -88,7 +89,7 @@ pub fn run(g: &Global, a: &SshArgs) -> Result<()> {
         use std::os::unix::process::CommandExt;
         cmd.arg("-t");
         let e = cmd.exec();
-        Err(classify(Class::Provider, format!("running ssh: {e}")))
+        Err(crate::exit::tag(Class::Provider, "running ssh", e))
     }
     #[cfg(not(unix))]
     {

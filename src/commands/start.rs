@@ -2,8 +2,9 @@
 //! kept), then check that it is healthy: every node answers over SSH and, when Kubernetes was
 //! installed, every node is Ready. For `--provider ssh` only the check runs.
 use crate::cli::{ClusterArg, Global};
-use crate::cluster::{ProviderKind, Record, health};
+use crate::cluster::{Record, health};
 use crate::exit::{Class, classify};
+use crate::provider::ProviderKind;
 use anyhow::Result;
 use clap::Args;
 use std::time::{Duration, Instant};
@@ -44,9 +45,7 @@ pub fn run(g: &Global, a: &StartArgs) -> Result<()> {
                 ));
             }
             let _lock = crate::state::lock::acquire(m.c.dir(), "mlk start")?;
-            let eps = provider
-                .up(&mut |l| eprintln!("mlk: {l}"))
-                .map_err(|e| classify(crate::exit::class_of(&e), format!("{e:#}")))?;
+            let eps = provider.up(&mut |l| eprintln!("mlk: {l}"))?;
             let mut rec = Record::load_or_infer(m.c.dir(), &name)?;
             rec.stopped = None;
             rec.save(m.c.dir())?;

@@ -3,10 +3,10 @@
 //! up (every machine running, every stage of the plan done on all its targets); 1 when it is
 //! not (yet), or is stopped or destroyed; 3 when the machines' state cannot be read.
 use crate::cli::{ClusterArg, Global};
-use crate::cluster::ProviderKind;
 use crate::cluster::summary::{self, StageRow};
 use crate::exit::{Class, classify};
 use crate::provider::MachineStatus;
+use crate::provider::ProviderKind;
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;

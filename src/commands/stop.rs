@@ -1,8 +1,9 @@
 //! `mlk stop`: halt the cluster's VMs (`vagrant halt`), keeping them and everything on them;
 //! `mlk start` brings them back. For a class that pauses between sessions.
 use crate::cli::{ClusterArg, Global};
-use crate::cluster::{ProviderKind, Record};
+use crate::cluster::Record;
 use crate::exit::{Class, classify};
+use crate::provider::ProviderKind;
 use anyhow::Result;
 use clap::Args;
 
@@ -36,7 +37,7 @@ pub fn run(g: &Global, a: &StopArgs) -> Result<()> {
     let _lock = crate::state::lock::acquire(m.c.dir(), "mlk stop")?;
     m.provider()?
         .halt(&mut |l| eprintln!("mlk: {l}"))
-        .map_err(|e| classify(Class::Provider, format!("{e:#}")))?;
+        .map_err(|e| crate::exit::retag(Class::Provider, e))?;
     let mut rec = Record::load_or_infer(m.c.dir(), name)?;
     rec.stopped = Some(crate::state::now());
     rec.save(m.c.dir())?;

@@ -1,10 +1,11 @@
 //! `mlk up`: bring the lab up, stage by stage, resuming where the last run stopped.
 use crate::cli::Global;
-use crate::cluster::{ClusterName, ProviderKind};
+use crate::cluster::ClusterName;
 use crate::executor::{self, Ctx, pool::Pool, retry::RetryPolicy, select};
 use crate::exit::{Class, classify};
 use crate::progress::{Progress, RunEnd};
 use crate::provider::Provider;
+use crate::provider::ProviderKind;
 use crate::state::Store;
 use anyhow::Result;
 use clap::Args;
@@ -96,8 +97,8 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     )?;
     let p = &t.profile;
     let target = match t.kind {
-        ProviderKind::Ssh => crate::doctor::Target::Existing,
-        ProviderKind::Vagrant(_) => crate::doctor::Target::Vagrant(p.provider),
+        ProviderKind::Ssh => ProviderKind::Ssh,
+        ProviderKind::Vagrant(_) => ProviderKind::Vagrant(p.provider),
     };
     // Not skippable: on another architecture no run can succeed.
     crate::doctor::arch::require(target, &crate::doctor::arch::host_arch())?;
@@ -178,7 +179,7 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     // run is split after `machines` and re-rendered in between.
     let machines = plan.stages.iter().position(|s| s.id == "machines");
     let split = matches!(t.kind, ProviderKind::Vagrant(_))
-        && p.provider == crate::profile::Provider::Hyperv;
+        && p.provider == crate::profile::Hypervisor::Hyperv;
     let result = match machines.filter(|m| split && picked.contains(m)) {
         Some(m) => run(&rendered, &[m]).and_then(|first| {
             let learned = crate::render::addresses::load(&dir)?;

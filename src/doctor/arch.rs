@@ -2,9 +2,10 @@
 //! Vagrant picks a box of the host's architecture, so on an arm64 host (Apple Silicon) the
 //! VMs are arm64 and the first pinned binary fails with "exec format error". `mlk up` refuses
 //! such a host before it creates anything; docs/architecture.md says what arm64 would need.
+use super::Check;
 use super::facts::Facts;
-use super::{Check, Target};
 use crate::exit::{Class, classify};
+use crate::provider::ProviderKind;
 use anyhow::Result;
 
 /// The one architecture mlk's pinned binaries and boxes are built for (Rust's name for amd64).
@@ -29,20 +30,20 @@ fn named(arch: &str) -> String {
 }
 
 /// The doctor's `arch` check.
-pub fn check(target: Target, f: &Facts) -> Check {
+pub fn check(target: ProviderKind, f: &Facts) -> Check {
     let id = "arch";
     match target {
-        Target::Existing => Check::pass(
+        ProviderKind::Ssh => Check::pass(
             id,
             format!(
                 "host {}; the nodes are existing machines, and os-prep checks that each is x86_64",
                 named(&f.arch)
             ),
         ),
-        Target::Vagrant(_) if f.arch == SUPPORTED => {
+        ProviderKind::Vagrant(_) if f.arch == SUPPORTED => {
             Check::pass(id, format!("host {}", named(&f.arch)))
         }
-        Target::Vagrant(p) => Check::fail(
+        ProviderKind::Vagrant(p) => Check::fail(
             id,
             format!(
                 "host {}: Vagrant would make {} VMs of this architecture, but {MISSING}; the nodes would fail with \"exec format error\"",
@@ -56,8 +57,8 @@ pub fn check(target: Target, f: &Facts) -> Check {
 
 /// What `mlk up` runs first, even with `--skip-preflight`: no run can succeed on another
 /// architecture, and failing later would leave half-made VMs behind.
-pub fn require(target: Target, arch: &str) -> Result<()> {
-    if matches!(target, Target::Existing) || arch == SUPPORTED {
+pub fn require(target: ProviderKind, arch: &str) -> Result<()> {
+    if matches!(target, ProviderKind::Ssh) || arch == SUPPORTED {
         return Ok(());
     }
     Err(classify(

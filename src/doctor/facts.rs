@@ -1,7 +1,7 @@
 //! Everything the checks look at, gathered once; the checks themselves are pure functions of it.
-use super::Target;
 use super::host::{self, CpuFlags, Iface, Route};
-use crate::profile::{Profile, Provider};
+use crate::profile::{Hypervisor, Profile};
+use crate::provider::ProviderKind;
 use serde::Serialize;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -65,19 +65,19 @@ pub fn vagrant_home() -> PathBuf {
 }
 
 /// Where the provider keeps VM disks by default.
-pub fn vm_disk_dir(p: Provider) -> Option<PathBuf> {
+pub fn vm_disk_dir(p: Hypervisor) -> Option<PathBuf> {
     match p {
-        Provider::Virtualbox => dirs::home_dir().map(|h| h.join("VirtualBox VMs")),
-        Provider::Libvirt => Some(PathBuf::from("/var/lib/libvirt/images")),
-        Provider::Hyperv => None,
+        Hypervisor::Virtualbox => dirs::home_dir().map(|h| h.join("VirtualBox VMs")),
+        Hypervisor::Libvirt => Some(PathBuf::from("/var/lib/libvirt/images")),
+        Hypervisor::Hyperv => None,
     }
 }
 
 /// Gathers the facts the checks for `target` need; `home` is the mlk home (root of cluster folders).
-pub fn gather(p: &Profile, target: Target, home: &Path) -> Facts {
+pub fn gather(p: &Profile, target: ProviderKind, home: &Path) -> Facts {
     let vagrant_target = match target {
-        Target::Vagrant(v) => Some(v),
-        Target::Existing => None,
+        ProviderKind::Vagrant(v) => Some(v),
+        ProviderKind::Ssh => None,
     };
     let vagrant = if vagrant_target.is_some() {
         host::first_line("vagrant", &["--version"])
@@ -109,16 +109,16 @@ pub fn gather(p: &Profile, target: Target, home: &Path) -> Facts {
     Facts {
         os: std::env::consts::OS.to_string(),
         arch: super::arch::host_arch(),
-        vagrant_plugins: (vagrant_target == Some(Provider::Libvirt) && vagrant.is_ok())
+        vagrant_plugins: (vagrant_target == Some(Hypervisor::Libvirt) && vagrant.is_ok())
             .then(|| host::output("vagrant", &["plugin", "list"])),
         vagrant,
-        vboxmanage: (vagrant_target == Some(Provider::Virtualbox))
+        vboxmanage: (vagrant_target == Some(Hypervisor::Virtualbox))
             .then(|| host::first_line("VBoxManage", &["--version"])),
-        libvirt_socket: (vagrant_target == Some(Provider::Libvirt)).then(|| {
+        libvirt_socket: (vagrant_target == Some(Hypervisor::Libvirt)).then(|| {
             let r = host::socket_connects(&libvirt_sock);
             (libvirt_sock, r)
         }),
-        hyperv: (vagrant_target == Some(Provider::Hyperv) && cfg!(windows)).then(|| {
+        hyperv: (vagrant_target == Some(Hypervisor::Hyperv) && cfg!(windows)).then(|| {
             host::first_line(
                 "powershell",
                 &[

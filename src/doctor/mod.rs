@@ -12,7 +12,8 @@ pub mod tools;
 pub mod virt;
 
 use crate::exit::{Class, classify};
-use crate::profile::{Profile, Provider};
+use crate::profile::{Hypervisor, Profile};
+use crate::provider::ProviderKind;
 use anyhow::Result;
 use serde::Serialize;
 use std::path::Path;
@@ -88,31 +89,13 @@ pub fn copy_hint(p: &Profile) -> String {
     }
 }
 
-/// Where the nodes come from, which decides what is checked on this host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// VMs this host creates with Vagrant and the given provider.
-    Vagrant(Provider),
-    /// Existing machines reached over SSH (`--provider ssh`): no VM is made here.
-    Existing,
-}
-
-impl Target {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Target::Vagrant(p) => p.as_str(),
-            Target::Existing => "ssh",
-        }
-    }
-}
-
 /// Every check for `p` on `target`, from already gathered facts.
-pub fn checks(p: &Profile, target: Target, f: &facts::Facts) -> Vec<Check> {
+pub fn checks(p: &Profile, target: ProviderKind, f: &facts::Facts) -> Vec<Check> {
     let mut v = vec![arch::check(target, f)];
-    if let Target::Vagrant(provider) = target {
+    if let ProviderKind::Vagrant(provider) = target {
         v.push(tools::vagrant(f, provider));
         v.push(tools::provider(f, provider));
-        if provider == Provider::Virtualbox {
+        if provider == Hypervisor::Virtualbox {
             v.push(network::vbox_ranges(p, f));
         }
         v.push(network::host_subnet(p, f));
@@ -138,7 +121,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(p: &Profile, target: Target, checks: Vec<Check>) -> Report {
+    pub fn new(p: &Profile, target: ProviderKind, checks: Vec<Check>) -> Report {
         let count = |s| checks.iter().filter(|c| c.status == s).count();
         Report {
             cluster: p.name.clone(),
@@ -173,13 +156,13 @@ impl Report {
 }
 
 /// Gathers the facts and runs every check.
-pub fn run(p: &Profile, target: Target, home: &Path) -> Report {
+pub fn run(p: &Profile, target: ProviderKind, home: &Path) -> Report {
     let f = facts::gather(p, target, home);
     Report::new(p, target, checks(p, target, &f))
 }
 
 /// What `mlk up` runs first: prints warnings, and fails with class Preflight on any FAIL.
-pub fn preflight(p: &Profile, target: Target, home: &Path) -> Result<()> {
+pub fn preflight(p: &Profile, target: ProviderKind, home: &Path) -> Result<()> {
     let report = run(p, target, home);
     preflight_verdict(&report)
 }

@@ -2,7 +2,7 @@
 use super::facts::Facts;
 use super::host::version_numbers;
 use super::{Check, Status};
-use crate::profile::Provider;
+use crate::profile::Hypervisor;
 
 /// Vagrant 2.2.19 is the first release that knows VirtualBox 6.1.28's host-only range rule
 /// (kit-tm/sdn-cockpit#14 ran 6.1.28 with it); MiniKF users hit "too old" below 2.2.9.
@@ -16,7 +16,7 @@ fn older(v: &[u32], min: &[u32; 3]) -> bool {
     v.as_slice() < min.as_slice()
 }
 
-pub fn vagrant(f: &Facts, provider: Provider) -> Check {
+pub fn vagrant(f: &Facts, provider: Hypervisor) -> Check {
     let id = "vagrant";
     let line = match &f.vagrant {
         Ok(l) => l,
@@ -43,7 +43,7 @@ pub fn vagrant(f: &Facts, provider: Provider) -> Check {
             "upgrade Vagrant to 2.2.19 or later",
         );
     }
-    if provider == Provider::Virtualbox
+    if provider == Hypervisor::Virtualbox
         && let Some(Ok(vbox)) = &f.vboxmanage
     {
         let vb = version_numbers(vbox);
@@ -58,10 +58,10 @@ pub fn vagrant(f: &Facts, provider: Provider) -> Check {
     Check::pass(id, line.clone())
 }
 
-pub fn provider(f: &Facts, provider: Provider) -> Check {
+pub fn provider(f: &Facts, provider: Hypervisor) -> Check {
     let id = "provider";
     match provider {
-        Provider::Virtualbox => match &f.vboxmanage {
+        Hypervisor::Virtualbox => match &f.vboxmanage {
             Some(Ok(v)) => Check::pass(id, format!("VirtualBox {v} (VBoxManage)")),
             Some(Err(e)) => Check::fail(
                 id,
@@ -74,8 +74,8 @@ pub fn provider(f: &Facts, provider: Provider) -> Check {
                 "run `VBoxManage --version`",
             ),
         },
-        Provider::Libvirt => libvirt(f),
-        Provider::Hyperv => hyperv(f),
+        Hypervisor::Libvirt => libvirt(f),
+        Hypervisor::Hyperv => hyperv(f),
     }
 }
 

@@ -1,16 +1,17 @@
 //! Virtualisation support (VT-x/AMD-V, /dev/kvm) and the inotify limits Kubeflow needs.
+use super::Check;
 use super::facts::Facts;
-use super::{Check, Target};
-use crate::profile::{LibvirtDriver, Profile, Provider};
+use crate::profile::{Hypervisor, LibvirtDriver, Profile};
+use crate::provider::ProviderKind;
 
 /// Smallest inotify limits Kubeflow runs with (deployKF's local quickstart); mlk's os-prep
 /// stage sets kubeflow/manifests' larger values (2280 / 1255360).
 pub const INOTIFY_MIN_INSTANCES: u64 = 1280;
 pub const INOTIFY_MIN_WATCHES: u64 = 655_360;
 
-pub fn virtualization(p: &Profile, provider: Provider, f: &Facts) -> Check {
+pub fn virtualization(p: &Profile, provider: Hypervisor, f: &Facts) -> Check {
     let id = "virtualization";
-    if provider == Provider::Hyperv {
+    if provider == Hypervisor::Hyperv {
         return Check::pass(id, "Hyper-V brings its own virtualisation check");
     }
     let Some(flags) = f.cpu_flags else {
@@ -27,8 +28,8 @@ pub fn virtualization(p: &Profile, provider: Provider, f: &Facts) -> Check {
         " (enable VT-x/AMD-V in the firmware)"
     };
     match provider {
-        Provider::Virtualbox if hw => Check::pass(id, "the CPU offers VT-x/AMD-V"),
-        Provider::Virtualbox => Check::fail(
+        Hypervisor::Virtualbox if hw => Check::pass(id, "the CPU offers VT-x/AMD-V"),
+        Hypervisor::Virtualbox => Check::fail(
             id,
             format!(
                 "no vmx/svm flag in /proc/cpuinfo: VirtualBox cannot run 64-bit guests{nested}"
@@ -79,7 +80,7 @@ fn sysctl_value(text: &str, key: &str) -> Option<u64> {
     })
 }
 
-pub fn inotify(p: &Profile, target: Target, f: &Facts) -> Check {
+pub fn inotify(p: &Profile, target: ProviderKind, f: &Facts) -> Check {
     let id = "inotify";
     if !p.components.kubeflow.enabled {
         return Check::pass(id, "Kubeflow is disabled: the default inotify limits do");
@@ -114,8 +115,10 @@ pub fn inotify(p: &Profile, target: Target, f: &Facts) -> Check {
     );
     match target {
         // VMs run their own kernels: the host's limits do not reach them.
-        Target::Vagrant(_) => Check::pass(id, format!("{node_side} ({host}, not used by VMs)")),
-        Target::Existing => {
+        ProviderKind::Vagrant(_) => {
+            Check::pass(id, format!("{node_side} ({host}, not used by VMs)"))
+        }
+        ProviderKind::Ssh => {
             let low = hi.is_some_and(|v| v < INOTIFY_MIN_INSTANCES)
                 || hw.is_some_and(|v| v < INOTIFY_MIN_WATCHES);
             if low {

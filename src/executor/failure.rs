@@ -2,8 +2,7 @@
 use crate::exit::{Class, classify};
 use serde_json::{Value, json};
 
-/// Lines of output kept for the error message.
-pub const TAIL_LINES: usize = 20;
+use crate::remote::TAIL_LINES;
 
 #[derive(Debug, Clone)]
 pub struct NodeFailure {

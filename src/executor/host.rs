@@ -1,10 +1,10 @@
 //! Stages that run on the host: `machines` (the provider), built-in host stages from
 //! `crate::stages`, and custom stages with `target: host`.
 use super::Ctx;
-use super::failure::TAIL_LINES;
-use crate::exit::{Class, classify};
+use crate::exit::{Class, classify, tag};
 use crate::plan::stages::{Action, Stage};
 use crate::remote::Runner;
+use crate::remote::TAIL_LINES;
 use crate::stages::HostCtx;
 use crate::state::HOST;
 use anyhow::{Context, Result, anyhow};
@@ -28,9 +28,10 @@ pub fn run(ctx: &Ctx, stage: &Stage) -> Result<HostOutcome> {
             let log = |l: &str| ctx.progress.log_line(HOST, &stage.id, l);
             let mut log = log;
             let eps = ctx.provider.up(&mut log).map_err(|e| {
-                classify(
+                tag(
                     Class::Provider,
-                    format!("provider {}: {e:#}", ctx.provider.name()),
+                    format!("provider {}", ctx.provider.name()),
+                    e,
                 )
             })?;
             super::check_endpoints(ctx, &eps)?;
@@ -68,10 +69,7 @@ pub fn run(ctx: &Ctx, stage: &Stage) -> Result<HostOutcome> {
             ..
         } => {
             let limit = |snippet: &str| match timeout {
-                Some(t) => format!(
-                    "timeout {t} bash -c {}",
-                    crate::render::quote::shell(snippet)
-                ),
+                Some(t) => format!("timeout {t} bash -c {}", crate::quote::shell(snippet)),
                 None => snippet.to_string(),
             };
             let (run, check) = (&limit(run), check.as_deref().map(limit));
@@ -87,7 +85,7 @@ pub fn run(ctx: &Ctx, stage: &Stage) -> Result<HostOutcome> {
                 let shown = if timeout.is_some() {
                     run.clone()
                 } else {
-                    format!("bash -c {}", crate::render::quote::shell(run))
+                    format!("bash -c {}", crate::quote::shell(run))
                 };
                 let mut msg = format!("the command exited with status {status}");
                 if timeout.is_some() && status == 124 {
@@ -122,11 +120,11 @@ fn all_runners(ctx: &Ctx, stage: &Stage) -> Result<BTreeMap<String, Arc<dyn Runn
                 ctx.progress
                     .log_line(&n.name, &stage.id, &format!("connect retry: {e}"))
             })
-            .map_err(|e| classify(Class::Remote, format!("stage `{}`: {e}", stage.id)))?;
+            .map_err(|e| tag(Class::Remote, format!("stage `{}`", stage.id), e))?;
         // Host stages drive the nodes with the rendered files (rke-up uses cluster.yml), and
         // this run may have skipped every script stage that would have uploaded them.
         super::node::ensure_bundle(ctx, r.as_ref(), stage, &n.name)
-            .map_err(|e| classify(Class::Remote, format!("stage `{}`: {e}", stage.id)))?;
+            .map_err(|e| tag(Class::Remote, format!("stage `{}`", stage.id), e))?;
         m.insert(n.name.clone(), r);
     }
     Ok(m)
@@ -137,7 +135,7 @@ fn local(ctx: &Ctx, stage: &Stage, snippet: &str) -> Result<(i32, Vec<String>)> 
     ctx.progress.log_line(
         HOST,
         &stage.id,
-        &format!("$ bash -c {}", crate::render::quote::shell(snippet)),
+        &format!("$ bash -c {}", crate::quote::shell(snippet)),
     );
     let mut child = Command::new("bash")
         .arg("-c")

@@ -13,7 +13,7 @@ pub mod retry;
 pub mod select;
 pub mod signal;
 
-use crate::exit::{Class, classify};
+use crate::exit::{Class, classify, tag};
 use crate::inventory::Endpoint;
 use crate::plan::stages::Stage;
 use crate::profile::Profile;
@@ -198,9 +198,10 @@ pub fn ensure_endpoints(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let eps = ctx.provider.endpoints().map_err(|e| {
-        classify(
+        tag(
             Class::Provider,
-            format!("provider {}: {e:#}", ctx.provider.name()),
+            format!("provider {}", ctx.provider.name()),
+            e,
         )
     })?;
     check_endpoints(ctx, &eps)?;

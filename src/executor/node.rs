@@ -4,12 +4,13 @@
 //! idempotent), within the retry budget. A command that exits non-zero is retried only when
 //! the stage says so (custom stages with `retry: true`).
 use super::Ctx;
-use super::failure::{NodeFailure, TAIL_LINES};
+use super::failure::NodeFailure;
 use super::retry::Backoff;
 use crate::plan::stages::{Action, Stage};
+use crate::quote::shell;
+use crate::remote::TAIL_LINES;
 use crate::remote::{ExecOutput, RemoteError, Runner};
 use crate::render::context::REMOTE_DIR;
-use crate::render::quote::shell;
 use crate::state::{Record, Status, now};
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;

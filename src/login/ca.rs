@@ -65,7 +65,7 @@ pub fn command() -> String {
     format!(
         "{} kubectl -n {NAMESPACE} get secret {SECRET} -o jsonpath={}",
         crate::report::locate::KUBE_ENV,
-        crate::render::quote::shell(JSONPATH)
+        crate::quote::shell(JSONPATH)
     )
 }
 

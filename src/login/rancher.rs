@@ -101,7 +101,7 @@ pub fn password_command(user: &str) -> String {
     format!(
         "{} kubectl -n {PASSWORDS_NAMESPACE} get secret {} -o json 2>&1",
         crate::report::locate::KUBE_ENV,
-        crate::render::quote::shell(user)
+        crate::quote::shell(user)
     )
 }
 

@@ -42,7 +42,7 @@ pub fn reset_command(pod: &str) -> String {
     format!(
         "{} kubectl -n {NAMESPACE} exec {} -- reset-password 2>&1",
         crate::report::locate::KUBE_ENV,
-        crate::render::quote::shell(pod)
+        crate::quote::shell(pod)
     )
 }
 

@@ -1,5 +1,5 @@
 //! Fills every optional profile field from the lock table, so later code never guesses.
-use super::types::{Profile, Provider, Role};
+use super::types::{Hypervisor, Profile, Role};
 use crate::lockfile::Lock;
 
 fn fill(slot: &mut Option<String>, value: &str) {
@@ -14,7 +14,7 @@ pub fn resolve(p: &mut Profile, lock: &Lock) {
     // Hyper-V ignores private networks: the guest has one NIC, and the CNI, given no
     // interface, takes the default-route one (rke's canal/flannel templates). Elsewhere the
     // first NIC is NAT and the private network is the second.
-    if p.provider != Provider::Hyperv {
+    if p.provider != Hypervisor::Hyperv {
         fill(&mut p.kubernetes.iface, "eth1");
     }
     let c = &mut p.components;

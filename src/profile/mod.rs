@@ -78,7 +78,7 @@ impl Source {
 /// Options that override the profile file, given on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
-    pub provider: Option<Provider>,
+    pub provider: Option<Hypervisor>,
 }
 
 /// Parses, defaults and validates a profile.

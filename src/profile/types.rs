@@ -16,7 +16,7 @@ pub struct Profile {
     /// Cluster name: folder `<mlk home>/<name>`, kube context `mlk-<name>`.
     pub name: String,
     #[serde(default)]
-    pub provider: Provider,
+    pub provider: Hypervisor,
     #[serde(rename = "box")]
     pub vm_box: VmBox,
     pub nodes: Vec<Node>,
@@ -48,24 +48,36 @@ pub struct Profile {
     pub stages: Vec<CustomStage>,
 }
 
+/// The hypervisor Vagrant drives (the profile's `provider:`). Not the provider seam
+/// (`crate::provider::Provider`), which also covers existing hosts (`--provider ssh`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Provider {
+pub enum Hypervisor {
     #[default]
     Virtualbox,
     Hyperv,
     Libvirt,
 }
 
-impl Provider {
+impl Hypervisor {
     pub fn as_str(self) -> &'static str {
         match self {
-            Provider::Virtualbox => "virtualbox",
-            Provider::Hyperv => "hyperv",
-            Provider::Libvirt => "libvirt",
+            Hypervisor::Virtualbox => "virtualbox",
+            Hypervisor::Hyperv => "hyperv",
+            Hypervisor::Libvirt => "libvirt",
         }
     }
-    pub const ALL: [Provider; 3] = [Provider::Virtualbox, Provider::Hyperv, Provider::Libvirt];
+    pub const ALL: [Hypervisor; 3] = [
+        Hypervisor::Virtualbox,
+        Hypervisor::Hyperv,
+        Hypervisor::Libvirt,
+    ];
+
+    /// The one parser of hypervisor names (`provider:` in a profile is serde's, with the same
+    /// names): `virtualbox`, `hyperv` or `libvirt`.
+    pub fn parse(s: &str) -> Option<Hypervisor> {
+        Hypervisor::ALL.into_iter().find(|h| h.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

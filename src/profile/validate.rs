@@ -1,7 +1,7 @@
 //! Semantic checks on a parsed, defaulted profile. Each problem names the field and what is allowed.
 use super::error::Problem;
 use super::requirements;
-use super::types::{API_VERSION, KIND, Profile, Provider, Role};
+use super::types::{API_VERSION, Hypervisor, KIND, Profile, Role};
 use crate::plan::stages::BUILTIN_STAGE_IDS;
 use ipnet::Ipv4Net;
 use std::collections::{BTreeSet, HashMap};
@@ -80,7 +80,7 @@ pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) 
     if p.vm_box.name.trim().is_empty() {
         c.add("box.name", "must not be empty; e.g. bento/ubuntu-24.04");
     }
-    if p.provider == Provider::Hyperv
+    if p.provider == Hypervisor::Hyperv
         && p.vm_box.hyperv.is_none()
         && p.vm_box.name.starts_with("bento/")
     {
@@ -135,7 +135,7 @@ fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
         check_ip(c, p.provider, &f("ip"), n.ip, rules);
         if let (Some(net), Ok(mine)) = (first_net, Ipv4Net::new(n.ip, 24))
             && mine.trunc() != net
-            && p.provider != Provider::Hyperv
+            && p.provider != Hypervisor::Hyperv
         {
             c.add(f("ip"), format!("{} is not in {net}, the host-only network of nodes[0]; all nodes must share one /24", n.ip));
         }
@@ -186,7 +186,7 @@ fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
     }
 }
 
-fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rules: &HostRules) {
+fn check_ip(c: &mut Checker, provider: Hypervisor, field: &str, ip: Ipv4Addr, rules: &HostRules) {
     let last = ip.octets()[3];
     if ip.is_loopback()
         || ip.is_multicast()
@@ -206,7 +206,7 @@ fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rule
             format!("{ip} is a network or broadcast address of its /24; use .2-.254"),
         );
     }
-    if last == 1 && provider != Provider::Hyperv {
+    if last == 1 && provider != Hypervisor::Hyperv {
         c.add(
             field,
             format!(
@@ -215,7 +215,7 @@ fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rule
         );
     }
     match provider {
-        Provider::Virtualbox => {
+        Hypervisor::Virtualbox => {
             let nat: Ipv4Net = VBOX_NAT_NET.parse().expect("constant");
             if nat.contains(&ip) {
                 c.add(field, format!("{ip} is in {VBOX_NAT_NET}, the NAT network VirtualBox gives every VM on its first NIC; use another /24, e.g. 192.168.56.0/24"));
@@ -233,14 +233,14 @@ fn check_ip(c: &mut Checker, provider: Provider, field: &str, ip: Ipv4Addr, rule
                         allowed.join(", "), rules.vbox_source, Ipv4Net::new(ip, 24).map(|n| n.trunc().addr()).unwrap_or(ip)));
             }
         }
-        Provider::Libvirt => {
+        Hypervisor::Libvirt => {
             let mgmt: Ipv4Net = LIBVIRT_MGMT_NET.parse().expect("constant");
             if mgmt.contains(&ip) {
                 c.add(field, format!("{ip} is in {LIBVIRT_MGMT_NET}, vagrant-libvirt's management network; use another /24, e.g. 192.168.56.0/24"));
             }
         }
         // Hyper-V ignores static addresses: mlk reads them back after `vagrant up`.
-        Provider::Hyperv => {}
+        Hypervisor::Hyperv => {}
     }
 }
 

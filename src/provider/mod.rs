@@ -2,9 +2,55 @@
 pub mod ssh;
 pub mod vagrant;
 
+use crate::exit::{Class, classify};
 use crate::inventory::Endpoint;
+use crate::profile::Hypervisor;
 use anyhow::Result;
 use serde::Serialize;
+
+/// Where a cluster's machines come from: the one type for it (`mlk up --provider`, the
+/// cluster record, the doctor's checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// Hosts that already exist, listed in an inventory (`--provider ssh`).
+    Ssh,
+    /// VMs made by Vagrant with this hypervisor.
+    Vagrant(Hypervisor),
+}
+
+impl ProviderKind {
+    pub const ALLOWED: &str = "ssh, virtualbox, hyperv, libvirt";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Ssh => "ssh",
+            ProviderKind::Vagrant(h) => h.as_str(),
+        }
+    }
+
+    /// Parses a `--provider` value (exit 2 on anything else).
+    pub fn parse(s: &str) -> Result<ProviderKind> {
+        Self::check(s).map_err(|m| classify(Class::Usage, m))
+    }
+
+    /// The same, with a plain message for clap's value parser.
+    pub fn check(s: &str) -> Result<ProviderKind, String> {
+        if s == "ssh" {
+            return Ok(ProviderKind::Ssh);
+        }
+        Hypervisor::parse(s)
+            .map(ProviderKind::Vagrant)
+            .ok_or_else(|| format!("unknown provider `{s}`; allowed: {}", Self::ALLOWED))
+    }
+
+    /// The hypervisor to render the Vagrantfile for; None for ssh (the profile's stays).
+    pub fn hypervisor(self) -> Option<Hypervisor> {
+        match self {
+            ProviderKind::Ssh => None,
+            ProviderKind::Vagrant(h) => Some(h),
+        }
+    }
+}
 
 /// State of one machine as the provider sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,4 +73,21 @@ pub trait Provider: Send + Sync {
     fn destroy(&self, log: &mut dyn FnMut(&str)) -> Result<()>;
     /// Shuts every machine down, keeping it (`mlk stop`); `up` starts it again.
     fn halt(&self, log: &mut dyn FnMut(&str)) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_kind_parses_ssh_and_hypervisors_only() {
+        assert_eq!(ProviderKind::parse("ssh").unwrap(), ProviderKind::Ssh);
+        assert_eq!(
+            ProviderKind::parse("hyperv").unwrap(),
+            ProviderKind::Vagrant(Hypervisor::Hyperv)
+        );
+        let e = ProviderKind::parse("vmware").unwrap_err();
+        assert_eq!(crate::exit::class_of(&e), Class::Usage);
+        assert!(format!("{e}").contains("ssh, virtualbox, hyperv, libvirt"));
+    }
 }

@@ -5,15 +5,13 @@
 //! here, because only then can we send keepalives while a silent command runs, notice that
 //! nothing has come back for too long (a link that is down never resets the connection,
 //! and through a ProxyCommand we do not even see the TCP connection), and stop at a deadline.
-use super::{ExecOutput, RemoteError};
+use super::{ExecOutput, RemoteError, TAIL_LINES};
 use ssh2::{BlockDirections, Channel, Session};
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read};
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
-/// Lines of output kept for error messages.
-pub const TAIL_LINES: usize = 30;
 /// Longest line passed on; a longer run without a newline (a binary blob, `\r` progress
 /// bars) is cut into pieces of this size, so memory stays bounded.
 const MAX_LINE: usize = 64 * 1024;
@@ -155,11 +153,6 @@ impl Lines<'_> {
     }
 }
 
-/// Quotes `s` as one POSIX-shell word.
-pub fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 /// The command line sent to sshd: with a timeout, coreutils `timeout` on the node kills the
 /// command's whole process group, which closing the channel alone would not do.
 fn wrap(cmd: &str, timeout: Option<Duration>) -> String {
@@ -170,7 +163,7 @@ fn wrap(cmd: &str, timeout: Option<Duration>) -> String {
             KILL_AFTER.as_secs(),
             // `timeout 0s` would mean "no timeout": at least one second
             (t.as_secs_f64().ceil() as u64).max(1),
-            sh_quote(cmd)
+            crate::quote::shell(cmd)
         ),
     }
 }

@@ -5,8 +5,8 @@
 //! over SFTP to a temp file next to the target, and `mv -f` (one rename(2)) replaces it.
 use super::RemoteError;
 use super::classify::classify;
-use super::exec::sh_quote;
 use super::ssh::Conn;
+use crate::quote::shell;
 use ssh2::{FileStat, OpenFlags, OpenType};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -40,9 +40,9 @@ pub(super) fn upload(
     // Also sweeps temp files of earlier uploads to this path that a dead connection left.
     let mv = format!(
         "mv -f -- {} {} && rm -f -- {}.mlk-tmp-*",
-        sh_quote(&tmp),
-        sh_quote(path),
-        sh_quote(path)
+        shell(&tmp),
+        shell(path),
+        shell(path)
     );
     match run_quiet(c, node, &mv) {
         Ok((0, _)) => Ok(()),

@@ -30,6 +30,10 @@ pub use ssh::{ConnectOptions, SshRunner};
 use std::io::{Read, Write};
 use std::time::Duration;
 
+/// Lines of a command's output kept for error messages: a runner's `ExecOutput::tail`, and
+/// what every failure shows (the one output-tail length).
+pub const TAIL_LINES: usize = 30;
+
 /// Result of one remote command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecOutput {

@@ -71,8 +71,8 @@ mod tests {
     fn cluster_yml_gets_discovered_addresses_vagrantfile_keeps_profile_ips() {
         let (p, _) = crate::commands::load_profile(&crate::cli::ProfileArgs {
             profile: "distributed".into(),
-            provider: Some(crate::cluster::ProviderKind::Vagrant(
-                crate::profile::Provider::Hyperv,
+            provider: Some(crate::provider::ProviderKind::Vagrant(
+                crate::profile::Hypervisor::Hyperv,
             )),
         })
         .unwrap();

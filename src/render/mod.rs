@@ -7,11 +7,11 @@ pub mod addresses;
 pub mod context;
 pub mod egress;
 pub mod manifest;
-pub mod quote;
 pub mod safe_dir;
 
 use crate::plan;
 use crate::profile::Profile;
+use crate::quote;
 use anyhow::{Context, Result, bail};
 use handlebars::{Handlebars, handlebars_helper};
 use include_dir::{Dir, include_dir};

@@ -62,7 +62,7 @@ pub fn parse_addr(s: &str) -> Result<(String, u16)> {
 pub fn service(runner: &dyn Runner, namespace: &str) -> Result<(String, u16)> {
     let cmd = format!(
         "{KUBE_ENV} kubectl -n {} get service influxdb -o jsonpath='{{.spec.clusterIP}} {{.spec.ports[?(@.name==\"api\")].port}}'",
-        crate::render::quote::shell(namespace)
+        crate::quote::shell(namespace)
     );
     let mut lines = Vec::new();
     let out = runner

@@ -57,7 +57,7 @@ pub fn generate(
             // Data problems (a node without a CPU count, a bad samples file) carry their
             // class; anything else is a run record that cannot be read.
             Err(e) if e.chain().any(|c| c.is::<crate::exit::Classified>()) => e,
-            Err(e) => classify(Class::Usage, format!("{e:#}")),
+            Err(e) => crate::exit::retag(Class::Usage, e),
         };
         src.ready().map_err(classified)?;
         let d = data::fetch(*src, run).map_err(classified)?;
@@ -99,5 +99,5 @@ pub(crate) fn influx_error(e: InfluxError, cluster: &str) -> anyhow::Error {
         InfluxError::Query { .. } => Class::Failure,
         _ => Class::Remote,
     };
-    classify(class, format!("cluster `{cluster}`: {e}"))
+    crate::exit::tag(class, format!("cluster `{cluster}`"), e)
 }

@@ -71,7 +71,7 @@ fn authorize_key(ctx: &HostCtx, first: &dyn Runner) -> Result<()> {
         .into_iter()
         .find(|l| l.starts_with("ssh-ed25519 "))
         .context("node1 has no ed25519 public key for rke")?;
-    let q = crate::render::quote::shell(&pubkey);
+    let q = crate::quote::shell(&pubkey);
     let cmd = format!(
         "h=$(getent passwd {REMOTE_USER} | cut -d: -f6) && mkdir -p \"$h/.ssh\" && chmod 700 \"$h/.ssh\" && \
          touch \"$h/.ssh/authorized_keys\" && chmod 600 \"$h/.ssh/authorized_keys\" && \

@@ -1,7 +1,7 @@
 //! The kubectl commands `run-workload` runs on the first controlplane node. Their answers are
 //! read in `status` (JSON, the shape of the Kubernetes API objects).
 use super::Target;
-use crate::render::quote::shell;
+use crate::quote::shell;
 use crate::report::locate::KUBE_ENV;
 
 /// Where manifests are uploaded on the node.

@@ -197,7 +197,7 @@ pub fn user_file(path: &std::path::Path) -> Result<Manifest> {
         ));
     }
     let (targets, images) = targets_of(&text)
-        .map_err(|e| classify(Class::Usage, format!("--workload {file}: {e:#}")))?;
+        .map_err(|e| crate::exit::tag(Class::Usage, format!("--workload {file}"), e))?;
     if targets.is_empty() {
         return Err(classify(
             Class::Usage,

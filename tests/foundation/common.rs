@@ -1,5 +1,5 @@
 //! Shared helpers: load and render profiles through the library, find the real binary and tools.
-use mlk::profile::{self, Overrides, Profile, Provider, validate::HostRules};
+use mlk::profile::{self, Hypervisor, Overrides, Profile, validate::HostRules};
 use mlk::render::Rendered;
 use std::path::{Path, PathBuf};
 
@@ -22,13 +22,13 @@ pub fn rules() -> HostRules {
 }
 
 /// An embedded profile (or a path) loaded with an optional provider override.
-pub fn load(name: &str, provider: Option<Provider>) -> Profile {
+pub fn load(name: &str, provider: Option<Hypervisor>) -> Profile {
     let src = profile::Source::resolve(name).unwrap();
     profile::load(&src, &Overrides { provider }, &rules())
         .unwrap_or_else(|e| panic!("{name} does not load: {e}"))
 }
 
-pub fn render(name: &str, provider: Provider) -> Rendered {
+pub fn render(name: &str, provider: Hypervisor) -> Rendered {
     mlk::render::render_all(&load(name, Some(provider))).unwrap()
 }
 

@@ -2,7 +2,7 @@
 //! chart at the pinned version (tests/fixtures/upstream/charts/<chart>-<version>), and
 //! cert-manager's and Rancher's values pass the charts' own values.schema.json.
 use super::common::{PROFILES, fixture, load, render};
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 use serde_yaml_ng::Value;
 
 /// Keys the chart templates read that exist in values.yaml only as comments.
@@ -257,7 +257,7 @@ fn every_values_key_exists_in_the_charts_defaults() {
     let mut checked = 0;
     for p in PROFILES {
         let plan = mlk::plan::build(&load(p, None), p);
-        let files = render(p, Provider::Virtualbox);
+        let files = render(p, Hypervisor::Virtualbox);
         for r in &plan.helm_releases {
             let chart = r.chart.split_once('/').unwrap().1;
             let found = problems(chart, &files[&r.values]);
@@ -308,7 +308,7 @@ fn merge(base: &mut serde_json::Value, top: serde_json::Value) {
 #[test]
 fn cert_manager_and_rancher_values_pass_the_chart_schemas() {
     for p in PROFILES {
-        let files = render(p, Provider::Virtualbox);
+        let files = render(p, Hypervisor::Virtualbox);
         for chart in ["cert-manager", "rancher"] {
             let values: Value =
                 serde_yaml_ng::from_str(&files[&format!("values/{chart}.yaml")]).unwrap();

@@ -1,6 +1,6 @@
 //! Every rendered YAML file parses; every rendered script passes `bash -n` and shellcheck.
 use super::common::{PROFILES, have, load, render};
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -8,7 +8,7 @@ use std::process::Command;
 fn all_files() -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for p in PROFILES {
-        for prov in Provider::ALL {
+        for prov in Hypervisor::ALL {
             for (path, text) in render(p, prov) {
                 out.insert(format!("{p}-{}/{path}", prov.as_str()), text);
             }

@@ -1,6 +1,6 @@
 //! Tests of meaning: what the rendered files say agrees with the profile and the lock table.
 use super::common::{PROFILES, load, render};
-use mlk::profile::{Provider, Role};
+use mlk::profile::{Hypervisor, Role};
 use serde_yaml_ng::Value;
 
 fn yaml(text: &str) -> Value {
@@ -12,7 +12,7 @@ fn cluster_yml_nodes_roles_and_version_follow_the_profile() {
     let lock = mlk::lockfile::get();
     for name in PROFILES {
         let p = load(name, None);
-        let files = render(name, Provider::Virtualbox);
+        let files = render(name, Hypervisor::Virtualbox);
         let c = yaml(&files["cluster.yml"]);
         assert_eq!(
             c["kubernetes_version"].as_str(),
@@ -112,7 +112,7 @@ fn setting(block: &str, key: &str) -> String {
 #[test]
 fn vagrantfile_has_one_define_per_node_with_its_ip_cpus_and_memory() {
     for name in PROFILES {
-        for prov in Provider::ALL {
+        for prov in Hypervisor::ALL {
             let p = load(name, Some(prov));
             let vf = &render(name, prov)["Vagrantfile"];
             let blocks = define_blocks(vf);
@@ -152,7 +152,7 @@ fn values_files_use_sslip_host_names_of_node1() {
     for name in PROFILES {
         let p = load(name, None);
         let ip = p.nodes[0].ip;
-        let files = render(name, Provider::Virtualbox);
+        let files = render(name, Hypervisor::Virtualbox);
         let rancher = yaml(&files["values/rancher.yaml"]);
         assert_eq!(
             rancher["hostname"].as_str(),
@@ -192,7 +192,7 @@ fn plan_json_versions_and_releases_match_the_lock_and_the_render() {
     let lock = mlk::lockfile::get();
     for name in PROFILES {
         let p = load(name, None);
-        let files = render(name, Provider::Virtualbox);
+        let files = render(name, Hypervisor::Virtualbox);
         let plan = mlk::plan::build(&p, name);
         let j: serde_json::Value = serde_json::to_value(&plan).unwrap();
         assert_eq!(j["kubernetes_version"], lock.kubernetes.as_str());

@@ -2,7 +2,7 @@
 //! `ruby` evaluates back to itself under real Ruby, `yaml` parses back to itself, `sh` prints
 //! back to itself under real bash. Each case checks a batch of strings in one process.
 use super::common::have;
-use mlk::render::quote;
+use mlk::quote;
 use proptest::prelude::*;
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,12 +1,12 @@
 //! Snapshots of every rendered file (both profiles, all providers) and of `mlk plan`.
 //! Review changes with `cargo insta review`; accept locally with INSTA_UPDATE=always.
 use super::common::{PROFILES, combined, load, render};
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 
 #[test]
 fn rendered_files_of_every_profile_and_provider() {
     for p in PROFILES {
-        for prov in Provider::ALL {
+        for prov in Hypervisor::ALL {
             let files = render(p, prov);
             insta::assert_snapshot!(format!("render-{p}-{}", prov.as_str()), combined(&files));
         }

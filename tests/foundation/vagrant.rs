@@ -1,6 +1,6 @@
 //! The real `vagrant validate --ignore-provider` on every rendered Vagrantfile.
 use super::common::{PROFILES, have, render};
-use mlk::profile::Provider;
+use mlk::profile::Hypervisor;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -31,7 +31,7 @@ fn vagrant_validates_every_rendered_vagrantfile() {
     // Vagrant takes ~2 s to start; run the six validations side by side.
     let jobs: Vec<_> = PROFILES
         .iter()
-        .flat_map(|p| Provider::ALL.map(|prov| (p.to_string(), prov)))
+        .flat_map(|p| Hypervisor::ALL.map(|prov| (p.to_string(), prov)))
         .map(|(p, prov)| {
             std::thread::spawn(move || {
                 let dir = write_vagrantfile(&render(&p, prov)["Vagrantfile"]);
@@ -64,7 +64,7 @@ fn vagrant_validate_rejects_corrupted_vagrantfiles() {
     if !have("vagrant") {
         return;
     }
-    let good = render("mono", Provider::Virtualbox)["Vagrantfile"].clone();
+    let good = render("mono", Hypervisor::Virtualbox)["Vagrantfile"].clone();
     // A Ruby syntax error: the closing `end` of the configure block is gone.
     let syntax = good.trim_end().strip_suffix("end").unwrap().to_string();
     // Valid Ruby, invalid Vagrant configuration: no box.

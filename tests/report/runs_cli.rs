@@ -115,7 +115,7 @@ fn run(root: &Path, cluster: &str, name: &str, export: bool) -> RunRecord {
 
 fn destroyed(root: &Path, cluster: &str) {
     let dir = root.join(cluster);
-    let mut c = mlk::cluster::Record::new(cluster, mlk::cluster::ProviderKind::Ssh, cluster, &dir);
+    let mut c = mlk::cluster::Record::new(cluster, mlk::provider::ProviderKind::Ssh, cluster, &dir);
     c.destroyed = Some("2026-01-01T00:00:00Z".into());
     c.save(&dir).unwrap();
 }

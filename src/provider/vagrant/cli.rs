@@ -2,7 +2,7 @@
 //! its failures into provider errors (exit class 3) that say what to do.
 use super::machine::{self, ErrorExit, Line};
 use crate::exit::{Class, classify};
-use crate::profile::Provider;
+use crate::profile::Hypervisor;
 use anyhow::{Context, Result};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use std::sync::mpsc;
 pub struct Vagrant {
     pub program: PathBuf,
     pub dir: PathBuf,
-    pub provider: Provider,
+    pub provider: Hypervisor,
 }
 
 /// What one vagrant run printed.
@@ -40,19 +40,19 @@ pub fn install_hint() -> &'static str {
 }
 
 /// How to get a usable `provider` on this OS.
-pub fn provider_hint(provider: Provider) -> &'static str {
+pub fn provider_hint(provider: Hypervisor) -> &'static str {
     match provider {
-        Provider::Virtualbox => {
+        Hypervisor::Virtualbox => {
             "install VirtualBox (virtualbox.org/wiki/Downloads) so that `VBoxManage` is on PATH, \
              or pick another provider with --provider libvirt|hyperv"
         }
-        Provider::Libvirt => {
+        Hypervisor::Libvirt => {
             "install the vagrant-libvirt plugin and a running libvirtd with QEMU: Debian/Ubuntu \
              `sudo apt-get install vagrant-libvirt libvirt-daemon-system qemu-system-x86` \
              (elsewhere `vagrant plugin install vagrant-libvirt`), and make sure \
              `virsh -c qemu:///system version` works for your user"
         }
-        Provider::Hyperv => {
+        Hypervisor::Hyperv => {
             "Hyper-V works only on Windows (Pro/Enterprise/Education): enable it with \
              `Enable-WindowsOptionalFeature -Online -FeatureName Microsoft-Hyper-V -All` and run \
              mlk from an Administrator terminal; elsewhere use --provider virtualbox|libvirt"
@@ -91,7 +91,7 @@ pub fn locate() -> Result<PathBuf> {
 }
 
 /// A provider error for what Vagrant exited with, with advice where the cause is known.
-pub fn explain(provider: Provider, args: &[&str], e: &ErrorExit) -> anyhow::Error {
+pub fn explain(provider: Hypervisor, args: &[&str], e: &ErrorExit) -> anyhow::Error {
     let short = e.class.rsplit("::").next().unwrap_or(&e.class);
     let advice = match short {
         "NoDefaultProvider" | "ProviderNotUsable" => Some(provider_hint(provider).to_string()),
@@ -111,7 +111,7 @@ pub fn explain(provider: Provider, args: &[&str], e: &ErrorExit) -> anyhow::Erro
         ),
         "FogLibvirtConnectionError" => Some(format!(
             "libvirtd is not reachable: {}",
-            provider_hint(Provider::Libvirt)
+            provider_hint(Hypervisor::Libvirt)
         )),
         _ => None,
     };

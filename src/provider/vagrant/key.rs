@@ -1,7 +1,7 @@
 //! The cluster's own SSH key: generated once (ed25519, 0600, in `<cluster>/ssh/`), installed in
 //! each node's `authorized_keys` over the first login with Vagrant's key, and used from then on,
 //! so that mlk's access does not hang on Vagrant's per-machine key files.
-use crate::exit::{Class, classify};
+use crate::exit::{Class, classify, tag};
 use crate::inventory::Endpoint;
 use crate::remote::Runner;
 use anyhow::{Context, Result, bail};
@@ -36,9 +36,10 @@ pub fn ensure(cluster_dir: &Path, cluster: &str) -> Result<ClusterKey> {
             .arg(&tmp)
             .output()
             .map_err(|e| {
-                classify(
+                tag(
                     Class::Provider,
-                    format!("running ssh-keygen (install an OpenSSH client): {e}"),
+                    "running ssh-keygen (install an OpenSSH client)",
+                    e,
                 )
             })?;
         if !out.status.success() {
@@ -81,7 +82,7 @@ fn set_private(_: &Path) -> Result<()> {
 
 /// The shell command that adds `public` to the login user's authorized_keys once.
 pub fn install_command(public: &str) -> String {
-    let q = crate::render::quote::shell(public);
+    let q = crate::quote::shell(public);
     format!(
         "umask 077 && mkdir -p ~/.ssh && touch ~/.ssh/authorized_keys && \
          (grep -qxF {q} ~/.ssh/authorized_keys || printf '%s\\n' {q} >> ~/.ssh/authorized_keys)"
@@ -129,7 +130,7 @@ impl ClusterKey {
                 Some(Duration::from_secs(60)),
                 &mut |_| {},
             )
-            .map_err(|e| classify(Class::Remote, format!("installing mlk's SSH key: {e}")))?;
+            .map_err(|e| tag(Class::Remote, "installing mlk's SSH key", e))?;
         if out.status != 0 {
             return Err(classify(
                 Class::Remote,

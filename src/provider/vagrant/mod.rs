@@ -16,7 +16,7 @@ use super::{MachineStatus, Provider};
 use crate::executor::pool::Connector;
 use crate::exit::{Class, classify};
 use crate::inventory::{self, Endpoint};
-use crate::profile::{Profile, Provider as Hypervisor};
+use crate::profile::{Hypervisor, Profile};
 use crate::remote::{RemoteError, Runner};
 use crate::render::addresses::{self, Overrides};
 use anyhow::{Context, Result};
