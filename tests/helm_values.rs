@@ -162,7 +162,7 @@ fn check_profile(name: &str, provider: Hypervisor) {
         assert_eq!(i["spec"]["ingressClassName"], "nginx", "{rel}");
         assert_eq!(
             i["spec"]["rules"][0]["host"].as_str(),
-            host.as_deref(),
+            Some(host.as_str()),
             "{rel}"
         );
     }
@@ -186,7 +186,7 @@ fn check_profile(name: &str, provider: Hypervisor) {
     assert_eq!(ing["spec"]["tls"][0]["secretName"], "tls-rancher-ingress");
     assert_eq!(
         ing["spec"]["tls"][0]["hosts"][0].as_str(),
-        hosts.rancher.as_deref()
+        Some(hosts.rancher.as_str())
     );
     let ann = serde_json::to_string(&ing["metadata"]["annotations"]).unwrap();
     assert!(!ann.contains("cert-manager.io"), "{ann}");

@@ -95,7 +95,7 @@ fn overlay_builds_over_the_real_tree_without_cert_manager_with_the_dex_hash_and_
     let ing = ing[0];
     assert_eq!(
         ing["spec"]["rules"][0]["host"].as_str(),
-        p.ingress.kubeflow.as_deref()
+        Some(p.ingress.kubeflow.as_str())
     );
     assert!(
         ing["metadata"]["annotations"]
@@ -116,7 +116,7 @@ fn overlay_builds_over_the_real_tree_without_cert_manager_with_the_dex_hash_and_
     );
     assert_eq!(
         cert[0]["spec"]["dnsNames"][0].as_str(),
-        p.ingress.kubeflow.as_deref()
+        Some(p.ingress.kubeflow.as_str())
     );
     assert_eq!(cert[0]["spec"]["issuerRef"]["kind"], "ClusterIssuer");
     assert_eq!(cert[0]["spec"]["issuerRef"]["name"], mlk::login::ca::ISSUER);

@@ -105,7 +105,7 @@ fn must_bypass(p: &Profile) -> Vec<String> {
     let mut v: Vec<String> = vec!["localhost".into(), "127.0.0.1".into()];
     v.extend(p.nodes.iter().map(|n| n.ip.to_string()));
     v.extend(["10.42.0.0/16", "10.43.0.0/16", ".svc", ".cluster.local"].map(String::from));
-    v.push(p.ingress.rancher.clone().unwrap());
+    v.push(p.ingress.rancher.clone());
     v.extend([".campus.example", "10.0.0.0/8"].map(String::from));
     v
 }

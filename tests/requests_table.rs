@@ -45,7 +45,7 @@ fn generate(p: &mlk::profile::Profile) -> Option<Table> {
             .cloned()
             .collect();
         let (per_node, pods) = requests::groups(&objs, sidecar.as_ref());
-        let version = mlk::profile::get(&p.components.kubeflow.version).to_string();
+        let version = p.components.kubeflow.version.clone();
         components.insert(
             "kubeflow".into(),
             Component {

@@ -73,9 +73,9 @@ pub fn run(g: &Global, a: &OpenArgs) -> Result<()> {
     // Through the ingress when the name resolves to the ingress node here.
     if !a.forward && t.id != "influxdb" {
         let host = match t.id {
-            "rancher" => crate::profile::get(&c.profile.ingress.rancher),
-            "chronograf" => crate::profile::get(&c.profile.ingress.chronograf),
-            _ => crate::profile::get(&c.profile.ingress.kubeflow),
+            "rancher" => &c.profile.ingress.rancher,
+            "chronograf" => &c.profile.ingress.chronograf,
+            _ => &c.profile.ingress.kubeflow,
         };
         let r = login::dns::resolve(host, login::ingress_address(&c.profile));
         if r.ok() {

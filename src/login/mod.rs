@@ -11,7 +11,7 @@ pub mod rancher;
 pub mod reset;
 pub mod text;
 
-use crate::profile::{Profile, Role, get};
+use crate::profile::{Profile, Role};
 use crate::remote::Runner;
 use crate::stages::secrets;
 use serde::Serialize;
@@ -98,7 +98,7 @@ fn base(p: &Profile, cluster_dir: &Path) -> Vec<Base> {
     let file = |f: &str| Some(secrets::path(cluster_dir, f));
     let mut v = Vec::new();
     if c.rancher.enabled {
-        let h = get(&p.ingress.rancher).to_string();
+        let h = p.ingress.rancher.clone();
         v.push(Base {
             id: "rancher",
             name: "Rancher",
@@ -110,7 +110,7 @@ fn base(p: &Profile, cluster_dir: &Path) -> Vec<Base> {
         });
     }
     if c.tick.enabled {
-        let h = get(&p.ingress.chronograf).to_string();
+        let h = p.ingress.chronograf.clone();
         v.push(Base {
             id: "chronograf",
             name: "Chronograf",
@@ -122,7 +122,7 @@ fn base(p: &Profile, cluster_dir: &Path) -> Vec<Base> {
         });
     }
     if c.kubeflow.enabled {
-        let h = get(&p.ingress.kubeflow).to_string();
+        let h = p.ingress.kubeflow.clone();
         v.push(Base {
             id: "kubeflow",
             name: "Kubeflow",

@@ -3,7 +3,7 @@ pub mod releases;
 pub mod stages;
 
 use crate::lockfile::{self, Lock};
-use crate::profile::{Profile, get};
+use crate::profile::Profile;
 use releases::HelmRelease;
 use serde::Serialize;
 use stages::Stage;
@@ -64,19 +64,19 @@ pub fn dashboards(p: &Profile) -> Vec<Dashboard> {
     if c.rancher.enabled {
         v.push(Dashboard {
             name: "Rancher".into(),
-            url: format!("https://{}", get(&p.ingress.rancher)),
+            url: format!("https://{}", &p.ingress.rancher),
         });
     }
     if c.tick.enabled {
         v.push(Dashboard {
             name: "Chronograf".into(),
-            url: format!("http://{}", get(&p.ingress.chronograf)),
+            url: format!("http://{}", &p.ingress.chronograf),
         });
     }
     if c.kubeflow.enabled {
         v.push(Dashboard {
             name: "Kubeflow".into(),
-            url: format!("https://{}", get(&p.ingress.kubeflow)),
+            url: format!("https://{}", &p.ingress.kubeflow),
         });
     }
     v
@@ -89,7 +89,7 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
         cluster: p.name.clone(),
         profile: profile_file.to_string(),
         provider: p.provider.as_str().to_string(),
-        kubernetes_version: get(&p.kubernetes.version).to_string(),
+        kubernetes_version: p.kubernetes.version.clone(),
         network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
         nodes: p
             .nodes
@@ -116,11 +116,11 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
         stages: stages::build(p),
         helm_releases: releases::build(p, lock),
         kubeflow: p.components.kubeflow.enabled.then(|| KubeflowPin {
-            manifests_release: get(&p.components.kubeflow.version).to_string(),
+            manifests_release: p.components.kubeflow.version.clone(),
             url: lock
                 .kubeflow
                 .url
-                .replace(&lock.kubeflow.version, get(&p.components.kubeflow.version)),
+                .replace(&lock.kubeflow.version, &p.components.kubeflow.version),
         }),
         dashboards: dashboards(p),
     }

@@ -1,6 +1,6 @@
 //! The Helm releases a profile installs: chart, repo, version, namespace and values file.
 use crate::lockfile::Lock;
-use crate::profile::{Profile, get};
+use crate::profile::Profile;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,7 +50,7 @@ pub fn build(p: &Profile, lock: &Lock) -> Vec<HelmRelease> {
             lock,
             "local-path-provisioner",
             "local-path-provisioner",
-            get(&c.local_path.version),
+            &c.local_path.version,
             "local-path-storage",
             "storage",
         ));
@@ -60,7 +60,7 @@ pub fn build(p: &Profile, lock: &Lock) -> Vec<HelmRelease> {
             lock,
             "cert-manager",
             "cert-manager",
-            get(&c.cert_manager.version),
+            &c.cert_manager.version,
             "cert-manager",
             "cert-manager",
         ));
@@ -70,7 +70,7 @@ pub fn build(p: &Profile, lock: &Lock) -> Vec<HelmRelease> {
             lock,
             "rancher",
             "rancher",
-            get(&c.rancher.version),
+            &c.rancher.version,
             "cattle-system",
             "rancher",
         ));
@@ -84,14 +84,7 @@ pub fn build(p: &Profile, lock: &Lock) -> Vec<HelmRelease> {
             ("kapacitor", &t.kapacitor),
             ("chronograf", &t.chronograf),
         ] {
-            v.push(release(
-                lock,
-                chart,
-                chart,
-                get(version),
-                TICK_NAMESPACE,
-                "tick",
-            ));
+            v.push(release(lock, chart, chart, version, TICK_NAMESPACE, "tick"));
         }
     }
     v

@@ -1,44 +1,53 @@
-//! Fills every optional profile field from the lock table, so later code never guesses.
-use super::types::{Hypervisor, Profile, Role};
+//! Resolution: the written profile with every default filled from the lock table, as the
+//! resolved [`Profile`] that later code uses without asking what was given.
+use super::spec;
+use super::types::{
+    Component, Components, Hypervisor, Ingress, Kubernetes, Node, Profile, Role, Tick, TickVersions,
+};
 use crate::lockfile::Lock;
 
-fn fill(slot: &mut Option<String>, value: &str) {
-    if slot.is_none() {
-        *slot = Some(value.to_string());
+fn or(slot: Option<String>, value: &str) -> String {
+    slot.unwrap_or_else(|| value.to_string())
+}
+
+fn component(c: spec::Component, default: &str) -> Component {
+    Component {
+        enabled: c.enabled,
+        version: or(c.version, default),
     }
 }
 
-/// Resolves defaults in place. Runs after parsing and before validation.
-pub fn resolve(p: &mut Profile, lock: &Lock) {
-    fill(&mut p.kubernetes.version, &lock.kubernetes);
+/// Resolves every default. Runs after parsing and the command line's overrides, before
+/// validation (which checks the resolved values, defaults included). Total: a profile that
+/// validation will refuse (no nodes) still resolves, with empty host names where nothing
+/// could be derived.
+pub fn resolve(p: spec::Profile, lock: &Lock) -> Profile {
+    let chart = |name: &str| lock.chart(name).version.clone();
     // Hyper-V ignores private networks: the guest has one NIC, and the CNI, given no
     // interface, takes the default-route one (rke's canal/flannel templates). Elsewhere the
     // first NIC is NAT and the private network is the second.
-    if p.provider != Hypervisor::Hyperv {
-        fill(&mut p.kubernetes.iface, "eth1");
-    }
-    let c = &mut p.components;
-    fill(
-        &mut c.local_path.version,
-        &lock.chart("local-path-provisioner").version,
-    );
-    fill(
-        &mut c.cert_manager.version,
-        &lock.chart("cert-manager").version,
-    );
-    fill(&mut c.rancher.version, &lock.chart("rancher").version);
-    fill(&mut c.kubeflow.version, &lock.kubeflow.version);
-    let t = &mut c.tick.versions;
-    fill(&mut t.influxdb, &lock.chart("influxdb").version);
-    fill(&mut t.telegraf, &lock.chart("telegraf").version);
-    fill(&mut t.telegraf_ds, &lock.chart("telegraf-ds").version);
-    fill(&mut t.kapacitor, &lock.chart("kapacitor").version);
-    fill(&mut t.chronograf, &lock.chart("chronograf").version);
-    for n in &mut p.nodes {
-        if n.maxmemory.is_none() {
-            n.maxmemory = Some(n.memory);
-        }
-    }
+    let iface = match p.kubernetes.iface {
+        None if p.provider != Hypervisor::Hyperv => Some("eth1".to_string()),
+        given => given,
+    };
+    let c = p.components;
+    let t = c.tick.versions;
+    let components = Components {
+        local_path: component(c.local_path, &chart("local-path-provisioner")),
+        cert_manager: component(c.cert_manager, &chart("cert-manager")),
+        rancher: component(c.rancher, &chart("rancher")),
+        tick: Tick {
+            enabled: c.tick.enabled,
+            versions: TickVersions {
+                influxdb: or(t.influxdb, &chart("influxdb")),
+                telegraf: or(t.telegraf, &chart("telegraf")),
+                telegraf_ds: or(t.telegraf_ds, &chart("telegraf-ds")),
+                kapacitor: or(t.kapacitor, &chart("kapacitor")),
+                chronograf: or(t.chronograf, &chart("chronograf")),
+            },
+        },
+        kubeflow: component(c.kubeflow, &lock.kubeflow.version),
+    };
     // sslip.io resolves `<anything>.<ip>.sslip.io` to <ip>; xip.io, the seed's choice, is dead.
     // The IP is the first worker's: RKE runs its nginx ingress only on worker nodes (it taints
     // controlplane- and etcd-only nodes), so a non-worker node1 would answer no request.
@@ -47,22 +56,54 @@ pub fn resolve(p: &mut Profile, lock: &Lock) {
         .iter()
         .find(|n| n.roles.contains(&Role::Worker))
         .or(p.nodes.first());
-    if p.ingress.domain.is_none()
-        && let Some(node) = ingress_node
-    {
-        p.ingress.domain = Some(format!("{}.sslip.io", node.ip));
-    }
+    let i = p.ingress;
+    let domain = i
+        .domain
+        .or_else(|| ingress_node.map(|n| format!("{}.sslip.io", n.ip)));
     // No nodes (an invalid profile) leaves no domain; validation reports the nodes, and
     // host names are not invented from an empty domain.
-    if let Some(domain) = p.ingress.domain.clone() {
-        fill(&mut p.ingress.rancher, &format!("rancher.{domain}"));
-        fill(&mut p.ingress.chronograf, &format!("chronograf.{domain}"));
-        fill(&mut p.ingress.kubeflow, &format!("kubeflow.{domain}"));
+    let host = |given: Option<String>, app: &str| {
+        given
+            .or_else(|| domain.as_ref().map(|d| format!("{app}.{d}")))
+            .unwrap_or_default()
+    };
+    let ingress = Ingress {
+        rancher: host(i.rancher, "rancher"),
+        chronograf: host(i.chronograf, "chronograf"),
+        kubeflow: host(i.kubeflow, "kubeflow"),
+        domain: domain.clone().unwrap_or_default(),
+        allow_from: i.allow_from,
+    };
+    Profile {
+        api_version: p.api_version,
+        kind: p.kind,
+        name: p.name,
+        provider: p.provider,
+        vm_box: p.vm_box,
+        nodes: p
+            .nodes
+            .into_iter()
+            .map(|n| Node {
+                maxmemory: n.maxmemory.unwrap_or(n.memory),
+                name: n.name,
+                ip: n.ip,
+                cpus: n.cpus,
+                memory: n.memory,
+                roles: n.roles,
+            })
+            .collect(),
+        kubernetes: Kubernetes {
+            version: or(p.kubernetes.version, &lock.kubernetes),
+            network_plugin: p.kubernetes.network_plugin,
+            iface,
+        },
+        components,
+        ingress,
+        virtualbox: p.virtualbox,
+        libvirt: p.libvirt,
+        synced_folder: p.synced_folder,
+        registries: p.registries,
+        proxy: p.proxy,
+        stages: p.stages,
     }
-}
-
-/// A resolved optional field. Panics only if `resolve` was skipped, which is a bug.
-pub fn get(slot: &Option<String>) -> &str {
-    slot.as_deref()
-        .expect("profile defaults are resolved at load time")
 }

@@ -2,7 +2,6 @@
 //! the error), every version string in its field's exact form, and no control or invisible
 //! character in any string (only newlines and tabs, in stage snippets). schema/profile.schema.json
 //! states the same bounds and patterns; tests/reliability holds the two together.
-use super::defaults::get;
 use super::types::Profile;
 use crate::text::{needs_escape, shown};
 use regex::Regex;
@@ -110,61 +109,61 @@ fn versioned(p: &Profile) -> Vec<(&'static str, &str, &'static str, &'static str
     let mut v = vec![
         (
             "kubernetes.version",
-            get(&p.kubernetes.version),
+            p.kubernetes.version.as_str(),
             forms::KUBERNETES,
             K8S,
         ),
         (
             "components.local-path.version",
-            get(&k.local_path.version),
+            k.local_path.version.as_str(),
             forms::CHART,
             CHART,
         ),
         (
             "components.cert-manager.version",
-            get(&k.cert_manager.version),
+            k.cert_manager.version.as_str(),
             forms::CHART,
             CHART,
         ),
         (
             "components.rancher.version",
-            get(&k.rancher.version),
+            k.rancher.version.as_str(),
             forms::CHART,
             CHART,
         ),
         (
             "components.kubeflow.version",
-            get(&k.kubeflow.version),
+            k.kubeflow.version.as_str(),
             forms::KUBEFLOW,
             KUBEFLOW,
         ),
         (
             "components.tick.versions.influxdb",
-            get(&t.influxdb),
+            t.influxdb.as_str(),
             forms::CHART,
             CHART,
         ),
         (
             "components.tick.versions.telegraf",
-            get(&t.telegraf),
+            t.telegraf.as_str(),
             forms::CHART,
             CHART,
         ),
         (
             "components.tick.versions.telegraf-ds",
-            get(&t.telegraf_ds),
+            t.telegraf_ds.as_str(),
             forms::CHART,
             CHART,
         ),
         (
             "components.tick.versions.kapacitor",
-            get(&t.kapacitor),
+            t.kapacitor.as_str(),
             forms::CHART,
             CHART,
         ),
         (
             "components.tick.versions.chronograf",
-            get(&t.chronograf),
+            t.chronograf.as_str(),
             forms::CHART,
             CHART,
         ),
@@ -196,9 +195,7 @@ pub fn check(p: &Profile) -> Vec<(String, String)> {
         };
         num(f("cpus"), n.cpus.into(), &CPUS);
         num(f("memory"), n.memory.into(), &MEMORY_MIB);
-        if let Some(m) = n.maxmemory {
-            num(f("maxmemory"), m.into(), &MEMORY_MIB);
-        }
+        num(f("maxmemory"), n.maxmemory.into(), &MEMORY_MIB);
     }
     for (i, s) in p.stages.iter().enumerate() {
         if let Some(t) = s.timeout

@@ -1,4 +1,5 @@
-//! Profiles: load an embedded or user YAML file into a validated, fully defaulted `Profile`.
+//! Profiles: load an embedded or user YAML file into a validated, fully resolved `Profile`
+//! (`spec` is the written form, `defaults` resolves it, `validate` checks the result).
 mod defaults;
 pub mod depth;
 mod error;
@@ -8,10 +9,10 @@ mod parse_error;
 pub mod proxy;
 pub mod registries;
 pub mod requirements;
+pub mod spec;
 mod types;
 pub mod validate;
 
-pub use defaults::get;
 pub use error::{Problem, ProfileError};
 pub use types::*;
 
@@ -94,12 +95,12 @@ pub fn load(
     if let Some(problem) = depth::check(&src.text) {
         return Err(invalid(vec![problem]));
     }
-    let mut p: Profile = serde_yaml_ng::from_str(&src.text)
+    let mut written: spec::Profile = serde_yaml_ng::from_str(&src.text)
         .map_err(|e| invalid(vec![parse_error::problem(&e, &src.text)]))?;
     if let Some(provider) = overrides.provider {
-        p.provider = provider;
+        written.provider = provider;
     }
-    defaults::resolve(&mut p, crate::lockfile::get());
+    let p = defaults::resolve(written, crate::lockfile::get());
     let lines = lines::index(&src.text);
     let problems = validate::validate(&p, rules, &lines);
     if problems.is_empty() {

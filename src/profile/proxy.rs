@@ -101,7 +101,7 @@ pub fn no_proxy(p: &Profile) -> Vec<String> {
     let i = &p.ingress;
     for h in [&i.domain, &i.rancher, &i.chronograf, &i.kubeflow]
         .into_iter()
-        .flatten()
+        .filter(|h| !h.is_empty())
     {
         v.push(h.clone());
     }

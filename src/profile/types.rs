@@ -1,51 +1,121 @@
-//! The profile schema: what a user writes in a profile YAML file.
+//! The resolved profile: a profile as the rest of mlk sees it, every default filled in
+//! (`defaults::resolve` makes it from the written [`super::spec::Profile`]), so no code after
+//! loading asks whether a setting was given. What stays an `Option` here is optional in
+//! meaning (a box version, Hyper-V's box, the CNI's NIC, a proxy), not a default to fill.
 //!
-//! Every struct denies unknown fields so a typo is an error, not a silently ignored key.
-//! Optional fields are filled from the lock table by `defaults::resolve` right after parsing.
+//! It serializes with the field names and order of the written form (the JSON that host
+//! stages hash, and that `limits` walks for control characters), and the types both share
+//! (enums, boxes, custom stages) are defined here once.
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
 pub const API_VERSION: &str = "mlk.io/v1alpha1";
 pub const KIND: &str = "Profile";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A loaded profile: validated, every default resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Profile {
     pub api_version: String,
     pub kind: String,
     /// Cluster name: folder `<mlk home>/<name>`, kube context `mlk-<name>`.
     pub name: String,
-    #[serde(default)]
+    /// The hypervisor (the profile's `provider:` key).
     pub provider: Hypervisor,
     #[serde(rename = "box")]
     pub vm_box: VmBox,
     pub nodes: Vec<Node>,
-    #[serde(default)]
     pub kubernetes: Kubernetes,
-    #[serde(default)]
     pub components: Components,
-    #[serde(default)]
     pub ingress: Ingress,
-    #[serde(default)]
     pub virtualbox: VirtualboxOptions,
-    #[serde(default)]
     pub libvirt: LibvirtOptions,
     /// Share the render folder at /vagrant in every VM. Off: mlk uploads what nodes need, and
     /// a synced folder costs boot time and, under libvirt, an NFS or rsync setup.
-    #[serde(default)]
     pub synced_folder: bool,
     /// Registry mirrors and credentials for the nodes' container runtime.
-    #[serde(
-        default,
-        skip_serializing_if = "super::registries::Registries::is_empty"
-    )]
+    #[serde(skip_serializing_if = "super::registries::Registries::is_empty")]
     pub registries: super::registries::Registries,
     /// The HTTP(S) proxy the nodes reach the internet through.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy: Option<super::proxy::Proxy>,
     /// User stages, run by the executor after the stage they name.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<CustomStage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Node {
+    pub name: String,
+    pub ip: Ipv4Addr,
+    pub cpus: u32,
+    /// MiB.
+    pub memory: u32,
+    /// MiB; Hyper-V's dynamic memory ceiling (`memory` unless the profile says otherwise).
+    pub maxmemory: u32,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Kubernetes {
+    /// RKE `kubernetes_version`; always written explicitly (RKE's default image is paid-only).
+    pub version: String,
+    pub network_plugin: NetworkPlugin,
+    /// The host-only NIC inside the guest; canal/flannel must use it, not the NAT NIC.
+    /// eth1 unless the profile names another; none on Hyper-V, whose guests have one NIC
+    /// (the CNI then takes the default-route one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iface: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Components {
+    #[serde(rename = "local-path")]
+    pub local_path: Component,
+    #[serde(rename = "cert-manager")]
+    pub cert_manager: Component,
+    pub rancher: Component,
+    pub tick: Tick,
+    pub kubeflow: Component,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Component {
+    pub enabled: bool,
+    pub version: String,
+}
+
+/// The TICK stack is one add-on made of five charts, each with its own version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tick {
+    pub enabled: bool,
+    pub versions: TickVersions,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct TickVersions {
+    pub influxdb: String,
+    pub telegraf: String,
+    pub telegraf_ds: String,
+    pub kapacitor: String,
+    pub chronograf: String,
+}
+
+/// Dashboard host names; unset ones derive from the first worker's IP:
+/// `<app>.<ip>.sslip.io`. Empty only in a profile without nodes (refused by validation).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ingress {
+    pub domain: String,
+    pub rancher: String,
+    pub chronograf: String,
+    pub kubeflow: String,
+    /// Client networks (IPv4 CIDRs or addresses) the dashboards answer; empty: everyone who
+    /// reaches the ingress. ingress-nginx's `whitelist-source-range` on every dashboard's
+    /// Ingress (docs/login.md).
+    #[serde(rename = "allowFrom", skip_serializing_if = "Vec::is_empty")]
+    pub allow_from: Vec<String>,
 }
 
 /// The hypervisor Vagrant drives (the profile's `provider:`). Not the provider seam
@@ -91,20 +161,6 @@ pub struct VmBox {
     pub hyperv: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Node {
-    pub name: String,
-    pub ip: Ipv4Addr,
-    pub cpus: u32,
-    /// MiB.
-    pub memory: u32,
-    /// MiB; Hyper-V dynamic memory ceiling. Defaults to `memory`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maxmemory: Option<u32>,
-    pub roles: Vec<Role>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -121,20 +177,6 @@ impl Role {
             Role::Worker => "worker",
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Kubernetes {
-    /// RKE `kubernetes_version`; always written explicitly (RKE's default image is paid-only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    #[serde(default)]
-    pub network_plugin: NetworkPlugin,
-    /// The host-only NIC inside the guest; canal/flannel must use it, not the NAT NIC.
-    /// Default eth1; unset on Hyper-V, whose guests have one NIC (eth0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iface: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -154,100 +196,10 @@ impl NetworkPlugin {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Components {
-    #[serde(default, rename = "local-path")]
-    pub local_path: Component,
-    #[serde(default, rename = "cert-manager")]
-    pub cert_manager: Component,
-    #[serde(default)]
-    pub rancher: Component,
-    #[serde(default)]
-    pub tick: Tick,
-    #[serde(default)]
-    pub kubeflow: Component,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Component {
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-}
-
-impl Default for Component {
-    fn default() -> Self {
-        Component {
-            enabled: true,
-            version: None,
-        }
-    }
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// The TICK stack is one add-on made of five charts, each with its own version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tick {
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    #[serde(default)]
-    pub versions: TickVersions,
-}
-
-impl Default for Tick {
-    fn default() -> Self {
-        Tick {
-            enabled: true,
-            versions: TickVersions::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct TickVersions {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub influxdb: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub telegraf: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub telegraf_ds: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kapacitor: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chronograf: Option<String>,
-}
-
-/// Dashboard host names. Unset names derive from the first worker's IP: `<app>.<ip>.sslip.io`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Ingress {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rancher: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chronograf: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kubeflow: Option<String>,
-    /// Client networks (IPv4 CIDRs or addresses) the dashboards answer; empty: everyone who
-    /// reaches the ingress. ingress-nginx's `whitelist-source-range` on every dashboard's
-    /// Ingress (docs/login.md).
-    #[serde(default, rename = "allowFrom", skip_serializing_if = "Vec::is_empty")]
-    pub allow_from: Vec<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VirtualboxOptions {
-    #[serde(default = "yes")]
+    #[serde(default = "super::spec::yes")]
     pub linked_clone: bool,
 }
 

@@ -139,14 +139,12 @@ fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
         {
             c.add(f("ip"), format!("{} is not in {net}, the host-only network of nodes[0]; all nodes must share one /24", n.ip));
         }
-        if let Some(max) = n.maxmemory
-            && max < n.memory
-        {
+        if n.maxmemory < n.memory {
             c.add(
                 f("maxmemory"),
                 format!(
-                    "{max} MiB is below memory ({} MiB); allowed: at least memory",
-                    n.memory
+                    "{} MiB is below memory ({} MiB); allowed: at least memory",
+                    n.maxmemory, n.memory
                 ),
             );
         }
@@ -306,15 +304,15 @@ fn check_ingress(c: &mut Checker, p: &Profile) {
         ("ingress.chronograf", &i.chronograf),
         ("ingress.kubeflow", &i.kubeflow),
     ] {
-        let Some(v) = v.as_deref() else {
-            continue; // only when there are no nodes to derive it from, reported there
-        };
+        if v.is_empty() && p.nodes.is_empty() {
+            continue; // nothing to derive it from: the missing nodes are reported
+        }
         if !is_dns_name(v) {
             c.add(field, format!("`{v}` is not a DNS name; allowed: lowercase labels joined by dots, e.g. rancher.192.168.56.10.sslip.io"));
         }
         let is_xip = |h: &str| h == "xip.io" || h.ends_with(".xip.io");
         // A host derived from an xip.io domain is the domain's fault: report it once, there.
-        let derived = field != "ingress.domain" && i.domain.as_deref().is_some_and(is_xip);
+        let derived = field != "ingress.domain" && is_xip(&i.domain);
         if is_xip(v) && !derived {
             c.add(
                 field,

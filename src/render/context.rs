@@ -1,7 +1,7 @@
 //! The data templates see. One struct, built from a resolved profile, so templates never compute.
 use crate::lockfile;
 use crate::plan::releases::TICK_NAMESPACE;
-use crate::profile::{Profile, Role, get};
+use crate::profile::{Profile, Role};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -142,7 +142,7 @@ fn node(cluster: &str, n: &crate::profile::Node) -> NodeCtx {
         ip: n.ip.to_string(),
         cpus: n.cpus,
         memory: n.memory,
-        maxmemory: n.maxmemory.unwrap_or(n.memory),
+        maxmemory: n.maxmemory,
         roles: n.roles.iter().map(|r| r.as_str().to_string()).collect(),
         is_worker: n.roles.contains(&Role::Worker),
     }
@@ -180,7 +180,7 @@ pub fn build(p: &Profile) -> Ctx {
         node_count: p.nodes.len(),
         first_controlplane: node(&p.name, p.first_controlplane()),
         kubernetes: K8sCtx {
-            version: get(&p.kubernetes.version).to_string(),
+            version: p.kubernetes.version.clone(),
             network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
             iface: p.kubernetes.iface.clone().unwrap_or_default(),
         },
@@ -188,30 +188,30 @@ pub fn build(p: &Profile) -> Ctx {
         linked_clone: p.virtualbox.linked_clone,
         synced_folder: p.synced_folder,
         hosts: Hosts {
-            rancher: get(&p.ingress.rancher).to_string(),
-            chronograf: get(&p.ingress.chronograf).to_string(),
-            kubeflow: get(&p.ingress.kubeflow).to_string(),
+            rancher: p.ingress.rancher.clone(),
+            chronograf: p.ingress.chronograf.clone(),
+            kubeflow: p.ingress.kubeflow.clone(),
         },
         versions: Versions {
             rke: lock.binary("rke").version.clone(),
             kubectl: lock.binary("kubectl").version.clone(),
             helm: lock.binary("helm").version.clone(),
             docker: lock.docker.version.clone(),
-            local_path: get(&c.local_path.version).to_string(),
-            cert_manager: get(&c.cert_manager.version).to_string(),
-            rancher: get(&c.rancher.version).to_string(),
-            kubeflow: get(&c.kubeflow.version).to_string(),
-            influxdb: get(&t.influxdb).to_string(),
-            telegraf: get(&t.telegraf).to_string(),
-            telegraf_ds: get(&t.telegraf_ds).to_string(),
-            kapacitor: get(&t.kapacitor).to_string(),
-            chronograf: get(&t.chronograf).to_string(),
+            local_path: c.local_path.version.clone(),
+            cert_manager: c.cert_manager.version.clone(),
+            rancher: c.rancher.version.clone(),
+            kubeflow: c.kubeflow.version.clone(),
+            influxdb: t.influxdb.clone(),
+            telegraf: t.telegraf.clone(),
+            telegraf_ds: t.telegraf_ds.clone(),
+            kapacitor: t.kapacitor.clone(),
+            chronograf: t.chronograf.clone(),
         },
         docker_install_url: lock.docker.install_url.clone(),
         kubeflow_url: lock
             .kubeflow
             .url
-            .replace(&lock.kubeflow.version, get(&c.kubeflow.version)),
+            .replace(&lock.kubeflow.version, &c.kubeflow.version),
         tick_namespace: TICK_NAMESPACE.to_string(),
         container_runtime: CONTAINER_RUNTIME.to_string(),
         docker_gid: DOCKER_GID,

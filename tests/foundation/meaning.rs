@@ -132,7 +132,7 @@ fn vagrantfile_has_one_define_per_node_with_its_ip_cpus_and_memory() {
                         n.memory.to_string()
                     );
                 }
-                assert_eq!(setting(b, "hv.maxmemory"), n.maxmemory.unwrap().to_string());
+                assert_eq!(setting(b, "hv.maxmemory"), n.maxmemory.to_string());
                 assert_eq!(setting(b, "vb.name"), format!("'mlk-{name}-{}'", n.name));
                 assert_eq!(setting(b, "lv.driver"), "'kvm'");
             }

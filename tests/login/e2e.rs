@@ -140,10 +140,7 @@ fn status_and_summary_when_names_resolve_and_rancher_awaits_setup() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(
         text(&o.stdout).trim(),
-        format!(
-            "http://{}/",
-            mlk::profile::get(&w.profile.ingress.chronograf)
-        )
+        format!("http://{}/", w.profile.ingress.chronograf.as_str())
     );
 }
 

@@ -196,7 +196,7 @@ impl World {
     }
 
     pub fn domain(&self) -> String {
-        mlk::profile::get(&self.profile.ingress.domain).to_string()
+        self.profile.ingress.domain.clone()
     }
 
     pub fn ip(&self) -> String {

@@ -61,9 +61,12 @@ fn cpus_and_memory_are_bounded_and_totals_never_wrap() {
 /// Many nodes at the largest CPU and memory counts: the totals are exact, not wrapped.
 #[test]
 fn requirement_totals_do_not_overflow() {
-    let mut p = mlk::profile::Profile {
-        ..serde_yaml_ng::from_str(mlk::profile::embedded_source("mono").unwrap()).unwrap()
+    let src = mlk::profile::Source::resolve("mono").unwrap();
+    let rules = mlk::profile::validate::HostRules {
+        vbox_ranges: None,
+        vbox_source: String::new(),
     };
+    let mut p = mlk::profile::load(&src, &Default::default(), &rules).unwrap();
     let n = p.nodes[0].clone();
     p.nodes = (0..2000)
         .map(|i| mlk::profile::Node {

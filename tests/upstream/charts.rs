@@ -63,7 +63,7 @@ pub fn helm() -> Option<PathBuf> {
 
 /// `1.32.5`: the profile's Kubernetes version as `--kube-version` takes it.
 pub fn kube_version(p: &Profile) -> String {
-    let v = mlk::profile::get(&p.kubernetes.version);
+    let v = p.kubernetes.version.as_str();
     manifest::apis::semver_of(v).unwrap_or_else(|| panic!("kubernetes version {v} has no x.y.z"))
 }
 

@@ -65,7 +65,7 @@ pub fn build(p: &mlk::profile::Profile, files: &mlk::render::Rendered) -> Option
     static CACHE: OnceLock<Cache> = OnceLock::new();
     static HASH: OnceLock<String> = OnceLock::new();
     let kubectl = tools::find("kubectl")?;
-    let tag = mlk::profile::get(&p.components.kubeflow.version).to_string();
+    let tag = p.components.kubeflow.version.clone();
     let kust = &files["kubeflow/kustomization.yaml"];
     let ing = &files["kubeflow/ingress.yaml"];
     let cert = &files["kubeflow/certificate.yaml"];
@@ -123,7 +123,7 @@ pub fn kustomize_version() -> Option<String> {
 pub fn build_example(p: &mlk::profile::Profile) -> Option<Arc<Vec<Value>>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Vec<Value>>>>> = OnceLock::new();
     let kubectl = tools::find("kubectl")?;
-    let tag = mlk::profile::get(&p.components.kubeflow.version).to_string();
+    let tag = p.components.kubeflow.version.clone();
     let mut cache = CACHE
         .get_or_init(Default::default)
         .lock()

@@ -21,7 +21,7 @@ pub const PREEXISTING_NAMESPACES: &[&str] = &[
 ];
 
 pub fn cluster(p: &Profile) -> Cluster {
-    let v = mlk::profile::get(&p.kubernetes.version);
+    let v = p.kubernetes.version.as_str();
     let mut stages: Vec<String> = BUILTIN_STAGE_IDS.iter().map(|s| s.to_string()).collect();
     stages.push(WORKLOAD_STAGE.into());
     Cluster {
