@@ -1,9 +1,12 @@
 //! mlk: a machine-learning Kubernetes lab from a YAML profile, in resumable stages.
+pub mod addon;
 pub mod advice;
+pub mod catalogue;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod diagnose;
+pub mod distribution;
 pub mod doctor;
 pub mod executor;
 pub mod exit;

@@ -75,7 +75,7 @@ fn check_profile(name: &str, provider: Hypervisor) {
         return;
     };
     let rels = rels.as_slice();
-    let ns = mlk::plan::releases::TICK_NAMESPACE;
+    let ns = mlk::addon::TICK_NAMESPACE;
     // Telegraf (both) writes to the InfluxDB Service, with credentials from the Secret.
     let influx_url = format!("http://influxdb.{ns}:8086");
     for (rel, kind) in [("telegraf", "Deployment"), ("telegraf-ds", "DaemonSet")] {

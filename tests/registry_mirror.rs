@@ -293,7 +293,7 @@ fn docker_pulls_through_the_mirror_with_the_login_mlk_put_on_the_node() {
         runners: &runners,
         log: &log_fn,
     };
-    let secrets = mlk::stages::host_stage("secrets").unwrap();
+    let secrets = mlk::stages::host_stage(mlk::catalogue::HostWork::Secrets);
     assert!(!secrets.check(&ctx).unwrap());
     secrets.run(&ctx).unwrap();
     assert!(secrets.check(&ctx).unwrap(), "check after run");

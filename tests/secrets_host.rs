@@ -112,7 +112,7 @@ fn a_world_readable_secret_is_refused_with_its_path() {
 /// The first-log-in report with every stage done, no cluster to ask and no name resolution
 /// (no DNS traffic from tests): what only the profile and the secrets folder decide.
 pub fn offline_report(p: &Profile, dir: &Path) -> mlk::login::Report {
-    let done = |_: &str| true;
+    let done = |_: mlk::catalogue::StageId| true;
     let connect = || Err("no cluster in this test".to_string());
     let resolve = |hosts: &[String], ip| {
         hosts
@@ -187,7 +187,7 @@ fn summary_stage_logs_the_table_and_always_runs() {
         runners: &runners,
         log: &log,
     };
-    let stage = mlk::stages::host_stage("summary").unwrap();
+    let stage = mlk::stages::host_stage(mlk::catalogue::HostWork::Summary);
     assert!(
         !stage.check(&ctx).unwrap(),
         "the summary is shown on every run"

@@ -207,7 +207,7 @@ fn secrets_stage_uploads_0600_and_never_logs_a_secret() {
         runners: &rs,
         log: &log_fn,
     };
-    let stage = mlk::stages::host_stage("secrets").expect("secrets is a host stage");
+    let stage = mlk::stages::host_stage(mlk::catalogue::HostWork::Secrets);
     assert!(!stage.check(&ctx).unwrap());
     stage.run(&ctx).unwrap();
     assert!(stage.check(&ctx).unwrap(), "check after run");
@@ -283,7 +283,7 @@ fn rke_up_restores_state_before_and_saves_it_after_a_failed_run_with_a_stand_in_
         runners: &rs,
         log: &log_fn,
     };
-    let stage = mlk::stages::host_stage("rke-up").expect("rke-up is driven from the host");
+    let stage = mlk::stages::host_stage(mlk::catalogue::HostWork::RkeUp);
     assert!(!stage.check(&ctx).unwrap());
     let err = format!("{:#}", stage.run(&ctx).unwrap_err());
     assert!(
@@ -350,7 +350,7 @@ fn kubeconfig_stage_fetches_rewrites_and_checks_against_the_node() {
         runners: &rs,
         log: &log_fn,
     };
-    let stage = mlk::stages::host_stage("kubeconfig").unwrap();
+    let stage = mlk::stages::host_stage(mlk::catalogue::HostWork::Kubeconfig);
     assert!(!stage.check(&ctx).unwrap());
     stage.run(&ctx).unwrap();
     assert!(stage.check(&ctx).unwrap());

@@ -3,6 +3,8 @@
 //! commands use it to explain a cluster that is not ready for them.
 use super::record::{PROFILE_FILE, Record};
 use super::{Found, Opened};
+use crate::catalogue::StageId;
+use crate::plan::stages::StageName;
 use crate::profile::{self, Profile};
 use crate::provider::ProviderKind;
 use crate::state::{HOST, StateFile, Status};
@@ -59,7 +61,7 @@ impl Phase {
 /// One stage's status over its targets.
 #[derive(Debug, Clone, Serialize)]
 pub struct StageRow {
-    pub id: String,
+    pub id: StageName,
     /// done, failed, running, pending or partial.
     pub status: String,
     /// Target (node name or `host`) -> status.
@@ -72,7 +74,7 @@ pub fn stage_rows(p: &Profile, state: &StateFile) -> Vec<StageRow> {
         .stages
         .iter()
         .map(|st| {
-            let names: Vec<String> = if st.nodes.is_empty() {
+            let names: Vec<String> = if st.on_host() {
                 vec![HOST.to_string()]
             } else {
                 st.nodes.clone()
@@ -82,7 +84,7 @@ pub fn stage_rows(p: &Profile, state: &StateFile) -> Vec<StageRow> {
                 .map(|n| {
                     let s = state
                         .stages
-                        .get(&st.id)
+                        .get(st.id.as_str())
                         .and_then(|m| m.get(&n))
                         .map_or(Status::Pending, |r| r.status);
                     (n, s.as_str().to_string())
@@ -205,14 +207,12 @@ pub struct Summary {
 
 impl Summary {
     /// Whether `stage` is recorded done on every target.
-    pub fn stage_done(&self, stage: &str) -> bool {
-        self.stages
-            .iter()
-            .any(|s| s.id == stage && s.status == "done")
+    pub fn stage_done(&self, stage: StageId) -> bool {
+        self.stage_status(stage) == "done"
     }
 
     /// The status of `stage` (pending when the plan has no such stage).
-    pub fn stage_status(&self, stage: &str) -> &str {
+    pub fn stage_status(&self, stage: StageId) -> &str {
         self.stages
             .iter()
             .find(|s| s.id == stage)
@@ -296,7 +296,7 @@ fn phase_of(
     }
     if let Some(s) = stages.iter().find(|s| s.status == "failed") {
         return Phase::Failed {
-            stage: s.id.clone(),
+            stage: s.id.to_string(),
         };
     }
     match done {
@@ -360,7 +360,7 @@ mod tests {
     use super::*;
 
     /// A folder as `mlk up -p mono` leaves it, with `status` for every stage and target.
-    fn mono_folder(status: impl Fn(&str) -> Option<Status>) -> tempfile::TempDir {
+    fn mono_folder(status: impl Fn(StageId) -> Option<Status>) -> tempfile::TempDir {
         let t = tempfile::tempdir().unwrap();
         let text = crate::profile::embedded_source("mono").unwrap();
         std::fs::write(t.path().join(PROFILE_FILE), text).unwrap();
@@ -375,8 +375,11 @@ mod tests {
         let (p, _) = saved_profile(t.path(), &Record::load(t.path()).unwrap().unwrap()).unwrap();
         let mut state = StateFile::default();
         for st in crate::plan::build(&p, "").stages {
-            let Some(s) = status(&st.id) else { continue };
-            let targets = if st.nodes.is_empty() {
+            let StageName::Builtin(id) = st.id else {
+                continue;
+            };
+            let Some(s) = status(id) else { continue };
+            let targets = if st.on_host() {
                 vec![HOST.to_string()]
             } else {
                 st.nodes
@@ -391,7 +394,7 @@ mod tests {
                 };
                 state
                     .stages
-                    .entry(st.id.clone())
+                    .entry(st.id.to_string())
                     .or_default()
                     .insert(n, rec);
             }
@@ -423,7 +426,7 @@ mod tests {
             legacy: false,
         });
         assert_eq!((s.nodes, s.stages_done, s.stages_total), (Some(1), 13, 13));
-        assert!(s.stage_done("rke-up") && s.stage_status("tick") == "done");
+        assert!(s.stage_done(StageId::RkeUp) && s.stage_status(StageId::Tick) == "done");
         let mut r = Record::load(all.path()).unwrap().unwrap();
         r.stopped = Some(crate::state::now());
         r.save(all.path()).unwrap();
@@ -433,8 +436,8 @@ mod tests {
         assert_eq!(phase(&all), Phase::Destroyed);
 
         let failed = mono_folder(|id| match id {
-            "machines" | "os-prep" => Some(Status::Done),
-            "docker" => Some(Status::Failed),
+            StageId::Machines | StageId::OsPrep => Some(Status::Done),
+            StageId::Docker => Some(Status::Failed),
             _ => None,
         });
         assert_eq!(
@@ -445,7 +448,7 @@ mod tests {
         );
         assert_eq!(phase(&failed).describe(), "failed at docker");
         assert!(phase(&failed).unfinished());
-        let part = mono_folder(|id| (id == "machines").then_some(Status::Done));
+        let part = mono_folder(|id| (id == StageId::Machines).then_some(Status::Done));
         assert_eq!(phase(&part), Phase::Partial { done: 1, total: 13 });
         let new = mono_folder(|_| None);
         assert_eq!(phase(&new), Phase::New);

@@ -3,6 +3,7 @@
 //!
 //! The nodes come from an ssh-config file (the format `vagrant ssh-config` prints):
 //! `--inventory FILE`, else `<cluster>/ssh-config`. Host keys are pinned in `<cluster>/known_hosts`.
+use crate::addon::Addon;
 use crate::cli::Global;
 use crate::cluster::{ClusterName, Opened};
 use crate::exit::{Class, classify};
@@ -23,21 +24,22 @@ pub fn ready_for_workload(c: &Opened) -> Result<()> {
     if let Some(e) = super::cluster::not_running(c) {
         return Err(e);
     }
-    let Some((sum, tick)) = recorded(c) else {
+    let Some((sum, p)) = recorded(c) else {
         return Ok(());
     };
     let name = c.name();
-    if !sum.stage_done("rke-up") {
+    let kubernetes = p.distribution().kubernetes_stage();
+    if !sum.stage_done(kubernetes) {
         return Err(classify(
             Class::Usage,
             format!(
-                "cluster {name} is not up ({}): Kubernetes is not installed yet (stage rke-up: {}); `mlk up -c {name}` finishes it",
+                "cluster {name} is not up ({}): Kubernetes is not installed yet (stage {kubernetes}: {}); `mlk up -c {name}` finishes it",
                 sum.state_text,
-                sum.stage_status("rke-up")
+                sum.stage_status(kubernetes)
             ),
         ));
     }
-    if !tick {
+    if !p.components.enabled(Addon::Tick) {
         eprintln!(
             "mlk: WARNING: cluster {name} has TICK disabled (components.tick.enabled: false): the run is recorded, but nothing measures it, so `mlk report` will have no figures for it"
         );
@@ -57,10 +59,10 @@ pub fn ready_for_report(c: &Opened) -> Result<()> {
             ),
         ));
     }
-    let Some((sum, tick)) = recorded(c) else {
+    let Some((sum, p)) = recorded(c) else {
         return Ok(());
     };
-    if !tick {
+    if !p.components.enabled(Addon::Tick) {
         return Err(classify(
             Class::Usage,
             format!(
@@ -68,27 +70,28 @@ pub fn ready_for_report(c: &Opened) -> Result<()> {
             ),
         ));
     }
-    if !sum.stage_done("tick") {
+    let tick = Addon::Tick.stage();
+    if !sum.stage_done(tick) {
         return Err(classify(
             Class::Usage,
             format!(
-                "cluster {name} is not up ({}): its InfluxDB is not ready (stage tick: {}); `mlk up -c {name}` finishes it",
+                "cluster {name} is not up ({}): its InfluxDB is not ready (stage {tick}: {}); `mlk up -c {name}` finishes it",
                 sum.state_text,
-                sum.stage_status("tick")
+                sum.stage_status(tick)
             ),
         ));
     }
     Ok(())
 }
 
-/// The summary and whether TICK is enabled, for a cluster whose `mlk up` recorded a profile
-/// and ran at least once; None for folders mlk up did not make.
-fn recorded(c: &Opened) -> Option<(crate::cluster::summary::Summary, bool)> {
+/// The summary and the saved profile, for a cluster whose `mlk up` recorded a profile and ran
+/// at least once; None for folders mlk up did not make.
+fn recorded(c: &Opened) -> Option<(crate::cluster::summary::Summary, crate::profile::Profile)> {
     if !c.dir().join("state.json").is_file() {
         return None;
     }
     let (p, _) = crate::cluster::summary::saved_profile(c.dir(), &c.record).ok()?;
-    Some((crate::cluster::summary::of(c), p.components.tick.enabled))
+    Some((crate::cluster::summary::of(c), p))
 }
 
 /// Connects to `node` (or the inventory's first host when `None`) of the cluster in `dir`.

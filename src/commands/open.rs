@@ -70,20 +70,14 @@ pub fn run(g: &Global, a: &OpenArgs) -> Result<()> {
             ),
         ));
     };
-    // Through the ingress when the name resolves to the ingress node here.
-    if !a.forward && t.id != "influxdb" {
-        let host = match t.id {
-            "rancher" => &c.profile.ingress.rancher,
-            "chronograf" => &c.profile.ingress.chronograf,
-            _ => &c.profile.ingress.kubeflow,
-        };
+    // Through the ingress when the name resolves to the ingress node here (dashboards; an
+    // API such as InfluxDB has no ingress name).
+    let page = crate::addon::dashboard(t.id)
+        .and_then(|d| Some((d.scheme, c.profile.ingress.host(d.addon)?)))
+        .filter(|_| !a.forward);
+    if let Some((scheme, host)) = page {
         let r = login::dns::resolve(host, login::ingress_address(&c.profile));
         if r.ok() {
-            let scheme = if t.id == "chronograf" {
-                "http"
-            } else {
-                "https"
-            };
             show(&format!("{scheme}://{host}/"), a.no_browser);
             return Ok(());
         }
@@ -115,7 +109,7 @@ pub fn run(g: &Global, a: &OpenArgs) -> Result<()> {
         runner.node(),
         t.note
     );
-    if t.id == "influxdb" {
+    if **t == crate::addon::INFLUXDB {
         eprintln!(
             "mlk: InfluxDB: user admin, password in {}, database {}",
             crate::stages::secrets::path(c.c.dir(), crate::stages::secrets::INFLUXDB).display(),

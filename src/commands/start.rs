@@ -57,7 +57,7 @@ pub fn run(g: &Global, a: &StartArgs) -> Result<()> {
     let check = health::Check {
         endpoints: &endpoints,
         controlplane: &m.profile.first_controlplane().name,
-        kubernetes: sum.stage_done("rke-up"),
+        kubernetes: sum.stage_done(m.profile.distribution().kubernetes_stage()),
         deadline: Instant::now() + Duration::from_secs(a.wait),
         pause: Duration::from_secs(3),
     };

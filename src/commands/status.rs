@@ -2,6 +2,7 @@
 //! each stage's state (from state.json) and the dashboards. Exit 0 when the cluster is fully
 //! up (every machine running, every stage of the plan done on all its targets); 1 when it is
 //! not (yet), or is stopped or destroyed; 3 when the machines' state cannot be read.
+use crate::catalogue::StageId;
 use crate::cli::{ClusterArg, Global};
 use crate::cluster::summary::{self, StageRow};
 use crate::exit::{Class, classify};
@@ -62,7 +63,7 @@ pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
         ProviderKind::Ssh => "ssh".to_string(),
         ProviderKind::Vagrant(h) => format!("vagrant/{}", h.as_str()),
     };
-    let done = |id: &str| stages.iter().any(|s| s.id == id && s.status == "done");
+    let done = |id: StageId| stages.iter().any(|s| s.id == id && s.status == "done");
     let connect = || {
         super::open::first_controlplane(&m).map_err(|e| {
             format!(

@@ -1,4 +1,5 @@
 //! `mlk up`: bring the lab up, stage by stage, resuming where the last run stopped.
+use crate::catalogue::StageId;
 use crate::cli::Global;
 use crate::cluster::ClusterName;
 use crate::executor::{self, Ctx, pool::Pool, retry::RetryPolicy, select};
@@ -177,7 +178,10 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     // Hyper-V ignores static addresses: the machines stage learns the real ones, and every
     // later stage (rke-up's cluster.yml first) must see files rendered with them. So there the
     // run is split after `machines` and re-rendered in between.
-    let machines = plan.stages.iter().position(|s| s.id == "machines");
+    let machines = plan
+        .stages
+        .iter()
+        .position(|s| s.action == crate::plan::stages::Action::Machines);
     let split = matches!(t.kind, ProviderKind::Vagrant(_))
         && p.provider == crate::profile::Hypervisor::Hyperv;
     let result = match machines.filter(|m| split && picked.contains(m)) {
@@ -195,7 +199,6 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
                 total: first.total + second.total,
                 ran: [first.ran, second.ran].concat(),
                 already_done: [first.already_done, second.already_done].concat(),
-                skipped: [first.skipped, second.skipped].concat(),
             })
         }),
         None => run(&rendered, &picked),
@@ -215,14 +218,13 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
             return Err(err);
         }
     };
-    let skipped = sum.already_done.len() + sum.skipped.len();
     *end.lock().unwrap_or_else(|e| e.into_inner()) = RunEnd {
         ran: sum.ran.len(),
-        skipped,
+        skipped: sum.already_done.len(),
         total: sum.total,
         ..RunEnd::default()
     };
-    if sum.ran.is_empty() && sum.skipped.is_empty() {
+    if sum.ran.is_empty() {
         eprintln!(
             "mlk: nothing to do: all {} stage(s) already done (state: {})",
             sum.total,
@@ -235,20 +237,8 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
             sum.already_done.len()
         );
     }
-    if sum.ran.iter().any(|s| s == "summary") {
+    if sum.ran.iter().any(|s| *s == StageId::Summary) {
         crate::login::show_after_up(&dir, a.json);
-    }
-    if !sum.skipped.is_empty() {
-        let list: Vec<String> = sum
-            .skipped
-            .iter()
-            .map(|(id, why)| format!("{id} ({why})"))
-            .collect();
-        eprintln!(
-            "mlk: WARNING: {} stage(s) did not run: {}",
-            list.len(),
-            list.join(", ")
-        );
     }
     Ok(())
 }

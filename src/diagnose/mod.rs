@@ -103,9 +103,13 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
             b.add("advice.txt", &hints);
         }
     }
-    match log_text.map(|l| stage_lines(&l, "rke-up")) {
-        Ok(rke) if !rke.is_empty() => b.add("rke-up.log", &rke),
-        _ => b.note("rke-up.log: the log has no output of stage rke-up (it did not run)"),
+    // The stage that makes the cluster (RKE's): its output, on its own, is what a failure needs.
+    let k8s = crate::catalogue::StageId::RkeUp;
+    match log_text.map(|l| stage_lines(&l, k8s.as_str())) {
+        Ok(out) if !out.is_empty() => b.add(&format!("{k8s}.log"), &out),
+        _ => b.note(format!(
+            "{k8s}.log: the log has no output of stage {k8s} (it did not run)"
+        )),
     }
     b.add_file("state.json", &dir.join("state.json"));
     add_tree(&mut b, &dir.join("rendered"), "rendered");

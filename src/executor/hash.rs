@@ -17,10 +17,10 @@ pub fn input_hash(stage: &Stage, profile: &Profile, rendered: &Rendered) -> Stri
         h.update((data.len() as u64).to_le_bytes());
         h.update(data);
     };
-    put("id", stage.id.as_bytes());
-    put("target", stage.target.as_str().as_bytes());
+    put("id", stage.id.as_str().as_bytes());
+    put("target", stage.target().as_str().as_bytes());
     match &stage.action {
-        Action::Script { script } => {
+        Action::Script { script, .. } => {
             let text = rendered.get(script).map(String::as_str).unwrap_or("");
             put(script, text.as_bytes());
             for (path, body) in rendered {
@@ -29,21 +29,16 @@ pub fn input_hash(stage: &Stage, profile: &Profile, rendered: &Rendered) -> Stri
                 }
             }
         }
-        Action::Custom {
-            run,
-            check,
-            retry,
-            timeout,
-        } => {
-            put("run", run.as_bytes());
-            put("check", check.as_deref().unwrap_or("").as_bytes());
-            put("retry", &[u8::from(*retry)]);
-            put("timeout", format!("{timeout:?}").as_bytes());
+        Action::Custom { snippets: c, .. } => {
+            put("run", c.run.as_bytes());
+            put("check", c.check.as_deref().unwrap_or("").as_bytes());
+            put("retry", &[u8::from(c.retry)]);
+            put("timeout", format!("{:?}", c.timeout).as_bytes());
         }
-        Action::Builtin => {
+        Action::Machines | Action::Host(_) => {
             let profile = serde_json::to_vec(profile).unwrap_or_default();
             put("profile", &profile);
-            if stage.id == "machines" {
+            if stage.action == Action::Machines {
                 let vf = rendered
                     .get("Vagrantfile")
                     .map(String::as_str)
@@ -58,19 +53,22 @@ pub fn input_hash(stage: &Stage, profile: &Profile, rendered: &Rendered) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::stages::{Snippets, StageName};
     use crate::profile::StageTarget;
 
     fn custom(run: &str) -> Stage {
         Stage {
-            id: "c".into(),
+            id: StageName::Custom("c".into()),
             title: "c".into(),
-            target: StageTarget::AllNodes,
             nodes: vec!["node1".into()],
             action: Action::Custom {
-                run: run.into(),
-                check: None,
-                retry: false,
-                timeout: None,
+                on: StageTarget::AllNodes,
+                snippets: Snippets {
+                    run: run.into(),
+                    check: None,
+                    retry: false,
+                    timeout: None,
+                },
             },
         }
     }
@@ -89,6 +87,7 @@ mod tests {
         let script = Stage {
             action: Action::Script {
                 script: "stages/x.sh".into(),
+                on: crate::catalogue::Nodes::All,
             },
             ..custom("")
         };

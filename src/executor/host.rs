@@ -1,112 +1,95 @@
-//! Stages that run on the host: `machines` (the provider), built-in host stages from
-//! `crate::stages`, and custom stages with `target: host`.
+//! Stages that run on the host: `machines` (the provider), host work from `crate::stages`,
+//! and custom stages with `target: host`.
 use super::Ctx;
+use crate::catalogue::HostWork;
 use crate::exit::{Class, classify, tag};
-use crate::plan::stages::{Action, Stage};
+use crate::plan::stages::{Snippets, Stage};
 use crate::remote::Runner;
 use crate::remote::TAIL_LINES;
 use crate::stages::HostCtx;
 use crate::state::HOST;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-/// How a host stage ended.
-pub enum HostOutcome {
-    Done(String),
-    /// Not run; the reason is shown and recorded.
-    Skipped(String),
+/// `machines`: the provider brings the machines up; the pool learns where they are.
+pub fn machines(ctx: &Ctx, stage: &Stage) -> Result<String> {
+    let id = stage.id.as_str();
+    ctx.progress.node_state(id, HOST, "provider up");
+    let mut log = |l: &str| ctx.progress.log_line(HOST, id, l);
+    let eps = ctx.provider.up(&mut log).map_err(|e| {
+        tag(
+            Class::Provider,
+            format!("provider {}", ctx.provider.name()),
+            e,
+        )
+    })?;
+    super::check_endpoints(ctx, &eps)?;
+    let n = eps.len();
+    ctx.pool.set_endpoints(eps);
+    Ok(format!("{n} machine(s) up"))
 }
 
-/// Runs a host stage. Errors carry their exit class.
-pub fn run(ctx: &Ctx, stage: &Stage) -> Result<HostOutcome> {
-    match &stage.action {
-        Action::Builtin if stage.id == "machines" => {
-            ctx.progress.node_state(&stage.id, HOST, "provider up");
-            let log = |l: &str| ctx.progress.log_line(HOST, &stage.id, l);
-            let mut log = log;
-            let eps = ctx.provider.up(&mut log).map_err(|e| {
-                tag(
-                    Class::Provider,
-                    format!("provider {}", ctx.provider.name()),
-                    e,
-                )
-            })?;
-            super::check_endpoints(ctx, &eps)?;
-            let n = eps.len();
-            ctx.pool.set_endpoints(eps);
-            Ok(HostOutcome::Done(format!("{n} machine(s) up")))
-        }
-        Action::Builtin => match crate::stages::host_stage(&stage.id) {
-            None => Ok(HostOutcome::Skipped(
-                "not implemented in this build".to_string(),
-            )),
-            Some(h) => {
-                let runners = all_runners(ctx, stage)?;
-                let log = |l: &str| ctx.progress.log_line(HOST, &stage.id, l);
-                let hctx = HostCtx {
-                    profile: ctx.profile,
-                    cluster_dir: ctx.cluster_dir,
-                    rendered: ctx.rendered,
-                    runners: &runners,
-                    log: &log,
-                };
-                ctx.progress.node_state(&stage.id, HOST, "checking");
-                if h.check(&hctx)? {
-                    return Ok(HostOutcome::Done("check passed; run skipped".into()));
-                }
-                ctx.progress.node_state(&stage.id, HOST, "running");
-                h.run(&hctx)?;
-                Ok(HostOutcome::Done("ran".into()))
-            }
-        },
-        Action::Custom {
-            run,
-            check,
-            timeout,
-            ..
-        } => {
-            let limit = |snippet: &str| match timeout {
-                Some(t) => format!("timeout {t} bash -c {}", crate::quote::shell(snippet)),
-                None => snippet.to_string(),
-            };
-            let (run, check) = (&limit(run), check.as_deref().map(limit));
-            if let Some(check) = &check {
-                ctx.progress.node_state(&stage.id, HOST, "checking");
-                if local(ctx, stage, check)?.0 == 0 {
-                    return Ok(HostOutcome::Done("check passed; run skipped".into()));
-                }
-            }
-            ctx.progress.node_state(&stage.id, HOST, "running");
-            let (status, tail) = local(ctx, stage, run)?;
-            if status != 0 {
-                let shown = if timeout.is_some() {
-                    run.clone()
-                } else {
-                    format!("bash -c {}", crate::quote::shell(run))
-                };
-                let mut msg = format!("the command exited with status {status}");
-                if timeout.is_some() && status == 124 {
-                    msg.push_str(" (killed by its timeout)");
-                }
-                msg.push_str(&format!("\n  command (run on this machine):\n    {shown}"));
-                if !tail.is_empty() {
-                    msg.push_str(&format!("\n  last {} lines of output:", tail.len()));
-                    for l in &tail {
-                        msg.push_str(&format!("\n    | {l}"));
-                    }
-                }
-                return Err(classify(Class::Remote, msg));
-            }
-            Ok(HostOutcome::Done("ran".into()))
-        }
-        Action::Script { .. } => Err(anyhow!(
-            "stage {} is a script stage with no node to run on",
-            stage.id
-        )),
+/// Host work (`crate::stages`): its check, then its run when the check fails.
+pub fn work(ctx: &Ctx, stage: &Stage, w: HostWork) -> Result<String> {
+    let id = stage.id.as_str();
+    let h = crate::stages::host_stage(w);
+    let runners = all_runners(ctx, stage)?;
+    let log = |l: &str| ctx.progress.log_line(HOST, id, l);
+    let hctx = HostCtx {
+        profile: ctx.profile,
+        cluster_dir: ctx.cluster_dir,
+        rendered: ctx.rendered,
+        runners: &runners,
+        log: &log,
+    };
+    ctx.progress.node_state(id, HOST, "checking");
+    if h.check(&hctx)? {
+        return Ok("check passed; run skipped".into());
     }
+    ctx.progress.node_state(id, HOST, "running");
+    h.run(&hctx)?;
+    Ok("ran".into())
+}
+
+/// A profile's stage with `target: host`: its snippets with bash on this machine.
+pub fn custom(ctx: &Ctx, stage: &Stage, c: &Snippets) -> Result<String> {
+    let id = stage.id.as_str();
+    let limit = |snippet: &str| match c.timeout {
+        Some(t) => format!("timeout {t} bash -c {}", crate::quote::shell(snippet)),
+        None => snippet.to_string(),
+    };
+    let (run, check) = (&limit(&c.run), c.check.as_deref().map(limit));
+    if let Some(check) = &check {
+        ctx.progress.node_state(id, HOST, "checking");
+        if local(ctx, stage, check)?.0 == 0 {
+            return Ok("check passed; run skipped".into());
+        }
+    }
+    ctx.progress.node_state(id, HOST, "running");
+    let (status, tail) = local(ctx, stage, run)?;
+    if status != 0 {
+        let shown = if c.timeout.is_some() {
+            run.clone()
+        } else {
+            format!("bash -c {}", crate::quote::shell(run))
+        };
+        let mut msg = format!("the command exited with status {status}");
+        if c.timeout.is_some() && status == 124 {
+            msg.push_str(" (killed by its timeout)");
+        }
+        msg.push_str(&format!("\n  command (run on this machine):\n    {shown}"));
+        if !tail.is_empty() {
+            msg.push_str(&format!("\n  last {} lines of output:", tail.len()));
+            for l in &tail {
+                msg.push_str(&format!("\n    | {l}"));
+            }
+        }
+        return Err(classify(Class::Remote, msg));
+    }
+    Ok("ran".into())
 }
 
 /// Every node's runner, for host stages that work on the nodes (binaries, kubeconfig).
@@ -118,7 +101,7 @@ fn all_runners(ctx: &Ctx, stage: &Stage) -> Result<BTreeMap<String, Arc<dyn Runn
             .pool
             .runner(&n.name, &|e| {
                 ctx.progress
-                    .log_line(&n.name, &stage.id, &format!("connect retry: {e}"))
+                    .log_line(&n.name, stage.id.as_str(), &format!("connect retry: {e}"))
             })
             .map_err(|e| tag(Class::Remote, format!("stage `{}`", stage.id), e))?;
         // Host stages drive the nodes with the rendered files (rke-up uses cluster.yml), and
@@ -134,14 +117,14 @@ fn all_runners(ctx: &Ctx, stage: &Stage) -> Result<BTreeMap<String, Arc<dyn Runn
 fn local(ctx: &Ctx, stage: &Stage, snippet: &str) -> Result<(i32, Vec<String>)> {
     ctx.progress.log_line(
         HOST,
-        &stage.id,
+        stage.id.as_str(),
         &format!("$ bash -c {}", crate::quote::shell(snippet)),
     );
     let mut child = Command::new("bash")
         .arg("-c")
         // Merge stderr into stdout so lines keep their order.
         .arg(format!("exec 2>&1\n{snippet}"))
-        .env("MLK_STAGE", &stage.id)
+        .env("MLK_STAGE", stage.id.as_str())
         .env("MLK_NODE", HOST)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -150,7 +133,7 @@ fn local(ctx: &Ctx, stage: &Stage, snippet: &str) -> Result<(i32, Vec<String>)> 
     let mut tail = VecDeque::new();
     if let Some(out) = child.stdout.take() {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
-            ctx.progress.log_line(HOST, &stage.id, &line);
+            ctx.progress.log_line(HOST, stage.id.as_str(), &line);
             if tail.len() == TAIL_LINES {
                 tail.pop_front();
             }

@@ -1,9 +1,9 @@
 //! The executor: walks the plan's stages in order, each on its nodes concurrently, recording
 //! every step in the cluster state so that a later run resumes where this one stopped.
 //!
-//! The plan is data (`crate::plan`); this is a plain loop over it. A stage is skipped when it
-//! is recorded done with unchanged input hash; otherwise its `check` decides whether `run`
-//! is needed.
+//! The plan is data (`crate::plan`); this is a plain loop over it, and one `match` on each
+//! stage's action decides how it runs. A stage is skipped when it is recorded done with
+//! unchanged input hash; otherwise its `check` decides whether `run` is needed.
 pub mod failure;
 pub mod hash;
 mod host;
@@ -16,7 +16,9 @@ pub mod signal;
 use crate::exit::{Class, classify, tag};
 use crate::inventory::Endpoint;
 use crate::plan::stages::Stage;
+use crate::plan::stages::{Action, StageName};
 use crate::profile::Profile;
+use crate::profile::StageTarget;
 use crate::progress::Progress;
 use crate::provider::Provider;
 use crate::render::Rendered;
@@ -43,11 +45,9 @@ pub struct Ctx<'a> {
 pub struct Summary {
     pub total: usize,
     /// Stages that ran (or whose check found the work in place).
-    pub ran: Vec<String>,
+    pub ran: Vec<StageName>,
     /// Stages skipped because they were recorded done with the same inputs.
-    pub already_done: Vec<String>,
-    /// Stages skipped for another reason, with it (e.g. not implemented in this build).
-    pub skipped: Vec<(String, String)>,
+    pub already_done: Vec<StageName>,
 }
 
 /// Runs the stages at `selected` (indexes into `stages`, in plan order).
@@ -59,106 +59,97 @@ pub fn execute(ctx: &Ctx, stages: &[Stage], selected: &[usize]) -> Result<Summar
     };
     for (k, &i) in selected.iter().enumerate() {
         let stage = &stages[i];
-        let index = k + 1;
+        let (index, id) = (k + 1, stage.id.as_str());
         let hash = hash::input_hash(stage, ctx.profile, ctx.rendered);
-        let targets: Vec<String> = if stage.nodes.is_empty() {
+        let targets: Vec<String> = if stage.on_host() {
             vec![HOST.to_string()]
         } else {
             stage.nodes.clone()
         };
-        ctx.progress.stage_start(index, total, &stage.id, &targets);
+        ctx.progress.stage_start(index, total, id, &targets);
         let pending: Vec<&String> = targets
             .iter()
-            .filter(|n| !ctx.state.is_done(&stage.id, n, &hash))
+            .filter(|n| !ctx.state.is_done(id, n, &hash))
             .collect();
         if pending.is_empty() {
             ctx.progress
-                .stage_end(index, total, &stage.id, "skipped", "already done");
+                .stage_end(index, total, id, "skipped", "already done");
             sum.already_done.push(stage.id.clone());
             continue;
         }
         for n in &targets {
             if !pending.contains(&n) {
-                ctx.progress.node_state(&stage.id, n, "already done");
+                ctx.progress.node_state(id, n, "already done");
             }
         }
-        if stage.nodes.is_empty() {
-            match run_host(ctx, stage, &hash) {
-                Ok(host::HostOutcome::Done(reason)) => {
-                    ctx.progress
-                        .stage_end(index, total, &stage.id, "done", &reason);
-                    sum.ran.push(stage.id.clone());
-                }
-                Ok(host::HostOutcome::Skipped(reason)) => {
-                    ctx.progress
-                        .stage_end(index, total, &stage.id, "skipped", &reason);
-                    sum.skipped.push((stage.id.clone(), reason));
-                }
-                Err(e) => {
-                    let msg = format!("stage `{}` failed on the host: {e:#}", stage.id);
-                    let f = serde_json::json!({"node": HOST, "stage": stage.id, "reason": msg});
-                    ctx.progress.stage_failed(index, total, &stage.id, vec![f]);
-                    let class = crate::exit::class_of(&e);
-                    return Err(classify(class, msg));
-                }
+        // The one place that decides how a stage runs: by its action, which says where.
+        let ended = match &stage.action {
+            Action::Machines => on_host(ctx, stage, &hash, host::machines),
+            Action::Host(work) => on_host(ctx, stage, &hash, |ctx, stage| {
+                host::work(ctx, stage, *work)
+            }),
+            Action::Custom {
+                on: StageTarget::Host,
+                snippets,
+            } => on_host(ctx, stage, &hash, |ctx, stage| {
+                host::custom(ctx, stage, snippets)
+            }),
+            Action::Script { script, .. } => {
+                on_nodes(ctx, stage, &pending, &hash, node::Job::Script(script))
             }
-            continue;
-        }
-        ensure_endpoints(ctx)?;
-        let results: Vec<Result<node::Outcome, Box<failure::NodeFailure>>> =
-            std::thread::scope(|s| {
-                let handles: Vec<_> = pending
-                    .iter()
-                    .map(|n| s.spawn(|| node::run(ctx, stage, n, &hash)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .zip(&pending)
-                    .map(|(h, n)| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Box::new(failure::NodeFailure {
-                                node: n.to_string(),
-                                stage: stage.id.clone(),
-                                reason: "internal error: the node's worker thread panicked".into(),
-                                command: None,
-                                exit_status: None,
-                                tail: vec![],
-                                connection: false,
-                            }))
-                        })
-                    })
-                    .collect()
-            });
-        let failures: Vec<Box<failure::NodeFailure>> =
-            results.iter().filter_map(|r| r.clone().err()).collect();
-        if !failures.is_empty() {
-            ctx.progress.stage_failed(
-                index,
-                total,
-                &stage.id,
-                failures.iter().map(|f| f.to_json()).collect(),
-            );
-            let text: Vec<String> = failures.iter().map(|f| f.to_text()).collect();
-            return Err(classify(Class::Remote, text.join("\n")));
-        }
-        let in_place = results
-            .iter()
-            .filter(|r| matches!(r, Ok(node::Outcome::AlreadyInPlace)))
-            .count();
-        let reason = if in_place == pending.len() {
-            "check found it in place".to_string()
-        } else {
-            format!("ran on {} node(s)", pending.len() - in_place)
+            Action::Custom { snippets, .. } => {
+                on_nodes(ctx, stage, &pending, &hash, node::Job::Custom(snippets))
+            }
         };
-        ctx.progress
-            .stage_end(index, total, &stage.id, "done", &reason);
-        sum.ran.push(stage.id.clone());
+        match ended {
+            Ok(reason) => {
+                ctx.progress.stage_end(index, total, id, "done", &reason);
+                sum.ran.push(stage.id.clone());
+            }
+            Err(Failed::Host(e)) => {
+                let msg = format!("stage `{id}` failed on the host: {e:#}");
+                let f = serde_json::json!({"node": HOST, "stage": id, "reason": msg});
+                ctx.progress.stage_failed(index, total, id, vec![f]);
+                return Err(tag(
+                    crate::exit::class_of(&e),
+                    format!("stage `{id}` failed on the host"),
+                    e,
+                ));
+            }
+            Err(Failed::Nodes(failures)) => {
+                ctx.progress.stage_failed(
+                    index,
+                    total,
+                    id,
+                    failures.iter().map(|f| f.to_json()).collect(),
+                );
+                let text: Vec<String> = failures.iter().map(|f| f.to_text()).collect();
+                return Err(classify(Class::Remote, text.join("\n")));
+            }
+            Err(Failed::Before(e)) => return Err(e),
+        }
     }
     Ok(sum)
 }
 
-/// A host stage with its state records around it.
-fn run_host(ctx: &Ctx, stage: &Stage, hash: &str) -> Result<host::HostOutcome> {
+/// How a stage failed.
+enum Failed {
+    /// On the host (its error carries the class).
+    Host(anyhow::Error),
+    /// On one or more nodes.
+    Nodes(Vec<failure::NodeFailure>),
+    /// Before it could start (no endpoints).
+    Before(anyhow::Error),
+}
+
+/// A host stage with its state records around it; the reason it is done.
+fn on_host(
+    ctx: &Ctx,
+    stage: &Stage,
+    hash: &str,
+    run: impl FnOnce(&Ctx, &Stage) -> Result<String>,
+) -> Result<String, Failed> {
+    let id = stage.id.as_str();
     let started = now();
     let rec = |status, message: Option<String>, ended: bool| Record {
         status,
@@ -167,29 +158,75 @@ fn run_host(ctx: &Ctx, stage: &Stage, hash: &str) -> Result<host::HostOutcome> {
         input_hash: hash.to_string(),
         message,
     };
-    ctx.state
-        .set(&stage.id, HOST, rec(Status::Running, None, false))?;
-    ctx.progress.node_state(&stage.id, HOST, "running");
-    match host::run(ctx, stage) {
-        Ok(host::HostOutcome::Done(m)) => {
-            ctx.state
-                .set(&stage.id, HOST, rec(Status::Done, Some(m.clone()), true))?;
-            Ok(host::HostOutcome::Done(m))
-        }
-        Ok(host::HostOutcome::Skipped(m)) => {
-            ctx.state
-                .set(&stage.id, HOST, rec(Status::Skipped, Some(m.clone()), true))?;
-            Ok(host::HostOutcome::Skipped(m))
+    let record = |status, message, ended| {
+        ctx.state
+            .set(id, HOST, rec(status, message, ended))
+            .map_err(Failed::Host)
+    };
+    record(Status::Running, None, false)?;
+    ctx.progress.node_state(id, HOST, "running");
+    match run(ctx, stage) {
+        Ok(m) => {
+            record(Status::Done, Some(m.clone()), true)?;
+            Ok(m)
         }
         Err(e) => {
-            let _ = ctx.state.set(
-                &stage.id,
-                HOST,
-                rec(Status::Failed, Some(format!("{e:#}")), true),
-            );
-            Err(e)
+            let _ = ctx
+                .state
+                .set(id, HOST, rec(Status::Failed, Some(format!("{e:#}")), true));
+            Err(Failed::Host(e))
         }
     }
+}
+
+/// A node stage on every pending node at once; the reason it is done.
+fn on_nodes(
+    ctx: &Ctx,
+    stage: &Stage,
+    pending: &[&String],
+    hash: &str,
+    job: node::Job,
+) -> Result<String, Failed> {
+    ensure_endpoints(ctx).map_err(Failed::Before)?;
+    let results: Vec<Result<node::Outcome, Box<failure::NodeFailure>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = pending
+            .iter()
+            .map(|n| s.spawn(|| node::run(ctx, stage, job, n, hash)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(pending)
+            .map(|(h, n)| {
+                h.join().unwrap_or_else(|_| {
+                    Err(Box::new(failure::NodeFailure {
+                        node: n.to_string(),
+                        stage: stage.id.to_string(),
+                        reason: "internal error: the node's worker thread panicked".into(),
+                        command: None,
+                        exit_status: None,
+                        tail: vec![],
+                        connection: false,
+                    }))
+                })
+            })
+            .collect()
+    });
+    let failures: Vec<failure::NodeFailure> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(|f| (**f).clone()))
+        .collect();
+    if !failures.is_empty() {
+        return Err(Failed::Nodes(failures));
+    }
+    let in_place = results
+        .iter()
+        .filter(|r| matches!(r, Ok(node::Outcome::AlreadyInPlace)))
+        .count();
+    Ok(if in_place == pending.len() {
+        "check found it in place".to_string()
+    } else {
+        format!("ran on {} node(s)", pending.len() - in_place)
+    })
 }
 
 /// Asks the provider where the nodes are, when the `machines` stage did not run this time.

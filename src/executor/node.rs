@@ -6,7 +6,7 @@
 use super::Ctx;
 use super::failure::NodeFailure;
 use super::retry::Backoff;
-use crate::plan::stages::{Action, Stage};
+use crate::plan::stages::{Snippets, Stage};
 use crate::quote::shell;
 use crate::remote::TAIL_LINES;
 use crate::remote::{ExecOutput, RemoteError, Runner};
@@ -26,41 +26,45 @@ pub enum Outcome {
     Ran,
 }
 
-/// The remote commands of a stage: (check, run, timeout, retry-safe).
-fn commands(stage: &Stage, node: &str) -> (Option<String>, String, Option<Duration>, bool) {
-    match &stage.action {
-        Action::Script { script } => {
-            let path = format!("{REMOTE_DIR}/{script}");
-            (
-                Some(format!("bash {} check", shell(&path))),
-                format!("bash {} run", shell(&path)),
-                None,
-                false,
-            )
-        }
-        Action::Custom {
-            run,
-            check,
-            retry,
-            timeout,
-        } => {
-            // Env vars let snippets know where they run; `bash -c` keeps the snippet verbatim.
-            let wrap = |snippet: &str| {
-                format!(
-                    "MLK_STAGE={} MLK_NODE={} bash -c {}",
-                    shell(&stage.id),
-                    shell(node),
-                    shell(snippet)
+/// What a node stage runs: a rendered script, or a profile's snippets.
+#[derive(Clone, Copy)]
+pub enum Job<'a> {
+    /// The script's path in the render folder.
+    Script(&'a str),
+    Custom(&'a Snippets),
+}
+
+impl Job<'_> {
+    /// The remote commands: (check, run, timeout, retry-safe).
+    fn commands(self, stage: &str, node: &str) -> (Option<String>, String, Option<Duration>, bool) {
+        match self {
+            Job::Script(script) => {
+                let path = format!("{REMOTE_DIR}/{script}");
+                (
+                    Some(format!("bash {} check", shell(&path))),
+                    format!("bash {} run", shell(&path)),
+                    None,
+                    false,
                 )
-            };
-            (
-                check.as_deref().map(wrap),
-                wrap(run),
-                timeout.map(Duration::from_secs),
-                *retry,
-            )
+            }
+            Job::Custom(c) => {
+                // Env vars let snippets know where they run; `bash -c` keeps the snippet verbatim.
+                let wrap = |snippet: &str| {
+                    format!(
+                        "MLK_STAGE={} MLK_NODE={} bash -c {}",
+                        shell(stage),
+                        shell(node),
+                        shell(snippet)
+                    )
+                };
+                (
+                    c.check.as_deref().map(wrap),
+                    wrap(&c.run),
+                    c.timeout.map(Duration::from_secs),
+                    c.retry,
+                )
+            }
         }
-        Action::Builtin => (None, "true".into(), None, false),
     }
 }
 
@@ -74,7 +78,13 @@ enum Step {
 }
 
 /// Runs `stage` on `node` and records the result. `hash` is the stage's input hash.
-pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, Box<NodeFailure>> {
+pub fn run(
+    ctx: &Ctx,
+    stage: &Stage,
+    job: Job,
+    node: &str,
+    hash: &str,
+) -> Result<Outcome, Box<NodeFailure>> {
     let started = now();
     let record = |status, message: Option<String>, ended: bool| Record {
         status,
@@ -85,36 +95,37 @@ pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, 
     };
     let fail = |f: NodeFailure| {
         let _ = ctx.state.set(
-            &stage.id,
+            stage.id.as_str(),
             node,
             record(Status::Failed, Some(f.reason.clone()), true),
         );
-        ctx.progress.node_state(&stage.id, node, "failed");
+        ctx.progress.node_state(stage.id.as_str(), node, "failed");
         Box::new(f)
     };
-    if let Err(e) = ctx
-        .state
-        .set(&stage.id, node, record(Status::Running, None, false))
-    {
+    if let Err(e) = ctx.state.set(
+        stage.id.as_str(),
+        node,
+        record(Status::Running, None, false),
+    ) {
         return Err(fail(plain_failure(stage, node, format!("{e:#}"), false)));
     }
     // One backoff for the whole stage: its budget runs from a fault until the reconnection.
     let mut backoff = Backoff::new(ctx.retry);
     loop {
-        match attempt(ctx, stage, node, &mut backoff) {
+        match attempt(ctx, stage, job, node, &mut backoff) {
             Step::Done(outcome) => {
                 let msg = match outcome {
                     Outcome::AlreadyInPlace => "check passed; run skipped",
                     Outcome::Ran => "ran",
                 };
                 if let Err(e) = ctx.state.set(
-                    &stage.id,
+                    stage.id.as_str(),
                     node,
                     record(Status::Done, Some(msg.into()), true),
                 ) {
                     return Err(fail(plain_failure(stage, node, format!("{e:#}"), false)));
                 }
-                ctx.progress.node_state(&stage.id, node, "done");
+                ctx.progress.node_state(stage.id.as_str(), node, "done");
                 return Ok(outcome);
             }
             Step::Fail(f) => return Err(fail(f)),
@@ -132,10 +143,11 @@ pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, 
                         true,
                     )));
                 }
-                ctx.progress.node_state(&stage.id, node, "reconnecting");
+                ctx.progress
+                    .node_state(stage.id.as_str(), node, "reconnecting");
                 ctx.progress.log_line(
                     node,
-                    &stage.id,
+                    stage.id.as_str(),
                     &format!("transient SSH fault, will retry: {e}"),
                 );
                 if !backoff.wait() {
@@ -154,7 +166,7 @@ pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, 
             Step::RetryableExit(f) => {
                 ctx.progress.log_line(
                     node,
-                    &stage.id,
+                    stage.id.as_str(),
                     &format!("{}; the stage allows retries", f.reason),
                 );
                 if !backoff.wait() {
@@ -175,7 +187,7 @@ pub fn run(ctx: &Ctx, stage: &Stage, node: &str, hash: &str) -> Result<Outcome, 
 fn plain_failure(stage: &Stage, node: &str, reason: String, connection: bool) -> NodeFailure {
     NodeFailure {
         node: node.to_string(),
-        stage: stage.id.clone(),
+        stage: stage.id.to_string(),
         reason,
         command: None,
         exit_status: None,
@@ -185,40 +197,44 @@ fn plain_failure(stage: &Stage, node: &str, reason: String, connection: bool) ->
 }
 
 /// One try: connect, upload what the stage needs, check, run.
-fn attempt(ctx: &Ctx, stage: &Stage, node: &str, backoff: &mut Backoff) -> Step {
+fn attempt(ctx: &Ctx, stage: &Stage, job: Job, node: &str, backoff: &mut Backoff) -> Step {
     let on_retry = |e: &RemoteError| {
         ctx.progress
-            .node_state(&stage.id, node, "connecting (retry)");
-        ctx.progress
-            .log_line(node, &stage.id, &format!("connect failed, will retry: {e}"));
+            .node_state(stage.id.as_str(), node, "connecting (retry)");
+        ctx.progress.log_line(
+            node,
+            stage.id.as_str(),
+            &format!("connect failed, will retry: {e}"),
+        );
     };
-    ctx.progress.node_state(&stage.id, node, "connecting");
+    ctx.progress
+        .node_state(stage.id.as_str(), node, "connecting");
     let runner = match ctx.pool.runner_with(node, backoff, &on_retry) {
         Ok(r) => r,
         // The pool already retried transient faults for the rest of the outage's budget.
         Err(e) => return Step::Fail(plain_failure(stage, node, e.to_string(), true)),
     };
-    if matches!(stage.action, Action::Script { .. })
+    if matches!(job, Job::Script(_))
         && let Err(e) = ensure_bundle(ctx, runner.as_ref(), stage, node)
     {
         return remote_step(stage, node, e, None);
     }
-    let (check, run, timeout, retry_safe) = commands(stage, node);
+    let (check, run, timeout, retry_safe) = job.commands(stage.id.as_str(), node);
     if let Some(check) = check {
-        ctx.progress.node_state(&stage.id, node, "checking");
+        ctx.progress.node_state(stage.id.as_str(), node, "checking");
         match exec(ctx, runner.as_ref(), stage, node, &check, timeout) {
             Ok(out) if out.status == 0 => return Step::Done(Outcome::AlreadyInPlace),
             Ok(_) => {}
             Err(e) => return remote_step(stage, node, e, Some(check)),
         }
     }
-    ctx.progress.node_state(&stage.id, node, "running");
+    ctx.progress.node_state(stage.id.as_str(), node, "running");
     match exec(ctx, runner.as_ref(), stage, node, &run, timeout) {
         Ok(out) if out.status == 0 => Step::Done(Outcome::Ran),
         Ok(out) => {
             let f = NodeFailure {
                 node: node.to_string(),
-                stage: stage.id.clone(),
+                stage: stage.id.to_string(),
                 reason: format!("the command exited with status {}", out.status),
                 command: Some(run),
                 exit_status: Some(out.status),
@@ -246,7 +262,7 @@ fn remote_step(stage: &Stage, node: &str, e: RemoteError, command: Option<String
     };
     Step::Fail(NodeFailure {
         node: node.to_string(),
-        stage: stage.id.clone(),
+        stage: stage.id.to_string(),
         reason: e.to_string(),
         command,
         exit_status: None,
@@ -264,10 +280,11 @@ fn exec(
     cmd: &str,
     timeout: Option<Duration>,
 ) -> Result<ExecOutput, RemoteError> {
-    ctx.progress.log_line(node, &stage.id, &format!("$ {cmd}"));
+    ctx.progress
+        .log_line(node, stage.id.as_str(), &format!("$ {cmd}"));
     let mut tail: VecDeque<String> = VecDeque::new();
     let mut on_line = |line: &str| {
-        ctx.progress.log_line(node, &stage.id, line);
+        ctx.progress.log_line(node, stage.id.as_str(), line);
         if tail.len() == TAIL_LINES {
             tail.pop_front();
         }
@@ -323,7 +340,8 @@ fn upload_bundle(
     for d in &dirs {
         prep.push_str(&format!(" && mkdir -p {}", shell(d)));
     }
-    ctx.progress.node_state(&stage.id, node, "uploading");
+    ctx.progress
+        .node_state(stage.id.as_str(), node, "uploading");
     let out = exec(
         ctx,
         runner,

@@ -67,16 +67,23 @@ pub fn split_ids(values: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::stages::Action;
+    use crate::plan::stages::{Action, Snippets, StageName};
     use crate::profile::StageTarget;
 
     fn st(id: &str) -> Stage {
         Stage {
-            id: id.into(),
+            id: StageName::Custom(id.into()),
             title: id.into(),
-            target: StageTarget::Host,
             nodes: vec![],
-            action: Action::Builtin,
+            action: Action::Custom {
+                on: StageTarget::Host,
+                snippets: Snippets {
+                    run: "true".into(),
+                    check: None,
+                    retry: false,
+                    timeout: None,
+                },
+            },
         }
     }
 

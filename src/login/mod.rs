@@ -11,6 +11,8 @@ pub mod rancher;
 pub mod reset;
 pub mod text;
 
+use crate::addon::{Addon, Dashboard};
+use crate::catalogue::StageId;
 use crate::profile::{Profile, Role};
 use crate::remote::Runner;
 use crate::stages::secrets;
@@ -84,82 +86,45 @@ pub fn ingress_address(p: &Profile) -> Ipv4Addr {
 
 /// A dashboard the profile enables, before anything is asked.
 struct Base {
-    id: &'static str,
-    name: &'static str,
+    dashboard: &'static Dashboard,
     host: String,
     url: String,
-    user: &'static str,
     password_file: Option<PathBuf>,
-    note: &'static str,
 }
 
 fn base(p: &Profile, cluster_dir: &Path) -> Vec<Base> {
-    let c = &p.components;
-    let file = |f: &str| Some(secrets::path(cluster_dir, f));
-    let mut v = Vec::new();
-    if c.rancher.enabled {
-        let h = p.ingress.rancher.clone();
-        v.push(Base {
-            id: "rancher",
-            name: "Rancher",
-            url: format!("https://{h}"),
-            host: h,
-            user: "admin",
-            password_file: file(secrets::RANCHER),
-            note: "",
-        });
-    }
-    if c.tick.enabled {
-        let h = p.ingress.chronograf.clone();
-        v.push(Base {
-            id: "chronograf",
-            name: "Chronograf",
-            url: format!("http://{h}"),
-            host: h,
-            user: "-",
-            password_file: None,
-            note: "no log-in of its own",
-        });
-    }
-    if c.kubeflow.enabled {
-        let h = p.ingress.kubeflow.clone();
-        v.push(Base {
-            id: "kubeflow",
-            name: "Kubeflow",
-            url: format!("https://{h}"),
-            host: h,
-            user: "user@example.com",
-            password_file: file(secrets::KUBEFLOW_DEX),
-            note: "Dex static user",
-        });
-    }
-    v
+    p.components
+        .addons()
+        .flat_map(|a| a.dashboards())
+        .map(|d| {
+            let host = p.ingress.host(d.addon).unwrap_or_default().to_string();
+            Base {
+                dashboard: d,
+                url: format!("{}://{host}", d.scheme),
+                host,
+                password_file: d.password.map(|f| secrets::path(cluster_dir, f)),
+            }
+        })
+        .collect()
 }
 
 /// What `collect` may use. Every part is asked only for dashboards whose stage is done.
 pub struct Sources<'a> {
     /// Whether a stage is recorded done (Rancher's state needs `rancher`, the CA
     /// `cert-manager`, a dashboard's name check its own stage).
-    pub done: &'a dyn Fn(&str) -> bool,
+    pub done: &'a dyn Fn(StageId) -> bool,
     /// A connection to the first controlplane node (called at most once), or why there is none.
     pub connect: &'a dyn Fn() -> Result<std::sync::Arc<dyn Runner>, String>,
     /// Name resolution: [`dns::resolve_all`] (the system resolver), or a stand-in in tests.
     pub resolve: &'a dyn Fn(&[String], Ipv4Addr) -> Vec<dns::Resolution>,
 }
 
-/// The stage that installs a dashboard.
-fn stage_of(id: &str) -> &str {
-    match id {
-        "chronograf" => "tick",
-        other => other,
-    }
-}
-
 /// The report for the cluster in `cluster_dir`.
 pub fn collect(p: &Profile, cluster_dir: &Path, src: &Sources) -> Report {
     let ip = ingress_address(p);
     let base = base(p, cluster_dir);
-    let installed: Vec<bool> = base.iter().map(|b| (src.done)(stage_of(b.id))).collect();
+    let done = |a: Addon| (src.done)(a.stage());
+    let installed: Vec<bool> = base.iter().map(|b| done(b.dashboard.addon)).collect();
     let hosts: Vec<String> = base
         .iter()
         .zip(&installed)
@@ -167,18 +132,20 @@ pub fn collect(p: &Profile, cluster_dir: &Path, src: &Sources) -> Report {
         .map(|(b, _)| b.host.clone())
         .collect();
     let mut resolved = (src.resolve)(&hosts, ip).into_iter();
-    let wants_cluster = (p.components.rancher.enabled && (src.done)("rancher"))
-        || (p.components.cert_manager.enabled && (src.done)("cert-manager"));
+    let c = &p.components;
+    let wants_cluster = [Addon::Rancher, Addon::CertManager]
+        .into_iter()
+        .any(|a| c.enabled(a) && done(a));
     let runner = if wants_cluster {
         (src.connect)()
     } else {
         Err("not installed yet".to_string())
     };
     let runner_ref = runner.as_ref().map(|r| r.as_ref());
-    let rancher = p.components.rancher.enabled.then(|| {
+    let rancher = c.enabled(Addon::Rancher).then(|| {
         let files = rancher::Files::of(cluster_dir);
-        if !(src.done)("rancher") {
-            return files.unknown_because("stage rancher is not done");
+        if !done(Addon::Rancher) {
+            return files.unknown_because(&format!("stage {} is not done", Addon::Rancher.stage()));
         }
         match runner_ref {
             Ok(r) => {
@@ -191,14 +158,14 @@ pub fn collect(p: &Profile, cluster_dir: &Path, src: &Sources) -> Report {
             Err(e) => files.unknown_because(e),
         }
     });
-    let ca = p.components.cert_manager.enabled.then(|| {
+    let ca = c.enabled(Addon::CertManager).then(|| {
         let file = ca::path(cluster_dir);
         let exported = file.is_file();
-        if !(src.done)("cert-manager") {
+        if !done(Addon::CertManager) {
             return CaReport {
                 file,
                 exported,
-                error: Some("stage cert-manager is not done".into()),
+                error: Some(format!("stage {} is not done", Addon::CertManager.stage())),
             };
         }
         match runner_ref.map(|r| ca::export(r, cluster_dir)) {
@@ -231,11 +198,13 @@ pub fn collect(p: &Profile, cluster_dir: &Path, src: &Sources) -> Report {
                 dns::not_checked(
                     &b.host,
                     ip,
-                    &format!("stage {} is not done", stage_of(b.id)),
+                    &format!("stage {} is not done", b.dashboard.addon.stage()),
                 )
             };
+            let d = b.dashboard;
             let mut password_file = b.password_file;
-            if b.id == "rancher"
+            // Rancher's own log-in decides which of its files opens it now.
+            if d.addon == Addon::Rancher
                 && let Some(r) = &rancher
                 && r.state != "unknown"
             {
@@ -244,17 +213,17 @@ pub fn collect(p: &Profile, cluster_dir: &Path, src: &Sources) -> Report {
             // Only files that exist: before the secrets stage there are none to show.
             let password_file = password_file.filter(|f| f.is_file());
             DashboardInfo {
-                name: b.name.into(),
-                id: b.id.into(),
+                name: d.name.into(),
+                id: d.id().into(),
                 url: b.url,
-                user: b.user.into(),
+                user: d.user.into(),
                 password_file,
-                note: b.note.into(),
+                note: d.note.into(),
                 dns,
             }
         })
         .collect();
-    let influxdb = p.components.tick.enabled.then(|| InfluxReport {
+    let influxdb = c.enabled(Addon::Tick).then(|| InfluxReport {
         user: "admin".into(),
         password_file: secrets::path(cluster_dir, secrets::INFLUXDB),
         database: crate::report::DATABASE.to_string(),

@@ -4,6 +4,7 @@
 //! channel, to the dashboard's Service (its ClusterIP, which kube-proxy makes reachable from
 //! every node, as `mlk report` reaches InfluxDB). A forward bypasses the ingress, whose
 //! routing needs the real host name, so it goes to the Service behind it.
+use crate::addon::Forward;
 use crate::profile::Profile;
 use crate::remote::Runner;
 use anyhow::{Result, bail};
@@ -11,71 +12,14 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What a forward connects to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Target {
-    pub id: &'static str,
-    pub namespace: &'static str,
-    pub service: &'static str,
-    pub port: u16,
-    /// Scheme of the forwarded URL.
-    pub scheme: &'static str,
-    /// What the student meets at the forwarded URL.
-    pub note: &'static str,
-}
-
-/// The forward targets of the dashboards (and InfluxDB) the profile enables. Sources:
-/// rancher-2.13.8 `templates/service.yaml` (Service `rancher`, port 443 `https-internal` to
-/// Rancher's own TLS listener; its port 80 redirects browsers to https), chronograf-1.2.6
-/// `templates/service.yaml` (`chronograf-chronograf`, port 80), kubeflow/manifests v1.11.0
-/// README "Port-Forward" (`svc/istio-ingressgateway -n istio-system 8080:80`, then
-/// http://localhost:8080), influxdb-4.12.5 `templates/service.yaml` (`influxdb`, port 8086).
-pub fn targets(p: &Profile) -> Vec<Target> {
-    let c = &p.components;
-    let mut v = Vec::new();
-    if c.rancher.enabled {
-        v.push(Target {
-            id: "rancher",
-            namespace: "cattle-system",
-            service: "rancher",
-            port: 443,
-            scheme: "https",
-            note: "Rancher's own TLS listener: its certificate is Rancher's internal one, so accept the browser's warning",
-        });
-    }
-    if c.tick.enabled {
-        v.push(Target {
-            id: "chronograf",
-            namespace: crate::plan::releases::TICK_NAMESPACE,
-            service: "chronograf-chronograf",
-            port: 80,
-            scheme: "http",
-            note: "no log-in",
-        });
-        v.push(Target {
-            id: "influxdb",
-            namespace: crate::plan::releases::TICK_NAMESPACE,
-            service: "influxdb",
-            port: 8086,
-            scheme: "http",
-            note: "InfluxDB's HTTP API (no web page): point Grafana or the influx CLI here",
-        });
-    }
-    if c.kubeflow.enabled {
-        v.push(Target {
-            id: "kubeflow",
-            namespace: "istio-system",
-            service: "istio-ingressgateway",
-            port: 80,
-            scheme: "http",
-            note: "Istio's ingress gateway, as upstream's port-forward: Dex's log-in form follows",
-        });
-    }
-    v
+/// The forward targets of the dashboards (and InfluxDB) the profile enables (sources in
+/// `crate::addon`).
+pub fn targets(p: &Profile) -> Vec<&'static Forward> {
+    p.components.addons().flat_map(|a| a.forwards()).collect()
 }
 
 /// The Service's ClusterIP, read with the node's kubectl.
-pub fn cluster_ip(runner: &dyn Runner, t: &Target) -> Result<String> {
+pub fn cluster_ip(runner: &dyn Runner, t: &Forward) -> Result<String> {
     let cmd = format!(
         "{} kubectl -n {} get service {} -o jsonpath='{{.spec.clusterIP}}' 2>&1",
         crate::report::locate::KUBE_ENV,

@@ -2,6 +2,7 @@
 //! (Rancher's setup, Chronograf's exposure, Kubeflow, InfluxDB, certificates, names).
 use super::rancher::{Check, RancherLogin};
 use super::{DashboardInfo, Report};
+use crate::addon::Addon;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -13,10 +14,15 @@ pub const EULA: &str =
 pub const USE_RANDOM: &str = "Use a randomly generated password";
 pub const USE_MANUAL: &str = "Set a specific password to use";
 
+/// The add-on a reported dashboard belongs to (None for one this mlk does not know).
+fn addon_of(d: &DashboardInfo) -> Option<Addon> {
+    crate::addon::dashboard(&d.id).map(|x| x.addon)
+}
+
 fn table(rows: &[DashboardInfo], rancher: Option<&RancherLogin>) -> String {
-    let file = |r: &DashboardInfo| match (&r.password_file, r.id.as_str()) {
+    let file = |r: &DashboardInfo| match (&r.password_file, addon_of(r)) {
         (Some(p), _) => p.display().to_string(),
-        (None, "rancher") if rancher.is_some_and(|l| l.state != "unknown") => {
+        (None, Some(Addon::Rancher)) if rancher.is_some_and(|l| l.state != "unknown") => {
             "(the one you chose)".to_string()
         }
         _ => "-".to_string(),
@@ -129,8 +135,8 @@ pub fn render(r: &Report) -> String {
     s.push_str(&table(&r.dashboards, r.rancher.as_ref()));
     s.push('\n');
     for d in &r.dashboards {
-        match d.id.as_str() {
-            "rancher" => {
+        match addon_of(d) {
+            Some(Addon::Rancher) => {
                 if let Some(l) = &r.rancher {
                     para(&mut s, &rancher_text(l, d));
                     // The log-in the browser would now refuse: the known-error advice for it.
@@ -140,7 +146,7 @@ pub fn render(r: &Report) -> String {
                     }
                 }
             }
-            "chronograf" => {
+            Some(Addon::Tick) => {
                 let reach = if r.allow_from.is_empty() {
                     format!(
                         "whoever reaches {} (port 80 of {}) is InfluxDB admin. That is fine on a host-only network (only this host and the VMs reach {}), not on a shared one: there, set `ingress: {{allowFrom: [{}]}}` in the profile and run `mlk up` again (docs/login.md).",
@@ -162,7 +168,7 @@ pub fn render(r: &Report) -> String {
                     ),
                 );
             }
-            "kubeflow" => {
+            Some(Addon::Kubeflow) => {
                 let f = d
                     .password_file
                     .as_ref()

@@ -2,6 +2,7 @@
 pub mod releases;
 pub mod stages;
 
+use crate::addon::Addon;
 use crate::lockfile::{self, Lock};
 use crate::profile::Profile;
 use releases::HelmRelease;
@@ -14,6 +15,9 @@ pub struct Plan {
     pub profile: String,
     pub provider: String,
     pub kubernetes_version: String,
+    /// How the cluster is made (`crate::distribution`); not in `mlk plan --json` yet.
+    #[serde(skip)]
+    pub distribution: &'static str,
     pub network_plugin: String,
     pub nodes: Vec<PlanNode>,
     pub binaries: Vec<BinaryPin>,
@@ -59,27 +63,18 @@ pub struct Dashboard {
 
 /// Dashboards the profile enables, with their URLs.
 pub fn dashboards(p: &Profile) -> Vec<Dashboard> {
-    let c = &p.components;
-    let mut v = Vec::new();
-    if c.rancher.enabled {
-        v.push(Dashboard {
-            name: "Rancher".into(),
-            url: format!("https://{}", &p.ingress.rancher),
-        });
-    }
-    if c.tick.enabled {
-        v.push(Dashboard {
-            name: "Chronograf".into(),
-            url: format!("http://{}", &p.ingress.chronograf),
-        });
-    }
-    if c.kubeflow.enabled {
-        v.push(Dashboard {
-            name: "Kubeflow".into(),
-            url: format!("https://{}", &p.ingress.kubeflow),
-        });
-    }
-    v
+    p.components
+        .addons()
+        .flat_map(|a| a.dashboards())
+        .map(|d| Dashboard {
+            name: d.name.into(),
+            url: format!(
+                "{}://{}",
+                d.scheme,
+                p.ingress.host(d.addon).unwrap_or_default()
+            ),
+        })
+        .collect()
 }
 
 /// Builds the plan for a validated profile.
@@ -90,6 +85,7 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
         profile: profile_file.to_string(),
         provider: p.provider.as_str().to_string(),
         kubernetes_version: p.kubernetes.version.clone(),
+        distribution: p.distribution().name(),
         network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
         nodes: p
             .nodes
@@ -115,7 +111,7 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
             .collect(),
         stages: stages::build(p),
         helm_releases: releases::build(p, lock),
-        kubeflow: p.components.kubeflow.enabled.then(|| KubeflowPin {
+        kubeflow: p.components.enabled(Addon::Kubeflow).then(|| KubeflowPin {
             manifests_release: p.components.kubeflow.version.clone(),
             url: lock
                 .kubeflow
@@ -130,7 +126,11 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
 /// the machines stage only reaches them, and no Vagrantfile is involved.
 pub fn for_existing_hosts(plan: &mut Plan) {
     plan.provider = "ssh".into();
-    if let Some(m) = plan.stages.iter_mut().find(|s| s.id == "machines") {
+    if let Some(m) = plan
+        .stages
+        .iter_mut()
+        .find(|s| s.action == stages::Action::Machines)
+    {
         m.title = "Reach the existing hosts listed in --inventory".into();
     }
 }
@@ -147,8 +147,8 @@ impl Plan {
         );
         let _ = writeln!(
             s,
-            "Kubernetes {} via RKE, network plugin {}",
-            self.kubernetes_version, self.network_plugin
+            "Kubernetes {} via {}, network plugin {}",
+            self.kubernetes_version, self.distribution, self.network_plugin
         );
         let _ = writeln!(s, "\nNodes:");
         for n in &self.nodes {

@@ -1,6 +1,7 @@
 //! The Helm releases a profile installs: chart, repo, version, namespace and values file.
+use crate::addon::Addon;
 use crate::lockfile::Lock;
-use crate::profile::Profile;
+use crate::profile::{Components, Profile};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -16,9 +17,6 @@ pub struct HelmRelease {
     /// The stage that installs it.
     pub stage: String,
 }
-
-/// Namespace of the TICK stack; in-cluster URLs such as http://influxdb.tick:8086 depend on it.
-pub const TICK_NAMESPACE: &str = "tick";
 
 fn release(
     lock: &Lock,
@@ -41,51 +39,25 @@ fn release(
     }
 }
 
-/// Releases in install order.
+/// The releases of add-on `a`, in install order.
+pub fn of(a: Addon, c: &Components, lock: &Lock) -> Vec<HelmRelease> {
+    c.chart_versions(a)
+        .into_iter()
+        .map(|(chart, version)| {
+            release(
+                lock,
+                chart,
+                chart,
+                version,
+                a.namespace(),
+                a.stage().as_str(),
+            )
+        })
+        .collect()
+}
+
+/// Releases in install order: each enabled add-on's charts.
 pub fn build(p: &Profile, lock: &Lock) -> Vec<HelmRelease> {
     let c = &p.components;
-    let mut v = Vec::new();
-    if c.local_path.enabled {
-        v.push(release(
-            lock,
-            "local-path-provisioner",
-            "local-path-provisioner",
-            &c.local_path.version,
-            "local-path-storage",
-            "storage",
-        ));
-    }
-    if c.cert_manager.enabled {
-        v.push(release(
-            lock,
-            "cert-manager",
-            "cert-manager",
-            &c.cert_manager.version,
-            "cert-manager",
-            "cert-manager",
-        ));
-    }
-    if c.rancher.enabled {
-        v.push(release(
-            lock,
-            "rancher",
-            "rancher",
-            &c.rancher.version,
-            "cattle-system",
-            "rancher",
-        ));
-    }
-    if c.tick.enabled {
-        let t = &c.tick.versions;
-        for (chart, version) in [
-            ("influxdb", &t.influxdb),
-            ("telegraf", &t.telegraf),
-            ("telegraf-ds", &t.telegraf_ds),
-            ("kapacitor", &t.kapacitor),
-            ("chronograf", &t.chronograf),
-        ] {
-            v.push(release(lock, chart, chart, version, TICK_NAMESPACE, "tick"));
-        }
-    }
-    v
+    c.addons().flat_map(|a| of(a, c, lock)).collect()
 }

@@ -111,6 +111,12 @@ pub fn load(
 }
 
 impl Profile {
+    /// The Kubernetes distribution that makes the cluster (RKE, the only one so far; a profile
+    /// setting for it comes with the second).
+    pub fn distribution(&self) -> crate::distribution::Distribution {
+        crate::distribution::Distribution::Rke
+    }
+
     /// The first node with the controlplane role: where rke, kubectl and helm run.
     pub fn first_controlplane(&self) -> &Node {
         self.nodes

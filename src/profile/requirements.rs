@@ -84,38 +84,16 @@ pub fn rke_addons() -> Component {
 
 /// The components a profile enables, as `(title, requests)`.
 pub fn components(p: &Profile) -> Vec<(String, Component)> {
-    let c = &p.components;
     let t = table();
     let mut v = vec![("Kubernetes (RKE add-ons)".to_string(), rke_addons())];
     // Every release and Kubeflow is in the table (tests/requests_table.rs holds it complete
     // and fresh); a missing entry would count as nothing rather than stop `mlk`.
-    let mut add = |title: &str, key: &str| {
-        if let Some(comp) = t.components.get(key) {
-            v.push((title.to_string(), comp.clone()));
+    for a in p.components.addons() {
+        for key in a.requests() {
+            if let Some(comp) = t.components.get(*key) {
+                v.push((a.title().to_string(), comp.clone()));
+            }
         }
-    };
-    if c.local_path.enabled {
-        add("local-path storage", "local-path-provisioner");
-    }
-    if c.cert_manager.enabled {
-        add("cert-manager", "cert-manager");
-    }
-    if c.rancher.enabled {
-        add("Rancher", "rancher");
-    }
-    if c.tick.enabled {
-        for r in [
-            "influxdb",
-            "telegraf",
-            "telegraf-ds",
-            "kapacitor",
-            "chronograf",
-        ] {
-            add("TICK stack", r);
-        }
-    }
-    if c.kubeflow.enabled {
-        add("Kubeflow", "kubeflow");
     }
     v
 }

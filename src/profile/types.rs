@@ -6,6 +6,7 @@
 //! It serializes with the field names and order of the written form (the JSON that host
 //! stages hash, and that `limits` walks for control characters), and the types both share
 //! (enums, boxes, custom stages) are defined here once.
+use crate::addon::Addon;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -103,6 +104,46 @@ pub struct TickVersions {
     pub chronograf: String,
 }
 
+impl Components {
+    /// Whether the profile switches `a` on.
+    pub fn enabled(&self, a: Addon) -> bool {
+        match a {
+            Addon::LocalPath => self.local_path.enabled,
+            Addon::CertManager => self.cert_manager.enabled,
+            Addon::Rancher => self.rancher.enabled,
+            Addon::Tick => self.tick.enabled,
+            Addon::Kubeflow => self.kubeflow.enabled,
+        }
+    }
+
+    /// The enabled add-ons, in install order.
+    pub fn addons(&self) -> impl Iterator<Item = Addon> + '_ {
+        Addon::ALL.into_iter().filter(|a| self.enabled(*a))
+    }
+
+    /// The version of each of `a`'s charts (`Addon::charts`, same order).
+    pub fn chart_versions(&self, a: Addon) -> Vec<(&'static str, &str)> {
+        let versions: Vec<&str> = match a {
+            Addon::LocalPath => vec![&self.local_path.version],
+            Addon::CertManager => vec![&self.cert_manager.version],
+            Addon::Rancher => vec![&self.rancher.version],
+            Addon::Tick => {
+                let t = &self.tick.versions;
+                vec![
+                    &t.influxdb,
+                    &t.telegraf,
+                    &t.telegraf_ds,
+                    &t.kapacitor,
+                    &t.chronograf,
+                ]
+            }
+            // Manifests, not charts: its version is the manifests release.
+            Addon::Kubeflow => vec![],
+        };
+        a.charts().iter().copied().zip(versions).collect()
+    }
+}
+
 /// Dashboard host names; unset ones derive from the first worker's IP:
 /// `<app>.<ip>.sslip.io`. Empty only in a profile without nodes (refused by validation).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -192,6 +233,18 @@ impl NetworkPlugin {
         match self {
             NetworkPlugin::Canal => "canal",
             NetworkPlugin::Flannel => "flannel",
+        }
+    }
+}
+
+impl Ingress {
+    /// The host name of `a`'s dashboard; None for add-ons without one.
+    pub fn host(&self, a: Addon) -> Option<&str> {
+        match a {
+            Addon::Rancher => Some(&self.rancher),
+            Addon::Tick => Some(&self.chronograf),
+            Addon::Kubeflow => Some(&self.kubeflow),
+            Addon::LocalPath | Addon::CertManager => None,
         }
     }
 }

@@ -2,7 +2,7 @@
 use super::error::Problem;
 use super::requirements;
 use super::types::{API_VERSION, Hypervisor, KIND, Profile, Role};
-use crate::plan::stages::BUILTIN_STAGE_IDS;
+use crate::addon::Addon;
 use ipnet::Ipv4Net;
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
@@ -262,23 +262,20 @@ fn check_kubernetes(c: &mut Checker, p: &Profile) {
 
 fn check_components(c: &mut Checker, p: &Profile) {
     let k = &p.components;
-    if k.rancher.enabled && !k.cert_manager.enabled {
-        c.add("components.rancher.enabled", "Rancher's ingress certificate needs cert-manager: enable components.cert-manager or disable rancher");
-    }
-    if k.kubeflow.enabled && !k.cert_manager.enabled {
-        c.add("components.kubeflow.enabled", "Kubeflow's webhooks need cert-manager: enable components.cert-manager or disable kubeflow");
-    }
-    for (on, field, what) in [
-        (k.tick.enabled, "components.tick.enabled", "InfluxDB"),
-        (
-            k.kubeflow.enabled,
-            "components.kubeflow.enabled",
-            "Kubeflow",
-        ),
-    ] {
-        if on && !k.local_path.enabled {
-            c.add(field, format!("{what} needs PersistentVolumes and RKE ships no StorageClass: enable components.local-path"));
-        }
+    let mut missing: Vec<(Addon, Addon, &str)> = k
+        .addons()
+        .flat_map(|a| {
+            a.needs()
+                .iter()
+                .filter(|(need, _)| !k.enabled(*need))
+                .map(move |(need, why)| (*need, a, *why))
+        })
+        .collect();
+    // Grouped by the add-on needed, the later-installed first (cert-manager's dependants,
+    // then local-path's).
+    missing.sort_by_key(|(need, a, _)| (std::cmp::Reverse(*need), *a));
+    for (_, a, why) in missing {
+        c.add(format!("components.{}.enabled", a.key()), why);
     }
     // Versions have exact forms per field, checked in `limits`.
 }
@@ -362,7 +359,7 @@ fn check_allow_from(c: &mut Checker, p: &Profile) {
 }
 
 fn check_stages(c: &mut Checker, p: &Profile) {
-    let mut known: BTreeSet<&str> = BUILTIN_STAGE_IDS.iter().copied().collect();
+    let mut known: BTreeSet<&str> = crate::catalogue::names().collect();
     for (i, s) in p.stages.iter().enumerate() {
         let f = |k: &str| format!("stages[{i}].{k}");
         if !is_dns_label(&s.id) {

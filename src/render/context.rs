@@ -1,6 +1,6 @@
 //! The data templates see. One struct, built from a resolved profile, so templates never compute.
+use crate::addon::{Addon, TICK_NAMESPACE};
 use crate::lockfile;
-use crate::plan::releases::TICK_NAMESPACE;
 use crate::profile::{Profile, Role};
 use serde::Serialize;
 
@@ -33,7 +33,8 @@ pub struct Ctx {
     pub remote_dir: String,
     /// Private key on the first controlplane node that rke uses to reach every node.
     pub remote_key: String,
-    pub enabled: Enabled,
+    /// Whether each add-on is enabled, by its `components:` key with '-' as '_'.
+    pub enabled: std::collections::BTreeMap<String, bool>,
     /// Every Helm release mlk knows, keyed by release name with '-' as '_'.
     pub releases: std::collections::BTreeMap<String, ReleaseCtx>,
     /// Registry mirrors for the container runtime (no credentials: those never render).
@@ -114,15 +115,6 @@ pub struct Versions {
     pub telegraf_ds: String,
     pub kapacitor: String,
     pub chronograf: String,
-}
-
-#[derive(Serialize)]
-pub struct Enabled {
-    pub local_path: bool,
-    pub cert_manager: bool,
-    pub rancher: bool,
-    pub tick: bool,
-    pub kubeflow: bool,
 }
 
 pub const REMOTE_USER: &str = "vagrant";
@@ -226,27 +218,19 @@ pub fn build(p: &Profile) -> Ctx {
             allow_from: p.ingress.allow_from.join(","),
             has_allow_from: !p.ingress.allow_from.is_empty(),
         },
-        enabled: Enabled {
-            local_path: c.local_path.enabled,
-            cert_manager: c.cert_manager.enabled,
-            rancher: c.rancher.enabled,
-            tick: c.tick.enabled,
-            kubeflow: c.kubeflow.enabled,
-        },
+        enabled: Addon::ALL
+            .into_iter()
+            .map(|a| (a.key().replace('-', "_"), c.enabled(a)))
+            .collect(),
     }
 }
 
 /// All releases, as if every add-on were enabled, so templates of disabled add-ons still resolve.
 fn releases(p: &Profile) -> std::collections::BTreeMap<String, ReleaseCtx> {
-    let mut all = p.clone();
-    let c = &mut all.components;
-    c.local_path.enabled = true;
-    c.cert_manager.enabled = true;
-    c.rancher.enabled = true;
-    c.tick.enabled = true;
     let lock = lockfile::get();
-    crate::plan::releases::build(&all, lock)
+    Addon::ALL
         .into_iter()
+        .flat_map(|a| crate::plan::releases::of(a, &p.components, lock))
         .map(|r| {
             let (repo, chart_name) = r.chart.split_once('/').expect("chart is repo/name");
             let key = r.release.replace('-', "_");

@@ -74,23 +74,17 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
         Ok(())
     };
     put("Vagrantfile", "Vagrantfile".into())?;
-    put("rke/cluster.yml", "cluster.yml".into())?;
+    for (tpl, path) in p.distribution().files() {
+        put(tpl, path.to_string())?;
+    }
     for r in &plan.helm_releases {
         put(&format!("helm/{}.yaml", r.release), r.values.clone())?;
     }
-    for id in plan::stages::script_stage_ids(p) {
-        put(&format!("stages/{id}.sh"), plan::stages::script_path(id))?;
+    for id in plan::stages::script_stages(p) {
+        put(&format!("stages/{id}.sh"), id.script_path())?;
     }
-    if p.components.kubeflow.enabled {
-        put(
-            "kubeflow/kustomization.yaml",
-            "kubeflow/kustomization.yaml".into(),
-        )?;
-        put("kubeflow/ingress.yaml", "kubeflow/ingress.yaml".into())?;
-        put(
-            "kubeflow/certificate.yaml",
-            "kubeflow/certificate.yaml".into(),
-        )?;
+    for f in p.components.addons().flat_map(|a| a.files()) {
+        put(f, f.to_string())?;
     }
     Ok(out)
 }

@@ -104,7 +104,7 @@ pub fn client(
     let password = password(dir)?;
     let (host, port) = match at {
         Some(hp) => hp,
-        None => service(runner.as_ref(), crate::plan::releases::TICK_NAMESPACE)?,
+        None => service(runner.as_ref(), crate::addon::TICK_NAMESPACE)?,
     };
     let label = format!("{host}:{port} (tunnelled from {})", runner.node());
     let dial: Dialer<'static> = Box::new(move || Ok(runner.tunnel(&host, port)?));

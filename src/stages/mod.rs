@@ -9,6 +9,7 @@ pub mod rke;
 pub mod secrets;
 pub mod summary;
 
+use crate::catalogue::HostWork;
 use crate::profile::Profile;
 use crate::remote::Runner;
 use crate::render::Rendered;
@@ -35,14 +36,13 @@ pub trait HostStage: Send + Sync {
     fn run(&self, ctx: &HostCtx) -> Result<()>;
 }
 
-/// The implementation of a built-in host stage, by stage id.
-pub fn host_stage(id: &str) -> Option<Box<dyn HostStage>> {
-    match id {
-        "binaries" => Some(Box::new(binaries::Binaries)),
-        "secrets" => Some(Box::new(secrets::Secrets)),
-        "rke-up" => Some(Box::new(rke::RkeUp)),
-        "kubeconfig" => Some(Box::new(kubeconfig::Kubeconfig)),
-        "summary" => Some(Box::new(summary::Summary)),
-        _ => None,
+/// The implementation of each kind of host work.
+pub fn host_stage(w: HostWork) -> &'static dyn HostStage {
+    match w {
+        HostWork::Binaries => &binaries::Binaries,
+        HostWork::Secrets => &secrets::Secrets,
+        HostWork::RkeUp => &rke::RkeUp,
+        HostWork::Kubeconfig => &kubeconfig::Kubeconfig,
+        HostWork::Summary => &summary::Summary,
     }
 }

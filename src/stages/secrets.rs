@@ -12,15 +12,7 @@ use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-/// Rancher's bootstrap password (user `admin`).
-pub const RANCHER: &str = "rancher-bootstrap-password";
-/// InfluxDB's admin password (user `admin`); Telegraf, Kapacitor and Chronograf use it too.
-pub const INFLUXDB: &str = "influxdb-password";
-/// The Kubeflow Dex password of `user@example.com`; Dex gets only its bcrypt hash, the
-/// kubeflow stage logs in with it (0600 on the first controlplane node, like the others).
-pub const KUBEFLOW_DEX: &str = "kubeflow-dex-password";
-/// The bcrypt hash of [`KUBEFLOW_DEX`], as Dex reads it from Secret dex-passwords.
-pub const KUBEFLOW_DEX_BCRYPT: &str = "kubeflow-dex-password.bcrypt";
+pub use crate::addon::secret::{INFLUXDB, KUBEFLOW_DEX, KUBEFLOW_DEX_BCRYPT, RANCHER};
 
 /// Length of generated passwords: 24 alphanumerics are about 142 bits, and need no quoting
 /// in YAML, shell or URLs.
@@ -56,22 +48,14 @@ pub fn path(cluster_dir: &Path, name: &str) -> PathBuf {
     dir(cluster_dir).join(name)
 }
 
-/// Secret files the profile needs on the host, and whether each goes to the node.
+/// Secret files the profile needs on the host (those of its add-ons), and whether each goes
+/// to the node.
 pub fn wanted(p: &Profile) -> Vec<(&'static str, bool)> {
-    let c = &p.components;
-    let mut v = Vec::new();
-    if c.rancher.enabled {
-        v.push((RANCHER, true));
-    }
-    if c.tick.enabled {
-        v.push((INFLUXDB, true));
-    }
-    if c.kubeflow.enabled {
-        // The kubeflow stage logs in with it to prove the dashboard works (docs/contracts.md).
-        v.push((KUBEFLOW_DEX, true));
-        v.push((KUBEFLOW_DEX_BCRYPT, true));
-    }
-    v
+    p.components
+        .addons()
+        .flat_map(|a| a.secrets())
+        .map(|name| (*name, true))
+        .collect()
 }
 
 #[cfg(unix)]

@@ -4,6 +4,7 @@
 //! how to reach InfluxDB. It is saved as `<cluster>/summary.json`; `mlk up` prints it after the
 //! run (text, or a `summary` event with `--json`), and `mlk status` shows the same.
 use super::{HostCtx, HostStage};
+use crate::catalogue::StageId;
 use anyhow::Result;
 
 pub struct Summary;
@@ -23,12 +24,12 @@ impl HostStage for Summary {
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default();
         let plan = crate::plan::stages::build(ctx.profile);
-        let done = |id: &str| {
+        let done = |id: StageId| {
             plan.iter().filter(|s| s.id == id).any(|s| {
                 s.nodes.iter().all(|n| {
                     state
                         .stages
-                        .get(id)
+                        .get(id.as_str())
                         .and_then(|m| m.get(n))
                         .is_some_and(|r| r.status == crate::state::Status::Done)
                 })

@@ -36,12 +36,13 @@ pub fn cluster_dir(root: Option<&Path>, cluster: &str) -> PathBuf {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Not run yet. Also how a `skipped` record of an older mlk reads (a stage it could not
+    /// run): not done, so it runs.
+    #[serde(alias = "skipped")]
     Pending,
     Running,
     Done,
     Failed,
-    /// Not run, for a reason in `message` (e.g. not implemented in this build).
-    Skipped,
 }
 
 impl Status {
@@ -51,7 +52,6 @@ impl Status {
             Status::Running => "running",
             Status::Done => "done",
             Status::Failed => "failed",
-            Status::Skipped => "skipped",
         }
     }
 }

@@ -267,7 +267,7 @@ pub fn setup() -> Option<World> {
                 input_hash: "recorded-by-the-test".into(),
                 message: None,
             };
-            store.set(&st.id, &t, rec).unwrap();
+            store.set(st.id.as_str(), &t, rec).unwrap();
         }
     }
     // The node: the fake kubectl where the stages' PATH finds it, the recorded answers.

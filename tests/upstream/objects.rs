@@ -2,7 +2,6 @@
 //! charts), mlk's own manifests in the stage scripts, the Kubeflow build and the sample
 //! workload. The validation tests take their input from here.
 use mlk::manifest::{Object, rules::Cluster};
-use mlk::plan::stages::BUILTIN_STAGE_IDS;
 use mlk::profile::Profile;
 use serde_yaml_ng::Value;
 
@@ -22,7 +21,7 @@ pub const PREEXISTING_NAMESPACES: &[&str] = &[
 
 pub fn cluster(p: &Profile) -> Cluster {
     let v = p.kubernetes.version.as_str();
-    let mut stages: Vec<String> = BUILTIN_STAGE_IDS.iter().map(|s| s.to_string()).collect();
+    let mut stages: Vec<String> = mlk::catalogue::names().map(|s| s.to_string()).collect();
     stages.push(WORKLOAD_STAGE.into());
     Cluster {
         minor: mlk::manifest::apis::minor_of(v).unwrap(),
@@ -121,12 +120,12 @@ pub fn all(p: &Profile) -> Option<Vec<Object>> {
     let releases = super::charts::render(p, &files)?;
     let helm = super::charts::objects(&releases);
     let mut out = Vec::new();
-    for stage in BUILTIN_STAGE_IDS {
-        out.extend(helm.iter().filter(|o| o.stage == *stage).cloned());
+    for stage in mlk::catalogue::names() {
+        out.extend(helm.iter().filter(|o| o.stage == stage).cloned());
         if let Some(script) = files.get(&format!("stages/{stage}.sh")) {
             out.extend(from_script(stage, script));
         }
-        if *stage == "kubeflow" && p.components.kubeflow.enabled {
+        if stage == "kubeflow" && p.components.kubeflow.enabled {
             let built = super::kubeflow::build(p, &files)?
                 .unwrap_or_else(|e| panic!("kustomize build of the Kubeflow overlay failed: {e}"));
             out.extend(
