@@ -33,13 +33,4 @@ impl Distribution {
             Distribution::Rke => &[("rke/cluster.yml", "cluster.yml")],
         }
     }
-
-    /// Where the admin kubeconfig is on the first controlplane node, relative to the node
-    /// folder (`crate::layout::node`): rke writes `kube_config_<cluster file>` next to
-    /// cluster.yml.
-    pub fn node_kubeconfig(self) -> &'static str {
-        match self {
-            Distribution::Rke => "kube_config_cluster.yml",
-        }
-    }
 }

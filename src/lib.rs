@@ -13,6 +13,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod inventory;
 pub mod kubeconfig;
+pub mod layout;
 pub mod lockfile;
 pub mod login;
 pub mod manifest;

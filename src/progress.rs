@@ -62,7 +62,7 @@ impl Progress {
                 .then(ProgressDrawTarget::stderr),
         };
         let bars = target.map(MultiProgress::with_draw_target);
-        let path = cluster_dir.join("mlk.log");
+        let path = crate::layout::of(cluster_dir).log();
         let file = OpenOptions::new()
             .create(true)
             .append(true)

@@ -187,11 +187,11 @@ pub fn check_name(name: &str) -> Result<()> {
 }
 
 pub fn runs_dir(cluster_dir: &Path) -> PathBuf {
-    cluster_dir.join("runs")
+    crate::layout::of(cluster_dir).runs()
 }
 
 pub fn path(cluster_dir: &Path, name: &str) -> PathBuf {
-    runs_dir(cluster_dir).join(format!("{name}.json"))
+    crate::layout::of(cluster_dir).run(name)
 }
 
 /// The pods' logs of a run, saved before its objects are deleted.

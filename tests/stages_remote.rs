@@ -271,7 +271,7 @@ fn rke_up_restores_state_before_and_saves_it_after_a_failed_run_with_a_stand_in_
         .unwrap();
     let p = profile("mono");
     let cluster = tempfile::tempdir().unwrap();
-    let state = mlk::stages::rke::state_path(cluster.path());
+    let state = mlk::layout::of(cluster.path()).rke_state();
     std::fs::write(&state, "STATE-A").unwrap();
     let rendered = mlk::render::render_all(&p).unwrap();
     let log = Mutex::new(Vec::<String>::new());
@@ -354,7 +354,7 @@ fn kubeconfig_stage_fetches_rewrites_and_checks_against_the_node() {
     assert!(!stage.check(&ctx).unwrap());
     stage.run(&ctx).unwrap();
     assert!(stage.check(&ctx).unwrap());
-    let kc = mlk::stages::kubeconfig::local_path(cluster.path());
+    let kc = mlk::layout::of(cluster.path()).kubeconfig();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

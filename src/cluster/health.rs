@@ -2,6 +2,7 @@
 //! installed, the rke-up stage's own check passes on the first controlplane node (every node
 //! Ready, CoreDNS available: `templates/stages/rke-up.sh.hbs`). Retried until a deadline,
 //! since VMs and kubelets take a while after boot.
+use crate::catalogue::StageId;
 use crate::executor::pool::Connector;
 use crate::exit::{Class, classify};
 use crate::inventory::Endpoint;
@@ -15,8 +16,10 @@ pub struct Check<'a> {
     pub endpoints: &'a [Endpoint],
     /// The first controlplane node's name.
     pub controlplane: &'a str,
-    /// The rke-up stage is recorded done: check Kubernetes too.
-    pub kubernetes: bool,
+    /// The stage that made Kubernetes (its script's `check` is the health check).
+    pub kubernetes: StageId,
+    /// That stage is recorded done: check Kubernetes too.
+    pub installed: bool,
     pub deadline: Instant,
     pub pause: Duration,
 }
@@ -33,8 +36,11 @@ pub fn check(c: &Check, connect: &Connector, log: &mut dyn FnMut(&str)) -> Resul
         ));
         runners.push((ep.name.clone(), r));
     }
-    if !c.kubernetes {
-        log("- Kubernetes: not installed yet (stage rke-up not done): not checked");
+    if !c.installed {
+        log(&format!(
+            "- Kubernetes: not installed yet (stage {} not done): not checked",
+            c.kubernetes
+        ));
         return Ok(());
     }
     let Some((_, cp)) = runners.iter().find(|(n, _)| n == c.controlplane) else {
@@ -47,8 +53,8 @@ pub fn check(c: &Check, connect: &Connector, log: &mut dyn FnMut(&str)) -> Resul
         ));
     };
     let cmd = format!(
-        "bash {}/stages/rke-up.sh check",
-        crate::render::context::REMOTE_DIR
+        "bash {} check",
+        crate::layout::node::path(&c.kubernetes.script_path())
     );
     let mut tail: Vec<String> = Vec::new();
     loop {
@@ -58,7 +64,10 @@ pub fn check(c: &Check, connect: &Connector, log: &mut dyn FnMut(&str)) -> Resul
         });
         match r {
             Ok(o) if o.status == 0 => {
-                log("✓ Kubernetes: every node Ready, CoreDNS available (rke-up's check)");
+                log(&format!(
+                    "✓ Kubernetes: every node Ready, CoreDNS available ({}'s check)",
+                    c.kubernetes
+                ));
                 return Ok(());
             }
             Err(e) if !e.is_transient() => return Err(remote(e)),

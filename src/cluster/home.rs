@@ -5,8 +5,7 @@ use super::ClusterName;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
-/// Where mlk kept cluster folders before it used the data directory: `./.mlk`.
-pub const LEGACY: &str = ".mlk";
+use crate::layout::{HOME_NAME, LEGACY_HOME as LEGACY};
 
 /// The default mlk home: `<data dir>/mlk` (`$XDG_DATA_HOME/mlk`, else
 /// `~/.local/share/mlk` on Linux; `~/Library/Application Support/mlk` on macOS;
@@ -14,7 +13,7 @@ pub const LEGACY: &str = ".mlk";
 /// `./.mlk`, made absolute.
 pub fn default_root() -> PathBuf {
     dirs::data_dir()
-        .map(|d| d.join("mlk"))
+        .map(|d| d.join(HOME_NAME))
         .unwrap_or_else(|| absolute(Path::new(LEGACY)))
 }
 

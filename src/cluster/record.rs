@@ -2,17 +2,13 @@
 //! `<cluster>/cluster.json` (provider, where the profile came from, lifecycle times), next to
 //! the profile's text (`profile.yaml`) and, for `--provider ssh`, a copy of the inventory
 //! (`ssh-config`). Folders made before this file existed are read by inference.
+use crate::layout;
 use crate::profile::Hypervisor;
 use crate::provider::ProviderKind;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-pub const FILE: &str = "cluster.json";
-/// The profile text `mlk up` last ran with.
-pub const PROFILE_FILE: &str = "profile.yaml";
-/// For `--provider ssh`, the inventory's copy; for Vagrant, the endpoints with mlk's key.
-pub const SSH_CONFIG_FILE: &str = crate::provider::vagrant::SSH_CONFIG_FILE;
 const FORMAT: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +55,7 @@ impl Record {
     }
 
     pub fn path(dir: &Path) -> PathBuf {
-        dir.join(FILE)
+        layout::of(dir).record()
     }
 
     /// The recorded file, if there is one.
@@ -92,13 +88,14 @@ impl Record {
 /// What an older folder says: `vagrant-provider` names the hypervisor `up` used; an
 /// `ssh-config` without it came from `--provider ssh`; else the saved profile's provider.
 fn infer(dir: &Path, name: &str) -> Record {
-    let vagrant = std::fs::read_to_string(dir.join(crate::provider::vagrant::PROVIDER_FILE))
+    let files = layout::of(dir);
+    let vagrant = std::fs::read_to_string(files.vagrant_provider())
         .ok()
         .map(|s| s.trim().to_string());
-    let profile_text = std::fs::read_to_string(dir.join(PROFILE_FILE)).ok();
+    let profile_text = std::fs::read_to_string(files.profile()).ok();
     let provider = match vagrant {
         Some(h) => h,
-        None if dir.join(SSH_CONFIG_FILE).is_file() => "ssh".into(),
+        None if files.ssh_config().is_file() => "ssh".into(),
         None => profile_text
             .as_deref()
             .and_then(|t| serde_yaml_ng::from_str::<serde_yaml_ng::Value>(t).ok())
@@ -113,7 +110,7 @@ fn infer(dir: &Path, name: &str) -> Record {
         format: FORMAT,
         name: name.to_string(),
         provider,
-        profile: dir.join(PROFILE_FILE).display().to_string(),
+        profile: files.profile().display().to_string(),
         inventory: None,
         dir: dir.display().to_string(),
         created,

@@ -1,9 +1,10 @@
 //! A cluster at a glance, from what mlk recorded (no hypervisor, no network): provider, node
 //! count, state (up, stopped, failed at stage X, destroyed...) and age. `mlk list` prints it;
 //! commands use it to explain a cluster that is not ready for them.
-use super::record::{PROFILE_FILE, Record};
+use super::record::Record;
 use super::{Found, Opened};
 use crate::catalogue::StageId;
+use crate::layout;
 use crate::plan::stages::StageName;
 use crate::profile::{self, Profile};
 use crate::provider::ProviderKind;
@@ -116,7 +117,7 @@ fn overall(targets: &BTreeMap<String, String>) -> String {
 
 /// `<cluster>/state.json`, or an empty state.
 pub fn read_state(dir: &Path) -> StateFile {
-    std::fs::read_to_string(dir.join("state.json"))
+    std::fs::read_to_string(layout::of(dir).state())
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default()
@@ -127,7 +128,7 @@ pub fn read_state(dir: &Path) -> StateFile {
 /// an mlk that saved no profile, named like an embedded profile, gets that profile (the
 /// only way such a folder was made then).
 pub fn saved_profile(dir: &Path, record: &Record) -> anyhow::Result<(Profile, profile::Source)> {
-    let path = dir.join(PROFILE_FILE);
+    let path = layout::of(dir).profile();
     let src = match std::fs::read_to_string(&path) {
         Ok(text) => profile::Source {
             file: path.display().to_string(),
@@ -163,7 +164,7 @@ pub fn saved_profile(dir: &Path, record: &Record) -> anyhow::Result<(Profile, pr
 /// Who holds the cluster lock (`mlk up`, `down`...), if anyone does right now.
 pub fn lock_holder(dir: &Path) -> Option<String> {
     use std::io::Read;
-    let mut f = std::fs::File::open(dir.join("lock")).ok()?;
+    let mut f = std::fs::File::open(layout::of(dir).lock()).ok()?;
     match f.try_lock_shared() {
         Ok(()) => None,
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -285,7 +286,7 @@ fn phase_of(
         return Phase::Stopped;
     }
     if profile.is_err() {
-        let reason = if found.dir.join(PROFILE_FILE).is_file() {
+        let reason = if layout::of(&found.dir).profile().is_file() {
             "its profile.yaml does not load"
         } else {
             "no profile.yaml: not made by `mlk up`"
@@ -363,7 +364,7 @@ mod tests {
     fn mono_folder(status: impl Fn(StageId) -> Option<Status>) -> tempfile::TempDir {
         let t = tempfile::tempdir().unwrap();
         let text = crate::profile::embedded_source("mono").unwrap();
-        std::fs::write(t.path().join(PROFILE_FILE), text).unwrap();
+        std::fs::write(layout::of(t.path()).profile(), text).unwrap();
         Record::new(
             "mono",
             ProviderKind::Vagrant(crate::profile::Hypervisor::Virtualbox),
@@ -400,7 +401,7 @@ mod tests {
             }
         }
         std::fs::write(
-            t.path().join("state.json"),
+            layout::of(t.path()).state(),
             serde_json::to_string(&state).unwrap(),
         )
         .unwrap();

@@ -5,6 +5,7 @@
 //! Also writes the record, the profile's text and the inventory's copy for later commands.
 use super::{ClusterName, Found, Home, Record};
 use crate::exit::{Class, classify};
+use crate::layout;
 use crate::profile::validate::HostRules;
 use crate::profile::{self, Hypervisor, Profile};
 use crate::provider::ProviderKind;
@@ -111,7 +112,7 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
     let inventory = match (kind, a.inventory) {
         (ProviderKind::Ssh, Some(f)) => Some(absolute(f)?),
         (ProviderKind::Ssh, None) => {
-            let copy = dir.join(super::record::SSH_CONFIG_FILE);
+            let copy = layout::of(&dir).ssh_config();
             if !copy.is_file() {
                 return Err(classify(
                     Class::Usage,
@@ -225,7 +226,7 @@ pub fn record(t: &Target) -> Result<()> {
     let mut rec = match Record::load(dir)? {
         Some(r) if r.destroyed.is_none() => r,
         Some(_) => Record::new(&t.profile.name, t.kind, &t.profile_label, dir),
-        None if dir.join("state.json").exists() => {
+        None if layout::of(dir).state().exists() => {
             // A folder from an older mlk: keep its age.
             Record::load_or_infer(dir, &t.profile.name)?
         }
@@ -241,7 +242,7 @@ pub fn record(t: &Target) -> Result<()> {
     }
     rec.save(dir)?;
     crate::fsutil::write_atomic(
-        &dir.join(super::record::PROFILE_FILE),
+        &layout::of(dir).profile(),
         t.src.text.as_bytes(),
         Some(0o600),
     )?;
@@ -249,11 +250,7 @@ pub fn record(t: &Target) -> Result<()> {
         // A regular file of at most 1 MiB (never a FIFO that would hang the run).
         let text = crate::fsutil::read_input(inv, crate::fsutil::MAX_INPUT)
             .map_err(|r| classify(Class::Usage, format!("reading {}: {r}", inv.display())))?;
-        crate::fsutil::write_atomic(
-            &dir.join(super::record::SSH_CONFIG_FILE),
-            &text,
-            Some(0o600),
-        )?;
+        crate::fsutil::write_atomic(&layout::of(dir).ssh_config(), &text, Some(0o600))?;
     }
     Ok(())
 }

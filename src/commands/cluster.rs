@@ -57,7 +57,7 @@ impl Machines {
         let dir = self.c.dir();
         Ok(match self.kind {
             ProviderKind::Ssh => {
-                let inv = dir.join(cluster::record::SSH_CONFIG_FILE);
+                let inv = crate::layout::of(dir).ssh_config();
                 let probe = super::connect::connector(dir, Duration::from_secs(10));
                 Box::new(SshProvider::from_inventory(&inv, &self.profile)?.with_probe(probe))
             }

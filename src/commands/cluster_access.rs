@@ -87,7 +87,7 @@ pub fn ready_for_report(c: &Opened) -> Result<()> {
 /// The summary and the saved profile, for a cluster whose `mlk up` recorded a profile and ran
 /// at least once; None for folders mlk up did not make.
 fn recorded(c: &Opened) -> Option<(crate::cluster::summary::Summary, crate::profile::Profile)> {
-    if !c.dir().join("state.json").is_file() {
+    if !crate::layout::of(c.dir()).state().is_file() {
         return None;
     }
     let (p, _) = crate::cluster::summary::saved_profile(c.dir(), &c.record).ok()?;
@@ -100,7 +100,7 @@ pub fn connect(
     inventory: Option<&Path>,
     node: Option<&str>,
 ) -> Result<Arc<dyn Runner>> {
-    let file = inventory.map_or_else(|| dir.join("ssh-config"), Path::to_path_buf);
+    let file = inventory.map_or_else(|| crate::layout::of(dir).ssh_config(), Path::to_path_buf);
     let eps = crate::inventory::read(&file).map_err(|e| {
         classify(
             Class::Usage,
@@ -126,7 +126,7 @@ pub fn connect(
             )
         })?,
     };
-    let opts = ConnectOptions::new(dir.join("known_hosts"));
+    let opts = ConnectOptions::new(crate::layout::of(dir).known_hosts());
     let r = SshRunner::connect(ep, &opts)
         .map_err(|e| crate::exit::tag(Class::Remote, format!("connecting to {}", ep.name), e))?;
     Ok(Arc::new(r))

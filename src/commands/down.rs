@@ -153,10 +153,11 @@ fn teardown(m: &super::cluster::Machines, created: bool) -> Result<()> {
 fn forget_node_state(dir: &std::path::Path) -> Result<()> {
     crate::provider::vagrant::key::forget_all(dir)?;
     crate::render::addresses::remove(dir)?;
-    for f in ["known_hosts", "kubeconfig", "state.json"] {
-        match std::fs::remove_file(dir.join(f)) {
+    let files = crate::layout::of(dir);
+    for f in [files.known_hosts(), files.kubeconfig(), files.state()] {
+        match std::fs::remove_file(&f) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("removing {}", dir.join(f).display()));
+                return Err(e).with_context(|| format!("removing {}", f.display()));
             }
             _ => {}
         }

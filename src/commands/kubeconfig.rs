@@ -26,7 +26,7 @@ pub fn run(g: &Global, a: &KubeconfigArgs) -> Result<()> {
         return Err(e);
     }
     // The home is absolute, so this path is too: usable from any folder.
-    let file = crate::stages::kubeconfig::local_path(c.dir());
+    let file = crate::layout::of(c.dir()).kubeconfig();
     let text = std::fs::read_to_string(&file).map_err(|e| {
         classify(
             Class::Usage,

@@ -40,7 +40,7 @@ pub(super) fn first_controlplane(c: &super::cluster::Machines) -> Result<Arc<dyn
             format!("no SSH endpoint for node {cp} (is the cluster up? `mlk status`)"),
         )
     })?;
-    let opts = ConnectOptions::new(c.c.dir().join("known_hosts"));
+    let opts = ConnectOptions::new(crate::layout::of(c.c.dir()).known_hosts());
     let r = SshRunner::connect(ep, &opts)
         .map_err(|e| crate::exit::tag(Class::Remote, format!("connecting to {cp}"), e))?;
     Ok(Arc::new(r))

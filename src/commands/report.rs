@@ -150,7 +150,9 @@ pub fn run(g: &Global, a: &ReportArgs) -> Result<()> {
         Some(o) => o.clone(),
         None => {
             let names: Vec<&str> = runs.iter().map(|l| l.record.name.as_str()).collect();
-            runs[0].dir().join("reports").join(names.join("-vs-"))
+            crate::layout::of(runs[0].dir())
+                .reports()
+                .join(names.join("-vs-"))
         }
     };
     let done = report::generate(&inputs, &out, a.format)?;

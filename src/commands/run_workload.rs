@@ -66,7 +66,7 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
     }
     let (cluster, dir) = (c.name().to_string(), c.dir().to_path_buf());
     let profile_arg = a.profile.clone().unwrap_or_else(|| {
-        let saved = dir.join("profile.yaml");
+        let saved = crate::layout::of(&dir).profile();
         if saved.is_file() {
             saved.display().to_string()
         } else {

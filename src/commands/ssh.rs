@@ -38,7 +38,7 @@ pub fn ssh_args(ep: &Endpoint, cluster_dir: &Path) -> Vec<String> {
         "-o".into(),
         format!(
             "UserKnownHostsFile={}",
-            cluster_dir.join("known_hosts").display()
+            crate::layout::of(cluster_dir).known_hosts().display()
         ),
         "-o".into(),
         "StrictHostKeyChecking=yes".into(),

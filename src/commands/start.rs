@@ -54,10 +54,12 @@ pub fn run(g: &Global, a: &StartArgs) -> Result<()> {
     };
     let sum = crate::cluster::summary::of(&m.c);
     let connect = super::connect::connector(m.c.dir(), Duration::from_secs(10));
+    let kubernetes = m.profile.distribution().kubernetes_stage();
     let check = health::Check {
         endpoints: &endpoints,
         controlplane: &m.profile.first_controlplane().name,
-        kubernetes: sum.stage_done(m.profile.distribution().kubernetes_stage()),
+        kubernetes,
+        installed: sum.stage_done(kubernetes),
         deadline: Instant::now() + Duration::from_secs(a.wait),
         pause: Duration::from_secs(3),
     };

@@ -138,7 +138,7 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     let _lock = crate::state::lock::acquire(&dir, "mlk up")?;
     crate::cluster::target::record(&t)?;
     crate::render::write_with(
-        &dir.join("rendered"),
+        &crate::layout::of(&dir).rendered(),
         &rendered,
         crate::render::Modes::Private,
     )?;
@@ -189,7 +189,7 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
             let learned = crate::render::addresses::load(&dir)?;
             let rendered = crate::render::addresses::render_all_with(p, &learned)?;
             crate::render::write_with(
-                &dir.join("rendered"),
+                &crate::layout::of(&dir).rendered(),
                 &rendered,
                 crate::render::Modes::Private,
             )?;
@@ -248,7 +248,7 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
 fn failed(e: anyhow::Error, dir: &Path, name: &str) -> (anyhow::Error, Option<PathBuf>) {
     // The message shows the failed command's last output lines: never a secret in them.
     let redactor =
-        crate::diagnose::redact::Redactor::from_secrets_dir(&crate::stages::secrets::dir(dir));
+        crate::diagnose::redact::Redactor::from_secrets_dir(&crate::layout::of(dir).secrets());
     let mut msg = redactor.redact(&format!("{e:#}"));
     let matches = crate::advice::match_output(&msg);
     let mut class = crate::exit::class_of(&e);
@@ -263,7 +263,10 @@ fn failed(e: anyhow::Error, dir: &Path, name: &str) -> (anyhow::Error, Option<Pa
         msg.push('\n');
         msg.push_str(hints.trim_end());
     }
-    msg.push_str(&format!("\n  full log: {}", dir.join("mlk.log").display()));
+    msg.push_str(&format!(
+        "\n  full log: {}",
+        crate::layout::of(dir).log().display()
+    ));
     let bundle = match crate::diagnose::write(dir) {
         Ok(path) => {
             msg.push_str(&format!("\n  diagnostics: {}", path.display()));

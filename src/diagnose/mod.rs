@@ -9,19 +9,12 @@
 pub mod redact;
 mod run;
 
+use crate::layout;
 use anyhow::{Context, Result};
 use redact::Redactor;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// Files in the cluster folder that hold a kubeconfig, in the order they are tried.
-pub const KUBECONFIG_NAMES: [&str; 3] = [
-    "kubeconfig",
-    "kube_config_cluster.yml",
-    "rendered/kube_config_cluster.yml",
-];
-/// Folders where the Vagrant provider may keep its `.vagrant` machine folder.
-const VAGRANT_DIRS: [&str; 3] = [".", "rendered", "vagrant"];
 /// Largest file put into a bundle (a long run's mlk.log is a few MB).
 const MAX_FILE: u64 = 64 * 1024 * 1024;
 /// Bound on each command the bundle runs.
@@ -79,8 +72,9 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
     anyhow::ensure!(dir.is_dir(), "{} is not a cluster folder", dir.display());
     crate::state::folder::secure(dir);
     let ts = stamp(SystemTime::now());
+    let files = layout::of(dir);
     let mut b = Bundle {
-        redactor: Redactor::from_secrets_dir(&dir.join("secrets")),
+        redactor: Redactor::from_secrets_dir(&files.secrets()),
         files: Vec::new(),
         notes: vec![format!(
             "mlk {} diagnostics for {} at {ts}",
@@ -93,7 +87,7 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
         b.redactor.known(),
         redact::MASK
     ));
-    let log = dir.join("mlk.log");
+    let log = files.log();
     b.add_file("mlk.log", &log);
     let log_text =
         crate::fsutil::read_input(&log, MAX_FILE).map(|b| String::from_utf8_lossy(&b).into_owned());
@@ -111,8 +105,8 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
             "{k8s}.log: the log has no output of stage {k8s} (it did not run)"
         )),
     }
-    b.add_file("state.json", &dir.join("state.json"));
-    add_tree(&mut b, &dir.join("rendered"), "rendered");
+    b.add_file("state.json", &files.state());
+    add_tree(&mut b, &files.rendered(), "rendered");
     b.note("cluster.rkestate: never included (it holds the cluster's private keys)");
     host(&mut b, dir);
     vagrant(&mut b, dir);
@@ -128,7 +122,7 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
                 format!("diagnostics-{ts}-{n}")
             }
         })
-        .find(|s| !dir.join(format!("{s}.tar.gz")).exists())
+        .find(|s| !files.diagnostics(s).exists())
         .unwrap_or_else(|| format!("diagnostics-{ts}"));
     let bytes = archive(&stem, &b.files)?;
     crate::fsutil::write_atomic_new(dir, &stem, "tar.gz", &bytes, 0o600)
@@ -216,9 +210,9 @@ cpus: {}
 }
 
 fn vagrant(b: &mut Bundle, dir: &Path) {
-    let Some(vdir) = VAGRANT_DIRS
-        .iter()
-        .map(|d| dir.join(d))
+    let Some(vdir) = layout::of(dir)
+        .vagrant_dirs()
+        .into_iter()
         .find(|d| d.join(".vagrant").is_dir())
     else {
         b.note("vagrant: no .vagrant machine folder (not a Vagrant cluster, or no VM was created)");
@@ -234,9 +228,9 @@ fn vagrant(b: &mut Bundle, dir: &Path) {
 }
 
 fn kube(b: &mut Bundle, dir: &Path) {
-    let Some(kc) = KUBECONFIG_NAMES
-        .iter()
-        .map(|n| dir.join(n))
+    let Some(kc) = layout::of(dir)
+        .kubeconfigs()
+        .into_iter()
         .find(|p| p.is_file())
     else {
         b.note("kubectl/helm: no kubeconfig in the cluster folder yet (the kubeconfig stage did not run)");

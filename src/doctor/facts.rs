@@ -181,9 +181,11 @@ pub fn other_clusters(home: &Path, own: &str) -> Vec<OtherCluster> {
         })
         .filter_map(|f| {
             let dir = f.dir;
-            let yml = std::fs::read_to_string(dir.join("rendered/cluster.yml")).ok()?;
+            let files = crate::layout::of(&dir);
+            // RKE's cluster.yml names every node address.
+            let yml = std::fs::read_to_string(files.rendered_file("cluster.yml")).ok()?;
             let ips = cluster_yml_ips(&yml);
-            let active = std::fs::read_to_string(dir.join("state.json"))
+            let active = std::fs::read_to_string(files.state())
                 .ok()
                 .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
                 .is_some_and(|s| any_done(&s));

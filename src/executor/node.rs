@@ -6,11 +6,11 @@
 use super::Ctx;
 use super::failure::NodeFailure;
 use super::retry::Backoff;
+use crate::layout::node::{DIR as NODE_DIR, path as node_path};
 use crate::plan::stages::{Snippets, Stage};
 use crate::quote::shell;
 use crate::remote::TAIL_LINES;
 use crate::remote::{ExecOutput, RemoteError, Runner};
-use crate::render::context::REMOTE_DIR;
 use crate::state::{Record, Status, now};
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
@@ -39,7 +39,7 @@ impl Job<'_> {
     fn commands(self, stage: &str, node: &str) -> (Option<String>, String, Option<Duration>, bool) {
         match self {
             Job::Script(script) => {
-                let path = format!("{REMOTE_DIR}/{script}");
+                let path = node_path(script);
                 (
                     Some(format!("bash {} check", shell(&path))),
                     format!("bash {} run", shell(&path)),
@@ -331,11 +331,11 @@ fn upload_bundle(
         .collect();
     let dirs: BTreeSet<String> = files
         .iter()
-        .filter_map(|(p, _)| p.rsplit_once('/').map(|(d, _)| format!("{REMOTE_DIR}/{d}")))
+        .filter_map(|(p, _)| p.rsplit_once('/').map(|(d, _)| node_path(d)))
         .collect();
     let mut prep = format!(
         "sudo mkdir -p {d} && sudo chown \"$(id -un)\" {d}",
-        d = shell(REMOTE_DIR)
+        d = shell(NODE_DIR)
     );
     for d in &dirs {
         prep.push_str(&format!(" && mkdir -p {}", shell(d)));
@@ -354,7 +354,7 @@ fn upload_bundle(
         return Err(RemoteError::Fatal {
             node: node.to_string(),
             message: format!(
-                "preparing {REMOTE_DIR} failed (status {}): {prep}: {}",
+                "preparing {NODE_DIR} failed (status {}): {prep}: {}",
                 out.status,
                 out.tail.join(" / ")
             ),
@@ -362,7 +362,7 @@ fn upload_bundle(
     }
     for (rel, text) in files {
         let mode = if rel.ends_with(".sh") { 0o755 } else { 0o644 };
-        runner.upload(text.as_bytes(), &format!("{REMOTE_DIR}/{rel}"), mode)?;
+        runner.upload(text.as_bytes(), &node_path(rel), mode)?;
     }
     ctx.pool.mark_uploaded(node);
     Ok(())

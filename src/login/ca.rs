@@ -24,7 +24,6 @@ pub const ISSUER: &str = "mlk-ca";
 pub const SECRET: &str = "mlk-ca";
 pub const NAMESPACE: &str = "cert-manager";
 /// The file the CA certificate is exported to, in the cluster folder.
-pub const FILE: &str = "mlk-ca.crt";
 /// kubectl's JSONPath for the CA certificate in the Secret: cert-manager writes `ca.crt`
 /// (`TLSCAKey`, pkg/apis/meta/v1/types.go) and, for a self-signed certificate, sets it to the
 /// certificate itself (pkg/controller/certificaterequests/selfsigned/selfsigned.go: `CA: certPem`).
@@ -56,7 +55,7 @@ pub fn ctx(cluster: &str) -> CaCtx {
 
 /// Where the exported CA certificate lives.
 pub fn path(cluster_dir: &Path) -> PathBuf {
-    cluster_dir.join(FILE)
+    crate::layout::of(cluster_dir).ca_cert()
 }
 
 /// The kubectl command (run on the first controlplane node) that prints the base64 of the
@@ -64,7 +63,7 @@ pub fn path(cluster_dir: &Path) -> PathBuf {
 pub fn command() -> String {
     format!(
         "{} kubectl -n {NAMESPACE} get secret {SECRET} -o jsonpath={}",
-        crate::report::locate::KUBE_ENV,
+        crate::layout::node::kube_env(),
         crate::quote::shell(JSONPATH)
     )
 }

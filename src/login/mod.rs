@@ -249,7 +249,7 @@ pub fn collect(p: &Profile, cluster_dir: &Path, src: &Sources) -> Report {
 
 /// Where the summary stage leaves its report for `mlk up` to print.
 pub fn report_path(cluster_dir: &Path) -> PathBuf {
-    cluster_dir.join("summary.json")
+    crate::layout::of(cluster_dir).summary()
 }
 
 /// Prints the report the summary stage saved: the text on stdout, or with `--json` one

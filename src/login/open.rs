@@ -22,7 +22,7 @@ pub fn targets(p: &Profile) -> Vec<&'static Forward> {
 pub fn cluster_ip(runner: &dyn Runner, t: &Forward) -> Result<String> {
     let cmd = format!(
         "{} kubectl -n {} get service {} -o jsonpath='{{.spec.clusterIP}}' 2>&1",
-        crate::report::locate::KUBE_ENV,
+        crate::layout::node::kube_env(),
         t.namespace,
         t.service
     );

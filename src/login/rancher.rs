@@ -27,8 +27,6 @@ const PBKDF2_ROUNDS: u32 = 210_000;
 const PBKDF2_LEN: usize = 32;
 /// The file `mlk rancher reset-password` stores the new password in (0600).
 pub const RESET_FILE: &str = "rancher-admin-password";
-/// The record of the last check, in the cluster folder (no secret in it).
-pub const RECORD_FILE: &str = "rancher-login.json";
 
 /// What one kubectl call answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,19 +86,19 @@ pub struct RancherLogin {
 pub fn setting_command() -> String {
     format!(
         "{} kubectl get settings.management.cattle.io {SETTING} -o json 2>&1",
-        crate::report::locate::KUBE_ENV
+        crate::layout::node::kube_env()
     )
 }
 pub fn admins_command() -> String {
     format!(
         "{} kubectl get users.management.cattle.io -l {ADMIN_LABEL} -o json 2>&1",
-        crate::report::locate::KUBE_ENV
+        crate::layout::node::kube_env()
     )
 }
 pub fn password_command(user: &str) -> String {
     format!(
         "{} kubectl -n {PASSWORDS_NAMESPACE} get secret {} -o json 2>&1",
-        crate::report::locate::KUBE_ENV,
+        crate::layout::node::kube_env(),
         crate::quote::shell(user)
     )
 }
@@ -308,5 +306,9 @@ pub fn record(cluster_dir: &Path, r: &RancherLogin) -> anyhow::Result<()> {
     let mut v = serde_json::to_value(r)?;
     v["checked_at"] = Value::String(crate::state::now());
     let text = serde_json::to_string_pretty(&v)? + "\n";
-    crate::fsutil::write_atomic(&cluster_dir.join(RECORD_FILE), text.as_bytes(), Some(0o644))
+    crate::fsutil::write_atomic(
+        &crate::layout::of(cluster_dir).rancher_login(),
+        text.as_bytes(),
+        Some(0o644),
+    )
 }

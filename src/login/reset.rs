@@ -34,14 +34,14 @@ pub fn ensure_secrets_dir(cluster_dir: &std::path::Path) -> Result<()> {
 pub fn pods_command() -> String {
     format!(
         "{} kubectl -n {NAMESPACE} get pods -l {POD_SELECTOR} --field-selector=status.phase=Running -o jsonpath='{{.items[*].metadata.name}}' 2>&1",
-        crate::report::locate::KUBE_ENV
+        crate::layout::node::kube_env()
     )
 }
 
 pub fn reset_command(pod: &str) -> String {
     format!(
         "{} kubectl -n {NAMESPACE} exec {} -- reset-password 2>&1",
-        crate::report::locate::KUBE_ENV,
+        crate::layout::node::kube_env(),
         crate::quote::shell(pod)
     )
 }

@@ -11,8 +11,6 @@ use std::path::Path;
 /// Node name -> address to use instead of the profile's `ip`.
 pub type Overrides = BTreeMap<String, Ipv4Addr>;
 
-const FILE: &str = "addresses.json";
-
 /// The profile with the overridden node addresses.
 pub fn apply(p: &Profile, over: &Overrides) -> Profile {
     let mut q = p.clone();
@@ -40,12 +38,16 @@ pub fn render_all_with(p: &Profile, over: &Overrides) -> Result<Rendered> {
 /// Saves the learned addresses in the cluster folder, so a resumed `mlk up` renders with them.
 pub fn save(cluster_dir: &Path, over: &Overrides) -> Result<()> {
     let text = serde_json::to_vec_pretty(over)?;
-    crate::fsutil::write_atomic(&cluster_dir.join(FILE), &text, Some(0o600))
+    crate::fsutil::write_atomic(
+        &crate::layout::of(cluster_dir).addresses(),
+        &text,
+        Some(0o600),
+    )
 }
 
 /// The saved addresses, or none.
 pub fn load(cluster_dir: &Path) -> Result<Overrides> {
-    let path = cluster_dir.join(FILE);
+    let path = crate::layout::of(cluster_dir).addresses();
     match std::fs::read_to_string(&path) {
         Ok(t) => {
             serde_json::from_str(&t).with_context(|| format!("{} is not valid", path.display()))
@@ -57,7 +59,7 @@ pub fn load(cluster_dir: &Path) -> Result<Overrides> {
 
 /// Forgets saved addresses (the machines are gone).
 pub fn remove(cluster_dir: &Path) -> Result<()> {
-    match std::fs::remove_file(cluster_dir.join(FILE)) {
+    match std::fs::remove_file(crate::layout::of(cluster_dir).addresses()) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
         _ => Ok(()),
     }

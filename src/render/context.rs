@@ -1,5 +1,6 @@
 //! The data templates see. One struct, built from a resolved profile, so templates never compute.
 use crate::addon::{Addon, TICK_NAMESPACE};
+use crate::layout::node;
 use crate::lockfile;
 use crate::profile::{Profile, Role};
 use serde::Serialize;
@@ -117,7 +118,6 @@ pub struct Versions {
     pub chronograf: String,
 }
 
-pub const REMOTE_USER: &str = "vagrant";
 /// The container runtime of RKE1 nodes: RKE1 runs the kubelet and every pod in Docker.
 pub const CONTAINER_RUNTIME: &str = "docker";
 /// GID the docker stage must give group `docker` on every node (and so the socket
@@ -125,7 +125,6 @@ pub const CONTAINER_RUNTIME: &str = "docker";
 /// (100-999, where docker-ce's postinst would otherwise pick one), so the Telegraf
 /// DaemonSet's `supplementalGroups` can name it before any node exists.
 pub const DOCKER_GID: u32 = 2375;
-pub const REMOTE_DIR: &str = "/opt/mlk";
 
 fn node(cluster: &str, n: &crate::profile::Node) -> NodeCtx {
     NodeCtx {
@@ -207,9 +206,9 @@ pub fn build(p: &Profile) -> Ctx {
         tick_namespace: TICK_NAMESPACE.to_string(),
         container_runtime: CONTAINER_RUNTIME.to_string(),
         docker_gid: DOCKER_GID,
-        user: REMOTE_USER.to_string(),
-        remote_dir: REMOTE_DIR.to_string(),
-        remote_key: format!("{REMOTE_DIR}/ssh/id_ed25519"),
+        user: node::USER.to_string(),
+        remote_dir: node::DIR.to_string(),
+        remote_key: node::ssh_key(),
         releases: releases(p),
         docker: super::egress::docker(p),
         proxy: super::egress::proxy(p),

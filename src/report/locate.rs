@@ -12,15 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Shell prefix for kubectl on a node: the binaries and kubeconfig the stages put in /opt/mlk.
-pub const KUBE_ENV: &str =
-    "export PATH=/opt/mlk/bin:$PATH KUBECONFIG=/opt/mlk/kube_config_cluster.yml;";
 /// InfluxDB's HTTP port (the chart's `api` port).
 pub const DEFAULT_PORT: u16 = 8086;
 
 /// The password file the tick stage's secret is made from: `<cluster>/secrets/influxdb-password`.
 pub fn password_file(cluster_dir: &Path) -> PathBuf {
-    cluster_dir.join("secrets").join("influxdb-password")
+    crate::layout::of(cluster_dir).secret(crate::addon::secret::INFLUXDB)
 }
 
 /// Reads the InfluxDB admin password (trailing newline dropped); a clear error when missing.
@@ -61,7 +58,8 @@ pub fn parse_addr(s: &str) -> Result<(String, u16)> {
 /// Asks the node's kubectl for the `influxdb` Service in `namespace`: (ClusterIP, port).
 pub fn service(runner: &dyn Runner, namespace: &str) -> Result<(String, u16)> {
     let cmd = format!(
-        "{KUBE_ENV} kubectl -n {} get service influxdb -o jsonpath='{{.spec.clusterIP}} {{.spec.ports[?(@.name==\"api\")].port}}'",
+        "{} kubectl -n {} get service influxdb -o jsonpath='{{.spec.clusterIP}} {{.spec.ports[?(@.name==\"api\")].port}}'",
+        crate::layout::node::kube_env(),
         crate::quote::shell(namespace)
     );
     let mut lines = Vec::new();

@@ -399,7 +399,7 @@ impl SampleSource for Exported {
 
     fn origin(&self) -> String {
         let rel = Path::new(&self.header.cluster)
-            .join("runs")
+            .join(crate::layout::RUNS)
             .join(&self.info.file);
         format!(
             "the run's exported samples {} ({} points, sha256 {}…, checked), exported {} from {}",

@@ -5,8 +5,8 @@
 //! Nodes then need no internet for these, and a second cluster downloads nothing.
 use super::cache::{self, Cache, Source};
 use super::{HostCtx, HostStage};
+use crate::layout::{self, node};
 use crate::lockfile::{self, Binary};
-use crate::render::context::REMOTE_DIR;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 use std::io::{IsTerminal, Read};
@@ -24,7 +24,7 @@ pub struct Prepared {
 
 /// Where a binary lives on the nodes.
 pub fn remote_path(name: &str) -> String {
-    format!("{REMOTE_DIR}/bin/{name}")
+    node::bin(name)
 }
 
 /// The bytes of `member` inside the tar.gz at `archive`.
@@ -106,7 +106,7 @@ pub fn sums_match(lines: &[String], want: &[(String, String)]) -> bool {
 /// Record of what was uploaded: `<cluster>/binaries.sha256`, lines `sha256  name  lock-sha256`.
 /// `check` compares nodes against it without downloading anything.
 fn record_path(cluster_dir: &Path) -> std::path::PathBuf {
-    cluster_dir.join("binaries.sha256")
+    layout::of(cluster_dir).binaries_record()
 }
 
 fn read_record(cluster_dir: &Path) -> Option<Vec<(String, String)>> {
@@ -162,7 +162,7 @@ pub fn upload_and_verify(
         .collect();
     for (node, r) in runners {
         let mut noop = |_: &str| {};
-        let mk = format!("mkdir -p {REMOTE_DIR}/bin");
+        let mk = format!("mkdir -p {}", node::bin_dir());
         let out = r.exec(&mk, None, &mut noop).map_err(anyhow::Error::from)?;
         if out.status != 0 {
             return Err(crate::executor::failure::remote_exit(
@@ -175,11 +175,12 @@ pub fn upload_and_verify(
                 .with_context(|| format!("{node}: uploading {}", p.name))?;
         }
         log(&format!(
-            "{node}: {} in {REMOTE_DIR}/bin",
+            "{node}: {} in {}",
             want.iter()
                 .map(|(n, _)| n.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            node::bin_dir()
         ));
     }
     // Verify on the nodes what arrived, with their own sha256sum.

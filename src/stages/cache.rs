@@ -57,7 +57,7 @@ pub fn default_dir() -> anyhow::Result<PathBuf> {
     }
     Ok(dirs::cache_dir()
         .context("cannot tell the cache folder (set MLK_CACHE_DIR)")?
-        .join("mlk"))
+        .join(crate::layout::HOME_NAME))
 }
 
 fn is_sha256(s: &str) -> bool {

@@ -2,19 +2,8 @@
 //! point it at that node's IP, name everything `mlk-<cluster>`, and keep it 0600 as
 //! `<cluster>/kubeconfig`. Merging into ~/.kube/config is `mlk kubeconfig --merge`.
 use super::{HostCtx, HostStage};
-use crate::render::context::REMOTE_DIR;
+use crate::layout::{self, node};
 use anyhow::{Context, Result};
-use std::path::{Path, PathBuf};
-
-/// Where RKE writes the admin kubeconfig on the first controlplane node.
-pub fn remote_path() -> String {
-    format!("{REMOTE_DIR}/kube_config_cluster.yml")
-}
-
-/// The cluster's rewritten kubeconfig on the host.
-pub fn local_path(cluster_dir: &Path) -> PathBuf {
-    cluster_dir.join("kubeconfig")
-}
 
 pub struct Kubeconfig;
 
@@ -26,9 +15,9 @@ impl Kubeconfig {
             .get(&cp.name)
             .with_context(|| format!("no connection to node {}", cp.name))?;
         let raw = r
-            .download(&remote_path())
+            .download(&node::kubeconfig())
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("fetching {} from {}", remote_path(), cp.name))?;
+            .with_context(|| format!("fetching {} from {}", node::kubeconfig(), cp.name))?;
         let text = String::from_utf8(raw).context("the kubeconfig is not UTF-8")?;
         crate::kubeconfig::rewrite(&text, &ctx.profile.name, &cp.ip.to_string())
     }
@@ -36,7 +25,7 @@ impl Kubeconfig {
 
 impl HostStage for Kubeconfig {
     fn check(&self, ctx: &HostCtx) -> Result<bool> {
-        let have = match std::fs::read_to_string(local_path(ctx.cluster_dir)) {
+        let have = match std::fs::read_to_string(layout::of(ctx.cluster_dir).kubeconfig()) {
             Ok(t) => t,
             Err(_) => return Ok(false),
         };
@@ -46,7 +35,7 @@ impl HostStage for Kubeconfig {
 
     fn run(&self, ctx: &HostCtx) -> Result<()> {
         let text = Self::fetch_rewritten(ctx)?;
-        let path = local_path(ctx.cluster_dir);
+        let path = layout::of(ctx.cluster_dir).kubeconfig();
         crate::fsutil::write_atomic(&path, text.as_bytes(), Some(0o600))?;
         (ctx.log)(&format!(
             "wrote {} (context {}); `mlk kubeconfig --merge` adds it to ~/.kube/config",

@@ -11,8 +11,8 @@
 //! Self-contained: `verify` runs `kubectl get nodes -o json` on the first controlplane node
 //! and compares, so any stage after rke up may call it.
 use super::HostCtx;
+use crate::layout::node;
 use crate::profile::Profile;
-use crate::render::context::REMOTE_DIR;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -78,7 +78,9 @@ pub fn check(ctx: &HostCtx) -> Result<Vec<String>> {
         .get(cp)
         .with_context(|| format!("no connection to node {cp}"))?;
     let cmd = format!(
-        "PATH={REMOTE_DIR}/bin:$PATH KUBECONFIG={REMOTE_DIR}/kube_config_cluster.yml kubectl get nodes -o json"
+        "PATH={}:$PATH KUBECONFIG={} kubectl get nodes -o json",
+        node::bin_dir(),
+        node::kubeconfig()
     );
     let mut out = String::new();
     let res = r

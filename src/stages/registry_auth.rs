@@ -18,8 +18,8 @@
 //!
 //! No password is ever logged, rendered or stored on the host; compare by digest only.
 use super::HostCtx;
+use crate::layout::node;
 use crate::profile::{Profile, registries::DOCKER_HUB};
-use crate::render::context::REMOTE_DIR;
 use anyhow::{Context, Result, bail};
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -32,7 +32,7 @@ pub const TARGETS: [&str; 2] = ["/root/.docker/config.json", "/var/lib/kubelet/c
 pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
 
 fn staging() -> String {
-    format!("{REMOTE_DIR}/secrets/registry-auth.json")
+    node::secret("registry-auth.json")
 }
 
 /// `~/x` -> the home folder's x.
@@ -160,7 +160,7 @@ pub fn run(ctx: &HostCtx) -> Result<()> {
     for r in ctx.runners.values() {
         let r = r.as_ref();
         let mut noop = |_: &str| {};
-        let mk = format!("mkdir -p {REMOTE_DIR}/secrets && chmod 700 {REMOTE_DIR}/secrets");
+        let mk = format!("mkdir -p {d} && chmod 700 {d}", d = node::secrets_dir());
         let res = r.exec(&mk, None, &mut noop).map_err(anyhow::Error::from)?;
         if res.status != 0 {
             bail!("{}: `{mk}` failed with status {}", r.node(), res.status);

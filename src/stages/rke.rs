@@ -7,22 +7,15 @@
 //! rke on node1 reaches every node over SSH with a key made on node1; its public half is added
 //! to each node's authorized_keys. Another distribution (RKE2, k3s) would get its own stage.
 use super::{HostCtx, HostStage};
+use crate::catalogue::StageId;
 use crate::executor::failure::remote_exit;
+use crate::layout::{self, RKE_STATE, node};
 use crate::remote::Runner;
-use crate::render::context::{REMOTE_DIR, REMOTE_USER};
 use anyhow::{Context, Result, bail};
-use std::path::{Path, PathBuf};
 
-pub const STATE_FILE: &str = "cluster.rkestate";
-const SCRIPT: &str = "stages/rke-up.sh";
-
-/// The host's copy of the RKE state.
-pub fn state_path(cluster_dir: &Path) -> PathBuf {
-    cluster_dir.join(STATE_FILE)
-}
-
-fn remote(rel: &str) -> String {
-    format!("{REMOTE_DIR}/{rel}")
+/// The stage's script in the render folder (and, under the node folder, on the node).
+fn script() -> String {
+    StageId::RkeUp.script_path()
 }
 
 fn exec_ok(r: &dyn Runner, cmd: &str, out: &mut Vec<String>) -> Result<bool> {
@@ -45,13 +38,13 @@ fn must(r: &dyn Runner, cmd: &str) -> Result<Vec<String>> {
 
 /// Puts the files rke-up needs on node1 (the bundle upload may not have run in this session).
 fn upload_inputs(ctx: &HostCtx, r: &dyn Runner) -> Result<()> {
-    must(r, &format!("mkdir -p {REMOTE_DIR}/stages"))?;
-    for (rel, mode) in [("cluster.yml", 0o644), (SCRIPT, 0o755)] {
+    must(r, &format!("mkdir -p {}", node::path("stages")))?;
+    for (rel, mode) in [("cluster.yml".to_string(), 0o644), (script(), 0o755)] {
         let text = ctx
             .rendered
-            .get(rel)
+            .get(&rel)
             .with_context(|| format!("{rel} was not rendered"))?;
-        r.upload(text.as_bytes(), &remote(rel), mode)
+        r.upload(text.as_bytes(), &node::path(&rel), mode)
             .map_err(anyhow::Error::from)?;
     }
     Ok(())
@@ -59,11 +52,11 @@ fn upload_inputs(ctx: &HostCtx, r: &dyn Runner) -> Result<()> {
 
 /// Makes node1's SSH key for rke and authorizes it on every node.
 fn authorize_key(ctx: &HostCtx, first: &dyn Runner) -> Result<()> {
-    let key = remote("ssh/id_ed25519");
+    let (dir, key) = (node::ssh_dir(), node::ssh_key());
     must(
         first,
         &format!(
-            "mkdir -p {REMOTE_DIR}/ssh && chmod 700 {REMOTE_DIR}/ssh && \
+            "mkdir -p {dir} && chmod 700 {dir} && \
              {{ [ -f {key} ] || ssh-keygen -q -t ed25519 -N '' -C mlk-rke -f {key}; }}"
         ),
     )?;
@@ -73,9 +66,10 @@ fn authorize_key(ctx: &HostCtx, first: &dyn Runner) -> Result<()> {
         .context("node1 has no ed25519 public key for rke")?;
     let q = crate::quote::shell(&pubkey);
     let cmd = format!(
-        "h=$(getent passwd {REMOTE_USER} | cut -d: -f6) && mkdir -p \"$h/.ssh\" && chmod 700 \"$h/.ssh\" && \
+        "h=$(getent passwd {} | cut -d: -f6) && mkdir -p \"$h/.ssh\" && chmod 700 \"$h/.ssh\" && \
          touch \"$h/.ssh/authorized_keys\" && chmod 600 \"$h/.ssh/authorized_keys\" && \
-         {{ grep -qxF {q} \"$h/.ssh/authorized_keys\" || echo {q} >> \"$h/.ssh/authorized_keys\"; }}"
+         {{ grep -qxF {q} \"$h/.ssh/authorized_keys\" || echo {q} >> \"$h/.ssh/authorized_keys\"; }}",
+        node::USER
     );
     for r in ctx.runners.values() {
         must(r.as_ref(), &cmd)?;
@@ -86,13 +80,13 @@ fn authorize_key(ctx: &HostCtx, first: &dyn Runner) -> Result<()> {
 /// Saves node1's cluster.rkestate and kubeconfig into the cluster folder, 0600.
 fn save_state(ctx: &HostCtx, r: &dyn Runner) -> Result<bool> {
     let mut out = Vec::new();
-    if !exec_ok(r, &format!("test -s {}", remote(STATE_FILE)), &mut out)? {
+    if !exec_ok(r, &format!("test -s {}", node::path(RKE_STATE)), &mut out)? {
         return Ok(false);
     }
     let data = r
-        .download(&remote(STATE_FILE))
+        .download(&node::path(RKE_STATE))
         .map_err(anyhow::Error::from)?;
-    crate::fsutil::write_atomic(&state_path(ctx.cluster_dir), &data, Some(0o600))?;
+    crate::fsutil::write_atomic(&layout::of(ctx.cluster_dir).rke_state(), &data, Some(0o600))?;
     Ok(true)
 }
 
@@ -111,18 +105,22 @@ impl RkeUp {
 impl HostStage for RkeUp {
     fn check(&self, ctx: &HostCtx) -> Result<bool> {
         let r = Self::first(ctx)?;
-        let Ok(host) = std::fs::read(state_path(ctx.cluster_dir)) else {
+        let Ok(host) = std::fs::read(layout::of(ctx.cluster_dir).rke_state()) else {
             return Ok(false);
         };
         let mut out = Vec::new();
-        if !exec_ok(r, &format!("test -f {}", remote(SCRIPT)), &mut out)?
-            || !exec_ok(r, &format!("bash {} check", remote(SCRIPT)), &mut out)?
+        if !exec_ok(r, &format!("test -f {}", node::path(&script())), &mut out)?
+            || !exec_ok(
+                r,
+                &format!("bash {} check", node::path(&script())),
+                &mut out,
+            )?
         {
             return Ok(false);
         }
         // Done only when the host holds the state the cluster runs with.
         let node = r
-            .download(&remote(STATE_FILE))
+            .download(&node::path(RKE_STATE))
             .map_err(anyhow::Error::from)?;
         // ... and every node registered with its own address (node_ips, issue 10 #12).
         Ok(node == host && super::node_ips::check(ctx).is_ok_and(|bad| bad.is_empty()))
@@ -132,13 +130,14 @@ impl HostStage for RkeUp {
         let r = Self::first(ctx)?;
         upload_inputs(ctx, r)?;
         authorize_key(ctx, r)?;
-        let host_state = state_path(ctx.cluster_dir);
+        let host_state = layout::of(ctx.cluster_dir).rke_state();
         let mut out = Vec::new();
-        if host_state.exists() && !exec_ok(r, &format!("test -s {}", remote(STATE_FILE)), &mut out)?
+        if host_state.exists()
+            && !exec_ok(r, &format!("test -s {}", node::path(RKE_STATE)), &mut out)?
         {
             let data = std::fs::read(&host_state)
                 .with_context(|| format!("reading {}", host_state.display()))?;
-            r.upload(&data, &remote(STATE_FILE), 0o600)
+            r.upload(&data, &node::path(RKE_STATE), 0o600)
                 .map_err(anyhow::Error::from)?;
             (ctx.log)(&format!(
                 "restored {} to {}",
@@ -146,7 +145,7 @@ impl HostStage for RkeUp {
                 r.node()
             ));
         }
-        let cmd = format!("bash {} run", remote(SCRIPT));
+        let cmd = format!("bash {} run", node::path(&script()));
         let res = r.exec(&cmd, None, &mut |l| (ctx.log)(l));
         // Save the state whatever happened: a half-finished rke up has written it too.
         let saved = save_state(ctx, r);
@@ -159,7 +158,7 @@ impl HostStage for RkeUp {
             return Err(remote_exit(r.node(), &cmd, res.status, &res.tail, &note));
         }
         if !saved? {
-            bail!("rke up succeeded but left no {}", remote(STATE_FILE));
+            bail!("rke up succeeded but left no {}", node::path(RKE_STATE));
         }
         (ctx.log)(&format!("saved {} (0600)", host_state.display()));
         super::node_ips::verify(ctx)

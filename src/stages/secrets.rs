@@ -4,8 +4,8 @@
 //! No password has a default and none is ever logged, printed or rendered into a file: the
 //! stage scripts read them from /opt/mlk/secrets. Only names and paths reach the log.
 use super::{HostCtx, HostStage};
+use crate::layout::{self, node};
 use crate::profile::Profile;
-use crate::render::context::REMOTE_DIR;
 use anyhow::{Context, Result, bail};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -40,12 +40,12 @@ pub fn bcrypt_hash(password: &str) -> Result<String> {
 
 /// The folder of a cluster's secrets.
 pub fn dir(cluster_dir: &Path) -> PathBuf {
-    cluster_dir.join("secrets")
+    layout::of(cluster_dir).secrets()
 }
 
 /// Path of one secret file on the host.
 pub fn path(cluster_dir: &Path, name: &str) -> PathBuf {
-    dir(cluster_dir).join(name)
+    layout::of(cluster_dir).secret(name)
 }
 
 /// Secret files the profile needs on the host (those of its add-ons), and whether each goes
@@ -138,7 +138,7 @@ fn sha256_hex(data: &[u8]) -> String {
 
 /// Path of a secret on the first controlplane node.
 pub fn remote_path(name: &str) -> String {
-    format!("{REMOTE_DIR}/secrets/{name}")
+    node::secret(name)
 }
 
 pub struct Secrets;
@@ -211,7 +211,7 @@ impl HostStage for Secrets {
         }
         let runner = Self::runner(ctx)?;
         let mut noop = |_: &str| {};
-        let mk = format!("mkdir -p {REMOTE_DIR}/secrets && chmod 700 {REMOTE_DIR}/secrets");
+        let mk = format!("mkdir -p {d} && chmod 700 {d}", d = node::secrets_dir());
         let out = runner
             .exec(&mk, None, &mut noop)
             .map_err(anyhow::Error::from)?;

@@ -19,7 +19,7 @@ impl HostStage for Summary {
         let cp = &ctx.profile.first_controlplane().name;
         // Read only: the executor owns state.json (Store::open would also tidy the folder).
         let state: crate::state::StateFile =
-            std::fs::read_to_string(ctx.cluster_dir.join("state.json"))
+            std::fs::read_to_string(crate::layout::of(ctx.cluster_dir).state())
                 .ok()
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default();

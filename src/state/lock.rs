@@ -29,7 +29,7 @@ pub fn hostname() -> String {
 /// `Failure` (exit 1) naming the holder.
 pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
     super::folder::prepare(dir)?;
-    let path = dir.join("lock");
+    let path = crate::layout::of(dir).lock();
     // No truncate here: the holder's info must survive until we own the lock.
     let mut file = OpenOptions::new()
         .read(true)

@@ -20,19 +20,6 @@ use std::time::SystemTime;
 pub const HOST: &str = "host";
 const FORMAT: u32 = 1;
 
-/// The cluster folder of a new cluster: `<root>/<cluster>`, root defaulting to the mlk home
-/// (`crate::cluster::home::default_root`, the one place the default lives). Existing
-/// clusters are found with `crate::cluster::Home::find`. `cluster` must be a checked name
-/// ([`check_cluster_name`]; a loaded profile's name is one).
-pub fn cluster_dir(root: Option<&Path>, cluster: &str) -> PathBuf {
-    debug_assert!(
-        is_cluster_name(cluster),
-        "unchecked cluster name {cluster:?}"
-    );
-    root.map_or_else(crate::cluster::home::default_root, Path::to_path_buf)
-        .join(cluster)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -98,7 +85,7 @@ impl Store {
         if cluster_dir.is_dir() {
             folder::secure(cluster_dir);
         }
-        let path = cluster_dir.join("state.json");
+        let path = crate::layout::of(cluster_dir).state();
         let data = match std::fs::symlink_metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => StateFile {
                 format: FORMAT,

@@ -1,9 +1,9 @@
 //! What a run needs on every node before its window may start: the dataset, downloaded once
 //! into mlk's cache (sha256-checked) and uploaded to each node, and the image, pulled on each
 //! node. Without this the window would hold the image pull and an internet download per pod.
+use crate::layout::node;
 use crate::quote::shell;
 use crate::remote::Runner;
-use crate::render::context::REMOTE_DIR;
 use crate::stages::binaries::Runners;
 use crate::stages::cache::Cache;
 use anyhow::{Context, Result, bail};
@@ -30,7 +30,7 @@ pub const MNIST: Dataset = Dataset {
 
 /// The folder on every node that holds staged datasets (mounted read-only into the pods).
 pub fn remote_dir() -> String {
-    format!("{REMOTE_DIR}/datasets")
+    node::datasets()
 }
 
 pub fn remote_path(d: &Dataset) -> String {

@@ -260,7 +260,8 @@ pub fn execute(
     let path = kube::manifest_path(&rec.name);
     let mut out = Vec::new();
     let r = n.control;
-    let applied = exec(r, "mkdir -p /opt/mlk/workloads", &mut out)
+    let mkdir = format!("mkdir -p {}", crate::layout::node::workloads_dir());
+    let applied = exec(r, &mkdir, &mut out)
         .and_then(|_| {
             r.upload(m.yaml.as_bytes(), &path, 0o644)
                 .map_err(|e| classify(Class::Remote, e.to_string()))

@@ -45,7 +45,7 @@ pub fn run(g: &Global, a: &RmArgs) -> Result<()> {
     eprintln!(
         "mlk: run {} removed (reports written from it under {} are left as they are)",
         l.id(),
-        l.dir().join("reports").display()
+        crate::layout::of(l.dir()).reports().display()
     );
     Ok(())
 }

@@ -19,7 +19,7 @@ pub struct ClusterKey {
 /// Creates the key pair if missing (with the system `ssh-keygen`, which every host running
 /// Vagrant has, since Vagrant itself needs an OpenSSH client), and returns it.
 pub fn ensure(cluster_dir: &Path, cluster: &str) -> Result<ClusterKey> {
-    let dir = cluster_dir.join("ssh");
+    let dir = crate::layout::of(cluster_dir).ssh_keys();
     let private = dir.join("id_ed25519");
     let pubfile = dir.join("id_ed25519.pub");
     if !private.is_file() || !pubfile.is_file() {
@@ -148,7 +148,7 @@ impl ClusterKey {
 
 /// Forgets every installation of the cluster key (the VMs are gone); keeps the key itself.
 pub fn forget_all(cluster_dir: &Path) -> Result<()> {
-    match std::fs::remove_dir_all(cluster_dir.join("ssh").join("installed")) {
+    match std::fs::remove_dir_all(crate::layout::of(cluster_dir).ssh_keys().join("installed")) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
         _ => Ok(()),
     }

@@ -16,6 +16,7 @@ use super::{MachineStatus, Provider};
 use crate::executor::pool::Connector;
 use crate::exit::{Class, classify};
 use crate::inventory::{self, Endpoint};
+use crate::layout;
 use crate::profile::{Hypervisor, Profile};
 use crate::remote::{RemoteError, Runner};
 use crate::render::addresses::{self, Overrides};
@@ -26,19 +27,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// File in the cluster folder naming the hypervisor `up` used, for `status`/`ssh`/`down`.
-pub const PROVIDER_FILE: &str = "vagrant-provider";
-
-/// File in the cluster folder with every node's endpoint (mlk's key), in ssh_config format:
-/// what `mlk report` and `mlk run-workload` read, and what a user can pass to `ssh -F`.
-pub const SSH_CONFIG_FILE: &str = "ssh-config";
-
 /// Whether Vagrant ever created a machine of the cluster in `cluster_dir`: it keeps each
 /// machine's id in `rendered/.vagrant/machines/<node>/<provider>/id` from creation until
 /// destroy. Read without running vagrant, so `mlk down` of a never-created cluster needs
 /// neither Vagrant nor a hypervisor.
 pub fn any_machine_created(cluster_dir: &Path) -> bool {
-    let machines = cluster_dir.join("rendered/.vagrant/machines");
+    let machines = layout::of(cluster_dir).vagrant_machines();
     std::fs::read_dir(machines)
         .into_iter()
         .flatten()
@@ -144,7 +138,7 @@ impl VagrantProvider {
         Ok(VagrantProvider {
             vagrant: Vagrant {
                 program: cli::locate()?,
-                dir: cluster_dir.join("rendered"),
+                dir: layout::of(cluster_dir).rendered(),
                 provider: p.provider,
             },
             cluster: p.name.clone(),
@@ -315,7 +309,7 @@ impl Provider for VagrantProvider {
         self.check_vagrantfile()?;
         let h = self.vagrant.provider.as_str();
         crate::fsutil::write_atomic(
-            &self.cluster_dir.join(PROVIDER_FILE),
+            &layout::of(&self.cluster_dir).vagrant_provider(),
             h.as_bytes(),
             Some(0o600),
         )?;
@@ -333,7 +327,9 @@ impl Provider for VagrantProvider {
         }
         let eps = self.switch_keys(&eps, log)?;
         crate::fsutil::write_atomic(
-            &self.cluster_dir.join(SSH_CONFIG_FILE),
+            // Every node's endpoint (mlk's key), in ssh_config format: what `mlk report` and
+            // `mlk run-workload` read, and what a user can pass to `ssh -F`.
+            &layout::of(&self.cluster_dir).ssh_config(),
             ssh_config(&eps).as_bytes(),
             Some(0o600),
         )?;
@@ -375,7 +371,7 @@ impl Provider for VagrantProvider {
         // New machines get new host keys and need the cluster key again.
         key::forget_all(&self.cluster_dir)?;
         addresses::remove(&self.cluster_dir)?;
-        match std::fs::remove_file(self.cluster_dir.join("known_hosts")) {
+        match std::fs::remove_file(layout::of(&self.cluster_dir).known_hosts()) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
         }
