@@ -288,6 +288,7 @@ fn docker_pulls_through_the_mirror_with_the_login_mlk_put_on_the_node() {
     let log_fn = |l: &str| log.lock().unwrap().push(l.to_string());
     let ctx = HostCtx {
         profile: &p,
+        stages: &mlk::plan::stages::build(&p),
         cluster_dir: cluster.path(),
         rendered: &rendered,
         runners: &runners,

@@ -182,6 +182,7 @@ fn summary_stage_logs_the_table_and_always_runs() {
     let log = |l: &str| lines.lock().unwrap().push(l.to_string());
     let ctx = mlk::stages::HostCtx {
         profile: &p,
+        stages: &mlk::plan::stages::build(&p),
         cluster_dir: d.path(),
         rendered: &rendered,
         runners: &runners,

@@ -202,6 +202,7 @@ fn secrets_stage_uploads_0600_and_never_logs_a_secret() {
     let log_fn = |l: &str| log.lock().unwrap().push(l.to_string());
     let ctx = HostCtx {
         profile: &p,
+        stages: &mlk::plan::stages::build(&p),
         cluster_dir: cluster.path(),
         rendered: &rendered,
         runners: &rs,
@@ -278,6 +279,7 @@ fn rke_up_restores_state_before_and_saves_it_after_a_failed_run_with_a_stand_in_
     let log_fn = |l: &str| log.lock().unwrap().push(l.to_string());
     let ctx = HostCtx {
         profile: &p,
+        stages: &mlk::plan::stages::build(&p),
         cluster_dir: cluster.path(),
         rendered: &rendered,
         runners: &rs,
@@ -345,6 +347,7 @@ fn kubeconfig_stage_fetches_rewrites_and_checks_against_the_node() {
     let log_fn = |_: &str| {};
     let ctx = HostCtx {
         profile: &p,
+        stages: &mlk::plan::stages::build(&p),
         cluster_dir: cluster.path(),
         rendered: &rendered,
         runners: &rs,

@@ -3,9 +3,9 @@
 //! Ready, CoreDNS available: `templates/stages/rke-up.sh.hbs`). Retried until a deadline,
 //! since VMs and kubelets take a while after boot.
 use crate::catalogue::StageId;
-use crate::executor::pool::Connector;
 use crate::exit::{Class, classify};
 use crate::inventory::Endpoint;
+use crate::remote::Connector;
 use crate::remote::{RemoteError, Runner};
 use anyhow::Result;
 use std::sync::Arc;

@@ -1,13 +1,19 @@
 //! Clusters as users name them: where their folders live (the mlk home), what `mlk up`
 //! recorded about each, and which one a command means (`--cluster NAME`, or the only one).
+//! The one way in for every command after `up`: [`open`] the cluster, then, as it needs,
+//! its [`Machines`] (saved profile, provider, first controlplane node) or `access`
+//! (readiness for workloads and reports, a node from the ssh-config).
+pub mod access;
 pub mod health;
 pub mod home;
+pub mod machines;
 pub mod name;
 pub mod record;
 pub mod summary;
 pub mod target;
 
 pub use home::{Found, Home};
+pub use machines::Machines;
 pub use name::ClusterName;
 pub use record::Record;
 

@@ -52,7 +52,7 @@ pub fn run(g: &Global, a: &DownArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let m = super::cluster::open(g, &a.cluster, a.provider)?;
+    let m = super::open_cluster(g, &a.cluster)?.machines(a.provider)?;
     let c = &m.c;
     let dir = c.dir().to_path_buf();
     let destroyed = Record::load(&dir)?.and_then(|r| r.destroyed);
@@ -114,7 +114,7 @@ pub fn run(g: &Global, a: &DownArgs) -> Result<()> {
 
 /// Destroys (or forgets) the machines, removes the kube context and marks the cluster
 /// destroyed, so that its addresses are free and a later `mlk up` starts from scratch.
-fn teardown(m: &super::cluster::Machines, created: bool) -> Result<()> {
+fn teardown(m: &crate::cluster::Machines, created: bool) -> Result<()> {
     let dir = m.c.dir();
     let name = m.c.name();
     if created {
@@ -152,7 +152,7 @@ fn teardown(m: &super::cluster::Machines, created: bool) -> Result<()> {
 /// stage again), host keys, mlk's key installations, the kubeconfig and learned addresses.
 fn forget_node_state(dir: &std::path::Path) -> Result<()> {
     crate::provider::vagrant::key::forget_all(dir)?;
-    crate::render::addresses::remove(dir)?;
+    crate::provider::addresses::remove(dir)?;
     let files = crate::layout::of(dir);
     for f in [files.known_hosts(), files.kubeconfig(), files.state()] {
         match std::fs::remove_file(&f) {

@@ -18,9 +18,8 @@ pub struct KubeconfigArgs {
 }
 
 pub fn run(g: &Global, a: &KubeconfigArgs) -> Result<()> {
-    let home = g.home()?;
-    let c = crate::cluster::open(&home, a.cluster.name()?)?;
-    if let Some(e) = super::cluster::not_running(&c)
+    let c = super::open_cluster(g, &a.cluster)?;
+    if let Some(e) = c.not_running()
         && c.record.destroyed.is_some()
     {
         return Err(e);

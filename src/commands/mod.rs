@@ -1,8 +1,5 @@
 //! One file per subcommand; each holds only glue between the CLI and the library.
-mod cluster;
-mod cluster_access;
 pub mod completion;
-mod connect;
 pub mod diagnose;
 pub mod doctor;
 pub mod down;
@@ -54,6 +51,14 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Open(a) => open::run(&cli.global, &a),
         Command::Rancher(a) => rancher::run(&cli.global, &a),
     }
+}
+
+/// The cluster `--cluster` names (or the only one), opened.
+fn open_cluster(
+    g: &crate::cli::Global,
+    arg: &crate::cli::ClusterArg,
+) -> Result<crate::cluster::Opened> {
+    crate::cluster::open(&g.home()?, arg.name()?)
 }
 
 /// Loads the profile the command line names, with this host's rules.

@@ -3,10 +3,8 @@
 use crate::cli::{ClusterArg, Global};
 use crate::exit::{Class, classify};
 use crate::login::{self, open};
-use crate::remote::{ConnectOptions, Runner, SshRunner};
 use anyhow::Result;
 use clap::Args;
-use std::sync::Arc;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -29,23 +27,6 @@ pub struct OpenArgs {
     pub no_browser: bool,
 }
 
-/// An SSH connection to the first controlplane node of an opened cluster (host keys pinned in
-/// its known_hosts), for the commands that ask the cluster something.
-pub(super) fn first_controlplane(c: &super::cluster::Machines) -> Result<Arc<dyn Runner>> {
-    let cp = c.profile.first_controlplane().name.clone();
-    let eps = c.provider()?.endpoints()?;
-    let ep = eps.iter().find(|e| e.name == cp).ok_or_else(|| {
-        classify(
-            Class::Provider,
-            format!("no SSH endpoint for node {cp} (is the cluster up? `mlk status`)"),
-        )
-    })?;
-    let opts = ConnectOptions::new(crate::layout::of(c.c.dir()).known_hosts());
-    let r = SshRunner::connect(ep, &opts)
-        .map_err(|e| crate::exit::tag(Class::Remote, format!("connecting to {cp}"), e))?;
-    Ok(Arc::new(r))
-}
-
 fn show(url: &str, no_browser: bool) {
     // The URL alone on stdout (scripts read it); the rest on stderr.
     println!("{url}");
@@ -55,7 +36,7 @@ fn show(url: &str, no_browser: bool) {
 }
 
 pub fn run(g: &Global, a: &OpenArgs) -> Result<()> {
-    let c = super::cluster::open(g, &a.cluster, None)?;
+    let c = super::open_cluster(g, &a.cluster)?.machines(None)?;
     c.require_machines()?;
     let targets = open::targets(&c.profile);
     let Some(t) = targets.iter().find(|t| t.id == a.name) else {
@@ -89,7 +70,7 @@ pub fn run(g: &Global, a: &OpenArgs) -> Result<()> {
                 .unwrap_or_else(|| format!("answer: {}", r.addresses.join(", ")))
         );
     }
-    let runner = first_controlplane(&c)?;
+    let runner = c.first_controlplane()?;
     let ip =
         open::cluster_ip(runner.as_ref(), t).map_err(|e| crate::exit::retag(Class::Remote, e))?;
     let listener = open::listen(a.port).map_err(|e| {

@@ -39,7 +39,7 @@ pub fn run(g: &Global, a: &RancherArgs) -> Result<()> {
 }
 
 fn reset_password(g: &Global, a: &ResetArgs) -> Result<()> {
-    let c = super::cluster::open(g, &a.cluster, None)?;
+    let c = super::open_cluster(g, &a.cluster)?.machines(None)?;
     c.require_machines()?;
     if !c.profile.components.rancher.enabled {
         return Err(classify(
@@ -50,7 +50,7 @@ fn reset_password(g: &Global, a: &ResetArgs) -> Result<()> {
             ),
         ));
     }
-    let runner = super::open::first_controlplane(&c)?;
+    let runner = c.first_controlplane()?;
     let (pod, user, password) =
         reset::run(runner.as_ref()).map_err(|e| crate::exit::retag(Class::Remote, e))?;
     let file = crate::stages::secrets::path(c.c.dir(), rancher::RESET_FILE);

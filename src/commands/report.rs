@@ -1,7 +1,6 @@
 //! `mlk report RUN [RUN…]`: resource use of recorded workload runs, from the samples each run
 //! exported when it finished; from the cluster's live InfluxDB only for runs without an export
 //! (or with `--live`).
-use super::cluster_access;
 use crate::cli::Global;
 use crate::cluster::ClusterName;
 use crate::exit::{Class, classify};
@@ -67,7 +66,7 @@ fn needs_live(l: &Located, forced: bool) -> Option<String> {
 
 /// A client for the live InfluxDB of `l`'s cluster (explaining a cluster that is not up).
 fn live_client(g: &Global, a: &ReportArgs, l: &Located, why: &str) -> Result<Client<'static>> {
-    let c = cluster_access::resolve(g, Some(&ClusterName::parse(&l.cluster.name)?))?;
+    let c = crate::cluster::open(&g.home()?, Some(&ClusterName::parse(&l.cluster.name)?))?;
     if a.inventory.is_none() && a.influx.is_none() {
         if let Some(when) = &c.record.destroyed {
             return Err(classify(
@@ -82,7 +81,7 @@ fn live_client(g: &Global, a: &ReportArgs, l: &Located, why: &str) -> Result<Cli
                 ),
             ));
         }
-        cluster_access::ready_for_report(&c).map_err(|e| {
+        crate::cluster::access::ready_for_report(&c).map_err(|e| {
             crate::exit::tag(
                 Class::Usage,
                 format!(
@@ -99,7 +98,8 @@ fn live_client(g: &Global, a: &ReportArgs, l: &Located, why: &str) -> Result<Cli
     let influx = a.influx.as_deref().map(locate::parse_addr).transpose()?;
     let cp = &l.record.controlplane;
     let node = (!cp.is_empty()).then_some(cp.as_str());
-    let runner: Arc<dyn Runner> = cluster_access::connect(dir, a.inventory.as_deref(), node)?;
+    let runner: Arc<dyn Runner> =
+        crate::cluster::access::connect(dir, a.inventory.as_deref(), node)?;
     locate::client(dir, runner, influx)
 }
 

@@ -2,7 +2,6 @@
 //! TensorFlow workload (or the user's manifest), wait for it with progress, record the run
 //! in `<cluster>/runs/<name>.json`, and export its samples next to it, so that `mlk report`
 //! works after the cluster is gone.
-use super::cluster_access;
 use crate::cli::Global;
 use crate::cluster::ClusterName;
 use crate::exit::{Class, classify};
@@ -60,9 +59,9 @@ pub struct RunWorkloadArgs {
 }
 
 pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
-    let c = cluster_access::resolve(g, a.cluster.as_ref())?;
+    let c = crate::cluster::open(&g.home()?, a.cluster.as_ref())?;
     if a.inventory.is_none() {
-        cluster_access::ready_for_workload(&c)?;
+        crate::cluster::access::ready_for_workload(&c)?;
     }
     let (cluster, dir) = (c.name().to_string(), c.dir().to_path_buf());
     let profile_arg = a.profile.clone().unwrap_or_else(|| {
@@ -108,7 +107,7 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
     for n in &p.nodes {
         all.insert(
             n.name.clone(),
-            cluster_access::connect(&dir, a.inventory.as_deref(), Some(&n.name))?,
+            crate::cluster::access::connect(&dir, a.inventory.as_deref(), Some(&n.name))?,
         );
     }
     let cache = Cache::new(cache::default_dir()?, std::io::stderr().is_terminal());

@@ -56,7 +56,7 @@ pub fn ssh_args(ep: &Endpoint, cluster_dir: &Path) -> Vec<String> {
 }
 
 pub fn run(g: &Global, a: &SshArgs) -> Result<()> {
-    let m = super::cluster::open(g, &a.cluster, None)?;
+    let m = super::open_cluster(g, &a.cluster)?.machines(None)?;
     m.require_machines()?;
     let eps = m.provider()?.endpoints()?;
     let Some(ep) = eps.iter().find(|e| e.name == a.node) else {

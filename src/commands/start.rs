@@ -22,10 +22,10 @@ pub struct StartArgs {
 }
 
 pub fn run(g: &Global, a: &StartArgs) -> Result<()> {
-    let m = super::cluster::open(g, &a.cluster, None)?;
+    let m = super::open_cluster(g, &a.cluster)?.machines(None)?;
     let name = m.c.name().to_string();
     if m.c.record.destroyed.is_some() {
-        return Err(super::cluster::not_running(&m.c).expect("destroyed"));
+        return Err(m.c.not_running().expect("destroyed"));
     }
     let provider = m.provider()?;
     let endpoints = match m.kind {
@@ -45,7 +45,7 @@ pub fn run(g: &Global, a: &StartArgs) -> Result<()> {
                 ));
             }
             let _lock = crate::state::lock::acquire(m.c.dir(), "mlk start")?;
-            let eps = provider.up(&mut |l| eprintln!("mlk: {l}"))?;
+            let eps = provider.up(&mut |l| eprintln!("mlk: {l}"))?.endpoints;
             let mut rec = Record::load_or_infer(m.c.dir(), &name)?;
             rec.stopped = None;
             rec.save(m.c.dir())?;
@@ -53,7 +53,10 @@ pub fn run(g: &Global, a: &StartArgs) -> Result<()> {
         }
     };
     let sum = crate::cluster::summary::of(&m.c);
-    let connect = super::connect::connector(m.c.dir(), Duration::from_secs(10));
+    let connect = crate::remote::connector(
+        crate::layout::of(m.c.dir()).known_hosts(),
+        Duration::from_secs(10),
+    );
     let kubernetes = m.profile.distribution().kubernetes_stage();
     let check = health::Check {
         endpoints: &endpoints,

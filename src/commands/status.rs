@@ -44,7 +44,7 @@ struct Report {
 }
 
 pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
-    let m = super::cluster::open(g, &a.cluster, a.provider)?;
+    let m = super::open_cluster(g, &a.cluster)?.machines(a.provider)?;
     let sum = summary::of(&m.c);
     // A destroyed or stopped cluster's machines are not asked: that needs no hypervisor.
     let (machines, machines_error) = match &sum.phase {
@@ -65,7 +65,7 @@ pub fn run(g: &Global, a: &StatusArgs) -> Result<()> {
     };
     let done = |id: StageId| stages.iter().any(|s| s.id == id && s.status == "done");
     let connect = || {
-        super::open::first_controlplane(&m).map_err(|e| {
+        m.first_controlplane().map_err(|e| {
             format!(
                 "cannot reach {}: {e:#}",
                 m.profile.first_controlplane().name

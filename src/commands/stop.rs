@@ -17,10 +17,10 @@ pub struct StopArgs {
 }
 
 pub fn run(g: &Global, a: &StopArgs) -> Result<()> {
-    let m = super::cluster::open(g, &a.cluster, None)?;
+    let m = super::open_cluster(g, &a.cluster)?.machines(None)?;
     let name = m.c.name();
     if m.c.record.destroyed.is_some() {
-        return Err(super::cluster::not_running(&m.c).expect("destroyed"));
+        return Err(m.c.not_running().expect("destroyed"));
     }
     if m.kind == ProviderKind::Ssh {
         return Err(classify(

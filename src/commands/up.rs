@@ -2,11 +2,12 @@
 use crate::catalogue::StageId;
 use crate::cli::Global;
 use crate::cluster::ClusterName;
-use crate::executor::{self, Ctx, pool::Pool, retry::RetryPolicy, select};
+use crate::executor::{self, pool::Pool, retry::RetryPolicy, select};
 use crate::exit::{Class, classify};
 use crate::progress::{Progress, RunEnd};
 use crate::provider::Provider;
 use crate::provider::ProviderKind;
+use crate::render::Modes;
 use crate::state::Store;
 use anyhow::Result;
 use clap::Args;
@@ -96,134 +97,119 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
             rules: super::host_rules(),
         },
     )?;
-    let p = &t.profile;
-    let target = match t.kind {
-        ProviderKind::Ssh => ProviderKind::Ssh,
-        ProviderKind::Vagrant(_) => ProviderKind::Vagrant(p.provider),
-    };
-    // Not skippable: on another architecture no run can succeed.
-    crate::doctor::arch::require(target, &crate::doctor::arch::host_arch())?;
-    if !a.skip_preflight {
-        let report = crate::doctor::run(p, target, &home.root);
-        if a.json {
-            for c in &report.checks {
-                crate::progress::emit_json(&serde_json::json!({"event": "preflight",
-                    "check": c.id, "status": c.status, "detail": c.detail, "fix": c.fix}));
-            }
-        }
-        crate::doctor::preflight_verdict(&report)?;
-    }
+    let (p, dir) = (&t.profile, t.dir.clone());
+    preflight(&t, a, &home.root)?;
     let plan = crate::plan::build(p, &t.src.file);
-    let sel = select::Selection {
-        from: a.from.clone(),
-        only: select::split_ids(&a.only),
-        skip: select::split_ids(&a.skip),
-    };
-    let picked = select::select(&plan.stages, &sel)?;
-    let dir = t.dir.clone();
-    let learned = crate::render::addresses::load(&dir)?;
-    let rendered = crate::render::addresses::render_all_with(p, &learned)?;
-    let provider: Box<dyn Provider> = match t.kind {
-        ProviderKind::Ssh => {
-            let inv = t.inventory.as_ref().expect("target() requires it for ssh");
-            Box::new(crate::provider::ssh::SshProvider::from_inventory(inv, p)?)
-        }
-        ProviderKind::Vagrant(_) => {
-            let connect = super::connect::connector(&dir, Duration::from_secs(a.connect_timeout));
-            Box::new(crate::provider::vagrant::VagrantProvider::new(
-                p, &dir, connect,
-            )?)
-        }
-    };
+    let picked = select::select(&plan.stages, &selection(a))?;
+    let inputs = executor::Inputs::new(&plan, crate::provider::addresses::load(&dir)?)?;
+    let provider = provider(&t, a)?;
     let _lock = crate::state::lock::acquire(&dir, "mlk up")?;
     crate::cluster::target::record(&t)?;
-    crate::render::write_with(
-        &crate::layout::of(&dir).rendered(),
-        &rendered,
-        crate::render::Modes::Private,
-    )?;
+    let files = crate::layout::of(&dir);
+    crate::render::write_with(&files.rendered(), &inputs.rendered, Modes::Private)?;
     let store = Arc::new(Store::open(&dir, &p.name)?);
     let progress = Arc::new(Progress::new(g.progress, a.json, &dir)?);
-    {
-        let (store, progress, name) = (store.clone(), progress.clone(), p.name.clone());
-        executor::signal::install(move |sig| {
-            let _held = store.interrupt("interrupted by a signal");
-            progress.clear();
-            progress.run_end(&RunEnd {
-                status: "interrupted".into(),
-                class: Some(Class::Interrupted),
-                ..RunEnd::default()
-            });
-            eprintln!(
-                "mlk: interrupted (signal {sig}); state recorded in {}; `mlk up -c {name}` resumes",
-                store.path().display()
-            );
-            std::process::exit(i32::from(Class::Interrupted.code()));
-        });
-    }
-    let connect = super::connect::connector(&dir, Duration::from_secs(a.connect_timeout));
-    let run = |rendered: &crate::render::Rendered, picked: &[usize]| {
-        let ctx = Ctx {
-            profile: p,
-            rendered,
-            cluster_dir: &dir,
-            provider: provider.as_ref(),
-            pool: Pool::new(connect.as_ref(), retry_policy(a)),
-            state: &store,
-            progress: &progress,
-            retry: retry_policy(a),
-        };
-        executor::execute(&ctx, &plan.stages, picked)
+    on_signal(&store, &progress, &p.name);
+    let connect = connector(&dir, a);
+    let run = executor::Run {
+        plan: &plan,
+        cluster_dir: &dir,
+        provider: provider.as_ref(),
+        pool: Pool::new(connect.as_ref(), retry_policy(a)),
+        state: &store,
+        progress: &progress,
+        retry: retry_policy(a),
     };
-    // Hyper-V ignores static addresses: the machines stage learns the real ones, and every
-    // later stage (rke-up's cluster.yml first) must see files rendered with them. So there the
-    // run is split after `machines` and re-rendered in between.
-    let machines = plan
-        .stages
-        .iter()
-        .position(|s| s.action == crate::plan::stages::Action::Machines);
-    let split = matches!(t.kind, ProviderKind::Vagrant(_))
-        && p.provider == crate::profile::Hypervisor::Hyperv;
-    let result = match machines.filter(|m| split && picked.contains(m)) {
-        Some(m) => run(&rendered, &[m]).and_then(|first| {
-            let learned = crate::render::addresses::load(&dir)?;
-            let rendered = crate::render::addresses::render_all_with(p, &learned)?;
-            crate::render::write_with(
-                &crate::layout::of(&dir).rendered(),
-                &rendered,
-                crate::render::Modes::Private,
-            )?;
-            let rest: Vec<usize> = picked.iter().copied().filter(|i| *i != m).collect();
-            let second = run(&rendered, &rest)?;
-            Ok(executor::Summary {
-                total: first.total + second.total,
-                ran: [first.ran, second.ran].concat(),
-                already_done: [first.already_done, second.already_done].concat(),
-            })
-        }),
-        None => run(&rendered, &picked),
-    };
+    let result = executor::execute(&run, &picked, inputs);
     progress.clear();
-    let sum = match result {
-        Ok(s) => s,
-        Err(e) => {
-            // The bundle first: it holds the state that destroying forgets.
-            let (err, bundle) = failed(e, &dir, &p.name);
-            if a.destroy_on_failure {
-                super::down::destroy_after_failure(provider.as_ref(), &dir, &p.name);
-            }
-            let mut end = end.lock().unwrap_or_else(|e| e.into_inner());
-            end.total = picked.len();
-            end.diagnostics = bundle;
-            return Err(err);
+    let sum = result.map_err(|e| {
+        // The bundle first: it holds the state that destroying forgets.
+        let (err, bundle) = failed(e, &dir, &p.name);
+        if a.destroy_on_failure {
+            super::down::destroy_after_failure(provider.as_ref(), &dir, &p.name);
         }
-    };
+        let mut end = end.lock().unwrap_or_else(|e| e.into_inner());
+        end.total = picked.len();
+        end.diagnostics = bundle;
+        err
+    })?;
     *end.lock().unwrap_or_else(|e| e.into_inner()) = RunEnd {
         ran: sum.ran.len(),
         skipped: sum.already_done.len(),
         total: sum.total,
         ..RunEnd::default()
     };
+    report(&sum, &store, &dir, a.json);
+    Ok(())
+}
+
+/// `mlk doctor`'s checks (unless skipped), as `--json` events too; stops on a FAIL. The
+/// architecture check is not skippable: on another architecture no run can succeed.
+fn preflight(t: &crate::cluster::target::Target, a: &UpArgs, home: &Path) -> Result<()> {
+    let target = match t.kind {
+        ProviderKind::Ssh => ProviderKind::Ssh,
+        ProviderKind::Vagrant(_) => ProviderKind::Vagrant(t.profile.provider),
+    };
+    crate::doctor::arch::require(target, &crate::doctor::arch::host_arch())?;
+    if a.skip_preflight {
+        return Ok(());
+    }
+    let report = crate::doctor::run(&t.profile, target, home);
+    if a.json {
+        for c in &report.checks {
+            crate::progress::emit_json(&serde_json::json!({"event": "preflight",
+                "check": c.id, "status": c.status, "detail": c.detail, "fix": c.fix}));
+        }
+    }
+    crate::doctor::preflight_verdict(&report)
+}
+
+fn selection(a: &UpArgs) -> select::Selection {
+    select::Selection {
+        from: a.from.clone(),
+        only: select::split_ids(&a.only),
+        skip: select::split_ids(&a.skip),
+    }
+}
+
+/// The machines' provider: the hosts of the inventory, or Vagrant's VMs.
+fn provider(t: &crate::cluster::target::Target, a: &UpArgs) -> Result<Box<dyn Provider>> {
+    Ok(match t.kind {
+        ProviderKind::Ssh => {
+            let inv = t.inventory.as_ref().expect("target() requires it for ssh");
+            Box::new(crate::provider::ssh::SshProvider::from_inventory(
+                inv, &t.profile,
+            )?)
+        }
+        ProviderKind::Vagrant(_) => Box::new(crate::provider::vagrant::VagrantProvider::new(
+            &t.profile,
+            &t.dir,
+            connector(&t.dir, a),
+        )?),
+    })
+}
+
+/// On SIGINT/SIGTERM: the running stages are recorded interrupted, then mlk exits 130.
+fn on_signal(store: &Arc<Store>, progress: &Arc<Progress>, name: &str) {
+    let (store, progress, name) = (store.clone(), progress.clone(), name.to_string());
+    executor::signal::install(move |sig| {
+        let _held = store.interrupt("interrupted by a signal");
+        progress.clear();
+        progress.run_end(&RunEnd {
+            status: "interrupted".into(),
+            class: Some(Class::Interrupted),
+            ..RunEnd::default()
+        });
+        eprintln!(
+            "mlk: interrupted (signal {sig}); state recorded in {}; `mlk up -c {name}` resumes",
+            store.path().display()
+        );
+        std::process::exit(i32::from(Class::Interrupted.code()));
+    });
+}
+
+/// What the run did, and the summary when it ran.
+fn report(sum: &executor::Summary, store: &Store, dir: &Path, json: bool) {
     if sum.ran.is_empty() {
         eprintln!(
             "mlk: nothing to do: all {} stage(s) already done (state: {})",
@@ -238,9 +224,8 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
         );
     }
     if sum.ran.iter().any(|s| *s == StageId::Summary) {
-        crate::login::show_after_up(&dir, a.json);
+        crate::login::show_after_up(dir, json);
     }
-    Ok(())
 }
 
 /// The error of a failed run, with known-error advice for its output, the log and a
@@ -281,6 +266,13 @@ fn failed(e: anyhow::Error, dir: &Path, name: &str) -> (anyhow::Error, Option<Pa
         "\n  after fixing the cause, `mlk up -c {name}` resumes"
     ));
     (classify(class, msg), bundle)
+}
+
+fn connector(dir: &Path, a: &UpArgs) -> Box<crate::remote::Connector> {
+    crate::remote::connector(
+        crate::layout::of(dir).known_hosts(),
+        Duration::from_secs(a.connect_timeout),
+    )
 }
 
 fn retry_policy(a: &UpArgs) -> RetryPolicy {

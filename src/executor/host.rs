@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::catalogue::HostWork;
 use crate::exit::{Class, classify, tag};
 use crate::plan::stages::{Snippets, Stage};
+use crate::provider::addresses::Addresses;
 use crate::remote::Runner;
 use crate::remote::TAIL_LINES;
 use crate::stages::HostCtx;
@@ -14,22 +15,23 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-/// `machines`: the provider brings the machines up; the pool learns where they are.
-pub fn machines(ctx: &Ctx, stage: &Stage) -> Result<String> {
+/// `machines`: the provider brings the machines up; the pool learns where they are. Returns
+/// the addresses the provider learned too (Hyper-V's).
+pub fn machines(ctx: &Ctx, stage: &Stage) -> Result<(String, Addresses)> {
     let id = stage.id.as_str();
     ctx.progress.node_state(id, HOST, "provider up");
     let mut log = |l: &str| ctx.progress.log_line(HOST, id, l);
-    let eps = ctx.provider.up(&mut log).map_err(|e| {
+    let up = ctx.provider.up(&mut log).map_err(|e| {
         tag(
             Class::Provider,
             format!("provider {}", ctx.provider.name()),
             e,
         )
     })?;
-    super::check_endpoints(ctx, &eps)?;
-    let n = eps.len();
-    ctx.pool.set_endpoints(eps);
-    Ok(format!("{n} machine(s) up"))
+    super::check_endpoints(ctx, &up.endpoints)?;
+    let n = up.endpoints.len();
+    ctx.pool.set_endpoints(up.endpoints);
+    Ok((format!("{n} machine(s) up"), up.learned))
 }
 
 /// Host work (`crate::stages`): its check, then its run when the check fails.
@@ -40,6 +42,7 @@ pub fn work(ctx: &Ctx, stage: &Stage, w: HostWork) -> Result<String> {
     let log = |l: &str| ctx.progress.log_line(HOST, id, l);
     let hctx = HostCtx {
         profile: ctx.profile,
+        stages: &ctx.plan.stages,
         cluster_dir: ctx.cluster_dir,
         rendered: ctx.rendered,
         runners: &runners,

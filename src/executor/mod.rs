@@ -15,12 +15,14 @@ pub mod signal;
 
 use crate::exit::{Class, classify, tag};
 use crate::inventory::Endpoint;
+use crate::plan::Plan;
 use crate::plan::stages::Stage;
 use crate::plan::stages::{Action, StageName};
 use crate::profile::Profile;
 use crate::profile::StageTarget;
 use crate::progress::Progress;
 use crate::provider::Provider;
+use crate::provider::addresses::Addresses;
 use crate::render::Rendered;
 use crate::state::{HOST, Record, Status, Store, now};
 use anyhow::Result;
@@ -28,16 +30,84 @@ use pool::Pool;
 use retry::RetryPolicy;
 use std::path::Path;
 
-/// Everything a run works with.
-pub struct Ctx<'a> {
-    pub profile: &'a Profile,
-    pub rendered: &'a Rendered,
+/// What one `mlk up` runs with, the same for every stage: the plan (built once, from the
+/// resolved profile as written: what the machines are made from) and the I/O around it.
+pub struct Run<'a> {
+    pub plan: &'a Plan,
     pub cluster_dir: &'a Path,
     pub provider: &'a dyn Provider,
     pub pool: Pool<'a>,
     pub state: &'a Store,
     pub progress: &'a Progress,
     pub retry: RetryPolicy,
+}
+
+/// What the stages read: the node addresses the provider learned (Hyper-V's; empty
+/// elsewhere), the resolved profile with them (`Profile::readdressed`) and the files rendered
+/// with them (`render::render`). Built once; changed once at most, when `machines` learns
+/// addresses that differ.
+pub struct Inputs {
+    pub addresses: Addresses,
+    pub profile: Profile,
+    pub rendered: Rendered,
+}
+
+impl Inputs {
+    /// Renders the plan with `addresses`.
+    pub fn new(plan: &Plan, addresses: Addresses) -> Result<Inputs> {
+        Ok(Inputs {
+            profile: plan.resolved.readdressed(&addresses),
+            rendered: crate::render::render(plan, &addresses)?,
+            addresses,
+        })
+    }
+
+    /// After `machines` learned `learned`: when they differ from these, renders again only
+    /// what names node addresses (not the Vagrantfile) and writes the cluster's render folder.
+    /// Whether anything changed.
+    fn readdress(&mut self, plan: &Plan, learned: Addresses, cluster_dir: &Path) -> Result<bool> {
+        if learned.is_empty() || learned == self.addresses {
+            return Ok(false);
+        }
+        crate::render::readdress(plan, &learned, &mut self.rendered)?;
+        self.profile = plan.resolved.readdressed(&learned);
+        self.addresses = learned;
+        crate::render::write_with(
+            &crate::layout::of(cluster_dir).rendered(),
+            &self.rendered,
+            crate::render::Modes::Private,
+        )?;
+        Ok(true)
+    }
+}
+
+/// Everything a stage works with: the run's, and the inputs as they are at that stage.
+pub struct Ctx<'a> {
+    pub plan: &'a Plan,
+    pub profile: &'a Profile,
+    pub rendered: &'a Rendered,
+    pub cluster_dir: &'a Path,
+    pub provider: &'a dyn Provider,
+    pub pool: &'a Pool<'a>,
+    pub state: &'a Store,
+    pub progress: &'a Progress,
+    pub retry: RetryPolicy,
+}
+
+impl<'a> Run<'a> {
+    fn ctx(&'a self, inputs: &'a Inputs) -> Ctx<'a> {
+        Ctx {
+            plan: self.plan,
+            profile: &inputs.profile,
+            rendered: &inputs.rendered,
+            cluster_dir: self.cluster_dir,
+            provider: self.provider,
+            pool: &self.pool,
+            state: self.state,
+            progress: self.progress,
+            retry: self.retry,
+        }
+    }
 }
 
 /// What a run did.
@@ -50,8 +120,9 @@ pub struct Summary {
     pub already_done: Vec<StageName>,
 }
 
-/// Runs the stages at `selected` (indexes into `stages`, in plan order).
-pub fn execute(ctx: &Ctx, stages: &[Stage], selected: &[usize]) -> Result<Summary> {
+/// Runs the plan's stages at `selected` (indexes into `plan.stages`, in plan order).
+pub fn execute(run: &Run, selected: &[usize], mut inputs: Inputs) -> Result<Summary> {
+    let stages = &run.plan.stages;
     let total = selected.len();
     let mut sum = Summary {
         total,
@@ -60,47 +131,69 @@ pub fn execute(ctx: &Ctx, stages: &[Stage], selected: &[usize]) -> Result<Summar
     for (k, &i) in selected.iter().enumerate() {
         let stage = &stages[i];
         let (index, id) = (k + 1, stage.id.as_str());
-        let hash = hash::input_hash(stage, ctx.profile, ctx.rendered);
-        let targets: Vec<String> = if stage.on_host() {
-            vec![HOST.to_string()]
-        } else {
-            stage.nodes.clone()
+        let mut learned = None;
+        let ended = {
+            let ctx = run.ctx(&inputs);
+            // The machines are made from the profile as written (so is the Vagrantfile); what
+            // runs on them, with the learned addresses.
+            let profile = match stage.action {
+                Action::Machines => &run.plan.resolved,
+                _ => ctx.profile,
+            };
+            let hash = hash::input_hash(stage, profile, ctx.rendered);
+            let targets: Vec<String> = if stage.on_host() {
+                vec![HOST.to_string()]
+            } else {
+                stage.nodes.clone()
+            };
+            ctx.progress.stage_start(index, total, id, &targets);
+            let pending: Vec<&String> = targets
+                .iter()
+                .filter(|n| !ctx.state.is_done(id, n, &hash))
+                .collect();
+            if pending.is_empty() {
+                ctx.progress
+                    .stage_end(index, total, id, "skipped", "already done");
+                sum.already_done.push(stage.id.clone());
+                continue;
+            }
+            for n in &targets {
+                if !pending.contains(&n) {
+                    ctx.progress.node_state(id, n, "already done");
+                }
+            }
+            // The one place that decides how a stage runs: by its action, which says where.
+            match &stage.action {
+                Action::Machines => on_host(&ctx, stage, &hash, |ctx, stage| {
+                    let (done, up) = host::machines(ctx, stage)?;
+                    learned = Some(up);
+                    Ok(done)
+                }),
+                Action::Host(work) => on_host(&ctx, stage, &hash, |ctx, stage| {
+                    host::work(ctx, stage, *work)
+                }),
+                Action::Custom {
+                    on: StageTarget::Host,
+                    snippets,
+                } => on_host(&ctx, stage, &hash, |ctx, stage| {
+                    host::custom(ctx, stage, snippets)
+                }),
+                Action::Script { script, .. } => {
+                    on_nodes(&ctx, stage, &pending, &hash, node::Job::Script(script))
+                }
+                Action::Custom { snippets, .. } => {
+                    on_nodes(&ctx, stage, &pending, &hash, node::Job::Custom(snippets))
+                }
+            }
         };
-        ctx.progress.stage_start(index, total, id, &targets);
-        let pending: Vec<&String> = targets
-            .iter()
-            .filter(|n| !ctx.state.is_done(id, n, &hash))
-            .collect();
-        if pending.is_empty() {
-            ctx.progress
-                .stage_end(index, total, id, "skipped", "already done");
-            sum.already_done.push(stage.id.clone());
-            continue;
+        // Hyper-V ignores static addresses: every later stage sees files rendered with the
+        // learned ones (cluster.yml first), uploaded again.
+        if let Some(learned) = learned
+            && inputs.readdress(run.plan, learned, run.cluster_dir)?
+        {
+            run.pool.forget_uploads();
         }
-        for n in &targets {
-            if !pending.contains(&n) {
-                ctx.progress.node_state(id, n, "already done");
-            }
-        }
-        // The one place that decides how a stage runs: by its action, which says where.
-        let ended = match &stage.action {
-            Action::Machines => on_host(ctx, stage, &hash, host::machines),
-            Action::Host(work) => on_host(ctx, stage, &hash, |ctx, stage| {
-                host::work(ctx, stage, *work)
-            }),
-            Action::Custom {
-                on: StageTarget::Host,
-                snippets,
-            } => on_host(ctx, stage, &hash, |ctx, stage| {
-                host::custom(ctx, stage, snippets)
-            }),
-            Action::Script { script, .. } => {
-                on_nodes(ctx, stage, &pending, &hash, node::Job::Script(script))
-            }
-            Action::Custom { snippets, .. } => {
-                on_nodes(ctx, stage, &pending, &hash, node::Job::Custom(snippets))
-            }
-        };
+        let ctx = run.ctx(&inputs);
         match ended {
             Ok(reason) => {
                 ctx.progress.stage_end(index, total, id, "done", &reason);
@@ -249,7 +342,8 @@ pub fn ensure_endpoints(ctx: &Ctx) -> Result<()> {
 /// Every profile node must have an endpoint.
 pub fn check_endpoints(ctx: &Ctx, eps: &[Endpoint]) -> Result<()> {
     let missing: Vec<&str> = ctx
-        .profile
+        .plan
+        .resolved
         .nodes
         .iter()
         .map(|n| n.name.as_str())

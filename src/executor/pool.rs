@@ -1,12 +1,9 @@
 //! One SSH runner per node, connected on first use and reconnected after transient faults.
 use super::retry::{Backoff, RetryPolicy};
 use crate::inventory::Endpoint;
-use crate::remote::{RemoteError, Runner};
+use crate::remote::{Connector, RemoteError, Runner};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-
-/// Opens a runner for an endpoint (the SSH layer's connect, with the cluster's options).
-pub type Connector = dyn Fn(&Endpoint) -> Result<Arc<dyn Runner>, RemoteError> + Send + Sync;
 
 pub struct Pool<'a> {
     connect: &'a Connector,
@@ -107,6 +104,11 @@ impl<'a> Pool<'a> {
 
     pub fn is_uploaded(&self, node: &str) -> bool {
         guard(&self.uploaded).contains(node)
+    }
+
+    /// The rendered files changed (learned addresses): every node needs them again.
+    pub fn forget_uploads(&self) {
+        guard(&self.uploaded).clear();
     }
 
     pub fn mark_uploaded(&self, node: &str) {

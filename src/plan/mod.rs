@@ -9,8 +9,13 @@ use releases::HelmRelease;
 use serde::Serialize;
 use stages::Stage;
 
+/// The plan of one cluster: built once per command from its resolved profile, then rendered
+/// (`render::render`) and executed (`executor::execute`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
+    /// The resolved profile it was built from (what rendering and the stages read).
+    #[serde(skip)]
+    pub resolved: Profile,
     pub cluster: String,
     pub profile: String,
     pub provider: String,
@@ -81,6 +86,7 @@ pub fn dashboards(p: &Profile) -> Vec<Dashboard> {
 pub fn build(p: &Profile, profile_file: &str) -> Plan {
     let lock: &Lock = lockfile::get();
     Plan {
+        resolved: p.clone(),
         cluster: p.name.clone(),
         profile: profile_file.to_string(),
         provider: p.provider.as_str().to_string(),

@@ -22,6 +22,7 @@ fn component(c: spec::Component, default: &str) -> Component {
 /// validation will refuse (no nodes) still resolves, with empty host names where nothing
 /// could be derived.
 pub fn resolve(p: spec::Profile, lock: &Lock) -> Profile {
+    let written = p.clone();
     let chart = |name: &str| lock.chart(name).version.clone();
     // Hyper-V ignores private networks: the guest has one NIC, and the CNI, given no
     // interface, takes the default-route one (rke's canal/flannel templates). Elsewhere the
@@ -105,5 +106,6 @@ pub fn resolve(p: spec::Profile, lock: &Lock) -> Profile {
         registries: p.registries,
         proxy: p.proxy,
         stages: p.stages,
+        written,
     }
 }

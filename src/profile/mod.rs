@@ -117,6 +117,31 @@ impl Profile {
         crate::distribution::Distribution::Rke
     }
 
+    /// This profile with node addresses a provider learned (Hyper-V ignores the written
+    /// ones; `provider::addresses`), resolved again from the written form, so that every
+    /// default derived from a node address follows: the sslip.io domain and the dashboard
+    /// host names under it, and through them the Helm values, the Kubeflow Ingress, the
+    /// kubeconfig's server and the summary. Empty `learned`: the profile as it is. Not
+    /// validated again: the provider made these addresses, the user did not write them.
+    pub fn readdressed(
+        &self,
+        learned: &std::collections::BTreeMap<String, std::net::Ipv4Addr>,
+    ) -> Profile {
+        if learned.is_empty() {
+            return self.clone();
+        }
+        let mut w = self.written.clone();
+        for n in &mut w.nodes {
+            if let Some(ip) = learned.get(&n.name) {
+                n.ip = *ip;
+            }
+        }
+        let mut p = defaults::resolve(w, crate::lockfile::get());
+        // Readdressing again starts from what the user wrote, not from these addresses.
+        p.written = self.written.clone();
+        p
+    }
+
     /// The first node with the controlplane role: where rke, kubectl and helm run.
     pub fn first_controlplane(&self) -> &Node {
         self.nodes

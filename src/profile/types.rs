@@ -43,6 +43,10 @@ pub struct Profile {
     /// User stages, run by the executor after the stage they name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<CustomStage>,
+    /// The written form it was resolved from, kept to resolve it again with the node
+    /// addresses a provider learned ([`Profile::readdressed`]). Not serialized.
+    #[serde(skip)]
+    pub(crate) written: super::spec::Profile,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

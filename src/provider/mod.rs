@@ -1,12 +1,15 @@
 //! The provider seam: where the nodes come from (Vagrant VMs, or SSH hosts that already exist).
+pub mod addresses;
 pub mod ssh;
 pub mod vagrant;
 
 use crate::exit::{Class, classify};
 use crate::inventory::Endpoint;
-use crate::profile::Hypervisor;
+use crate::profile::{Hypervisor, Profile};
+use crate::remote::Connector;
 use anyhow::Result;
 use serde::Serialize;
+use std::path::Path;
 
 /// Where a cluster's machines come from: the one type for it (`mlk up --provider`, the
 /// cluster record, the doctor's checks).
@@ -52,6 +55,26 @@ impl ProviderKind {
     }
 }
 
+/// The provider of a cluster whose machines come from `kind`. Vagrant's needs the `vagrant`
+/// program (exit 3 without it) and reaches the nodes with `connect`; ssh's maps the hosts of
+/// `inventory` to the profile's nodes, and its `status` logs in with `connect`.
+pub fn open(
+    kind: ProviderKind,
+    p: &Profile,
+    cluster_dir: &Path,
+    inventory: &Path,
+    connect: Box<Connector>,
+) -> Result<Box<dyn Provider>> {
+    Ok(match kind {
+        ProviderKind::Ssh => {
+            Box::new(ssh::SshProvider::from_inventory(inventory, p)?.with_probe(connect))
+        }
+        ProviderKind::Vagrant(_) => {
+            Box::new(vagrant::VagrantProvider::new(p, cluster_dir, connect)?)
+        }
+    })
+}
+
 /// State of one machine as the provider sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MachineStatus {
@@ -61,11 +84,20 @@ pub struct MachineStatus {
     pub running: bool,
 }
 
+/// What `up` found: how to reach each node, and the addresses learned from the machines
+/// (Hyper-V's, which ignore the profile's; empty elsewhere).
+#[derive(Debug, Clone, Default)]
+pub struct Up {
+    pub endpoints: Vec<Endpoint>,
+    pub learned: addresses::Addresses,
+}
+
 pub trait Provider: Send + Sync {
     /// Short name for messages: vagrant/libvirt, ssh...
     fn name(&self) -> String;
-    /// Creates or starts every machine; idempotent. Returns how to reach each node.
-    fn up(&self, log: &mut dyn FnMut(&str)) -> Result<Vec<Endpoint>>;
+    /// Creates or starts every machine; idempotent. Returns how to reach each node, and the
+    /// addresses it learned (kept in the cluster folder for later commands too).
+    fn up(&self, log: &mut dyn FnMut(&str)) -> Result<Up>;
     /// How to reach each node, without changing anything.
     fn endpoints(&self) -> Result<Vec<Endpoint>>;
     fn status(&self) -> Result<Vec<MachineStatus>>;

@@ -2,11 +2,11 @@
 //!
 //! mlk creates and destroys nothing here; `up` only maps the file's hosts to the profile's nodes,
 //! `status` checks that each host answers over SSH, and `down` forgets the hosts.
-use super::{MachineStatus, Provider};
-use crate::executor::pool::Connector;
+use super::{MachineStatus, Provider, Up};
 use crate::exit::{Class, classify};
 use crate::inventory::{self, Endpoint};
 use crate::profile::Profile;
+use crate::remote::Connector;
 use anyhow::Result;
 use std::path::Path;
 
@@ -100,7 +100,7 @@ impl Provider for SshProvider {
         "ssh".into()
     }
 
-    fn up(&self, log: &mut dyn FnMut(&str)) -> Result<Vec<Endpoint>> {
+    fn up(&self, log: &mut dyn FnMut(&str)) -> Result<Up> {
         for e in &self.endpoints {
             log(&format!(
                 "{}: {}@{}:{}{}",
@@ -115,7 +115,10 @@ impl Provider for SshProvider {
                 }
             ));
         }
-        Ok(self.endpoints.clone())
+        Ok(Up {
+            endpoints: self.endpoints.clone(),
+            learned: Default::default(),
+        })
     }
 
     fn endpoints(&self) -> Result<Vec<Endpoint>> {
@@ -199,6 +202,6 @@ mod tests {
             .collect();
         std::fs::write(&f, names.concat()).unwrap();
         let prov = SshProvider::from_inventory(&f, &p).unwrap();
-        assert_eq!(prov.up(&mut |_| {}).unwrap().len(), p.nodes.len());
+        assert_eq!(prov.up(&mut |_| {}).unwrap().endpoints.len(), p.nodes.len());
     }
 }

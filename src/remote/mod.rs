@@ -71,6 +71,22 @@ impl RemoteError {
     }
 }
 
+/// Opens a runner for an endpoint: [`connector`] (SSH with a cluster's pinned host keys), or
+/// a test's stand-in.
+pub type Connector = dyn Fn(&crate::inventory::Endpoint) -> Result<std::sync::Arc<dyn Runner>, RemoteError>
+    + Send
+    + Sync;
+
+/// SSH to the nodes of a cluster: host keys pinned in `known_hosts`, `timeout` for the TCP
+/// connect and the SSH handshake.
+pub fn connector(known_hosts: std::path::PathBuf, timeout: Duration) -> Box<Connector> {
+    let mut opts = ConnectOptions::new(known_hosts);
+    opts.connect_timeout = timeout;
+    Box::new(move |ep| {
+        SshRunner::connect(ep, &opts).map(|r| std::sync::Arc::new(r) as std::sync::Arc<dyn Runner>)
+    })
+}
+
 /// A byte stream to a host:port as seen from a node (an SSH direct-tcpip channel).
 pub trait Tunnel: Read + Write + Send {}
 impl<T: Read + Write + Send> Tunnel for T {}

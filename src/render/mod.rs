@@ -3,14 +3,14 @@
 //! Handlebars runs with HTML escaping off (these are not HTML files) and strict mode on (a
 //! missing variable is an error, not an empty string). User values are quoted explicitly
 //! with the `ruby`, `yaml` and `sh` helpers.
-pub mod addresses;
 pub mod context;
 pub mod egress;
 pub mod manifest;
 pub mod safe_dir;
 
-use crate::plan;
+use crate::plan::{self, Plan};
 use crate::profile::Profile;
+use crate::provider::addresses::{self, Addresses};
 use crate::quote;
 use anyhow::{Context, Result, bail};
 use handlebars::{Handlebars, handlebars_helper};
@@ -60,33 +60,67 @@ fn register_dir(hb: &mut Handlebars<'static>, dir: &'static Dir<'static>) -> Res
     Ok(())
 }
 
-/// Renders every file for `p`. Pure: writes nothing.
-pub fn render_all(p: &Profile) -> Result<Rendered> {
-    let hb = registry()?;
-    let ctx = context::build(p);
-    let plan = plan::build(p, "");
-    let mut out = Rendered::new();
-    let mut put = |tpl: &str, path: String| -> Result<()> {
-        let text = hb
-            .render(tpl, &ctx)
-            .with_context(|| format!("rendering {tpl}"))?;
-        out.insert(path, text);
-        Ok(())
-    };
-    put("Vagrantfile", "Vagrantfile".into())?;
+/// The files a plan renders: (template, path in the render folder), the Vagrantfile first.
+fn files(plan: &Plan) -> Vec<(String, String)> {
+    let p = &plan.resolved;
+    let mut v = vec![(VAGRANTFILE.to_string(), VAGRANTFILE.to_string())];
     for (tpl, path) in p.distribution().files() {
-        put(tpl, path.to_string())?;
+        v.push((tpl.to_string(), path.to_string()));
     }
     for r in &plan.helm_releases {
-        put(&format!("helm/{}.yaml", r.release), r.values.clone())?;
+        v.push((format!("helm/{}.yaml", r.release), r.values.clone()));
     }
     for id in plan::stages::script_stages(p) {
-        put(&format!("stages/{id}.sh"), id.script_path())?;
+        v.push((format!("stages/{id}.sh"), id.script_path()));
     }
     for f in p.components.addons().flat_map(|a| a.files()) {
-        put(f, f.to_string())?;
+        v.push((f.to_string(), f.to_string()));
+    }
+    v
+}
+
+/// The Vagrantfile's path in the render folder (and its template's name).
+pub const VAGRANTFILE: &str = "Vagrantfile";
+
+/// Renders the files of `files` whose path `which` accepts, node addresses from `learned`
+/// except in the Vagrantfile.
+fn render_some(plan: &Plan, learned: &Addresses, which: &dyn Fn(&str) -> bool) -> Result<Rendered> {
+    let hb = registry()?;
+    let as_made = context::build(&plan.resolved);
+    let readdressed =
+        (!learned.is_empty()).then(|| context::build(&addresses::apply(&plan.resolved, learned)));
+    let mut out = Rendered::new();
+    for (tpl, path) in files(plan).into_iter().filter(|(_, p)| which(p)) {
+        // The Vagrantfile makes the machines: it keeps the profile's addresses.
+        let ctx = match &readdressed {
+            Some(c) if path != VAGRANTFILE => c,
+            _ => &as_made,
+        };
+        let text = hb
+            .render(&tpl, ctx)
+            .with_context(|| format!("rendering {tpl}"))?;
+        out.insert(path, text);
     }
     Ok(out)
+}
+
+/// Every file the plan needs: Vagrantfile, the distribution's files, Helm values, stage
+/// scripts, add-on files. Node addresses are the `learned` ones where the provider learned
+/// them (Hyper-V), except in the Vagrantfile. Pure: writes nothing.
+pub fn render(plan: &Plan, learned: &Addresses) -> Result<Rendered> {
+    render_some(plan, learned, &|_| true)
+}
+
+/// After the machines learned their addresses: renders again only what names them (every
+/// file but the Vagrantfile) into `rendered`.
+pub fn readdress(plan: &Plan, learned: &Addresses, rendered: &mut Rendered) -> Result<()> {
+    rendered.extend(render_some(plan, learned, &|p| p != VAGRANTFILE)?);
+    Ok(())
+}
+
+/// Every file for `p` as its profile says (no learned addresses): `mlk render`'s output.
+pub fn render_all(p: &Profile) -> Result<Rendered> {
+    render(&plan::build(p, ""), &Addresses::new())
 }
 
 /// File modes of a render: a user's folder is shared like any project folder; the copy in a

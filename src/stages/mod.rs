@@ -10,6 +10,7 @@ pub mod secrets;
 pub mod summary;
 
 use crate::catalogue::HostWork;
+use crate::plan::stages::Stage;
 use crate::profile::Profile;
 use crate::remote::Runner;
 use crate::render::Rendered;
@@ -20,7 +21,10 @@ use std::sync::Arc;
 
 /// What a host stage may use.
 pub struct HostCtx<'a> {
+    /// The resolved profile, with the node addresses the machines stage learned (Hyper-V).
     pub profile: &'a Profile,
+    /// The plan's stages (the summary reports which are done).
+    pub stages: &'a [Stage],
     /// The cluster folder (`<mlk home>/<name>`): state, rendered files, secrets, kubeconfig.
     pub cluster_dir: &'a Path,
     pub rendered: &'a Rendered,

@@ -17,11 +17,10 @@ use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-/// Node name -> the InternalIP it must have: the profile's IP, or the learned one.
-pub fn expected(p: &Profile, cluster_dir: &std::path::Path) -> Result<BTreeMap<String, Ipv4Addr>> {
-    let learned = crate::render::addresses::load(cluster_dir)?;
-    let p = crate::render::addresses::apply(p, &learned);
-    Ok(p.nodes.iter().map(|n| (n.name.clone(), n.ip)).collect())
+/// Node name -> the InternalIP it must have: the profile's IP (a profile the executor
+/// gives the stages carries the learned ones, `Profile::readdressed`).
+pub fn expected(p: &Profile) -> BTreeMap<String, Ipv4Addr> {
+    p.nodes.iter().map(|n| (n.name.clone(), n.ip)).collect()
 }
 
 /// Node name -> its InternalIP addresses, from `kubectl get nodes -o json` (a v1 List of
@@ -95,13 +94,13 @@ pub fn check(ctx: &HostCtx) -> Result<Vec<String>> {
             res.status
         );
     }
-    mismatches(&out, &expected(ctx.profile, ctx.cluster_dir)?)
+    mismatches(&out, &expected(ctx.profile))
 }
 
 /// `check`, as an error that says what to do, or a log line naming every node's address.
 pub fn verify(ctx: &HostCtx) -> Result<()> {
     let bad = check(ctx)?;
-    let want = expected(ctx.profile, ctx.cluster_dir)?;
+    let want = expected(ctx.profile);
     if !bad.is_empty() {
         bail!(
             "node addresses: {}. The kubelet took another NIC's address because the node name did not resolve to its private IP: check `getent ahostsv4 NODE` and /etc/hosts on the node (os-prep writes it), then `docker restart kubelet` there (its /etc/hosts is a copy made at start) and run `mlk up --from rke-up`",

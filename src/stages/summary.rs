@@ -23,9 +23,8 @@ impl HostStage for Summary {
                 .ok()
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default();
-        let plan = crate::plan::stages::build(ctx.profile);
         let done = |id: StageId| {
-            plan.iter().filter(|s| s.id == id).any(|s| {
+            ctx.stages.iter().filter(|s| s.id == id).any(|s| {
                 s.nodes.iter().all(|n| {
                     state
                         .stages

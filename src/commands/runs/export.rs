@@ -2,7 +2,6 @@
 //! export (recorded before mlk exported samples, or whose export failed).
 use crate::cli::Global;
 use crate::cluster::ClusterName;
-use crate::commands::cluster_access;
 use crate::exit::{Class, classify};
 use crate::remote::Runner;
 use crate::report::locate;
@@ -51,16 +50,17 @@ pub fn run(g: &Global, a: &ExportArgs) -> Result<()> {
             ),
         ));
     }
-    let c = cluster_access::resolve(g, Some(&ClusterName::parse(&l.cluster.name)?))?;
+    let c = crate::cluster::open(&g.home()?, Some(&ClusterName::parse(&l.cluster.name)?))?;
     if a.inventory.is_none() && a.influx.is_none() {
-        cluster_access::ready_for_report(&c)?;
+        crate::cluster::access::ready_for_report(&c)?;
     }
     let dir = l.dir().to_path_buf();
     locate::password(&dir)?;
     let influx = a.influx.as_deref().map(locate::parse_addr).transpose()?;
     let cp = l.record.controlplane.clone();
     let node = (!cp.is_empty()).then_some(cp.as_str());
-    let runner: Arc<dyn Runner> = cluster_access::connect(&dir, a.inventory.as_deref(), node)?;
+    let runner: Arc<dyn Runner> =
+        crate::cluster::access::connect(&dir, a.inventory.as_deref(), node)?;
     let name = l.record.name.clone();
     export::after_run(&dir, &name, runner, influx, &mut |line| {
         eprintln!("mlk: {line}")

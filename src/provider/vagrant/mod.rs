@@ -12,14 +12,14 @@ pub mod cli;
 pub mod key;
 pub mod machine;
 
-use super::{MachineStatus, Provider};
-use crate::executor::pool::Connector;
+use super::addresses::{self, Addresses};
+use super::{MachineStatus, Provider, Up};
 use crate::exit::{Class, classify};
 use crate::inventory::{self, Endpoint};
 use crate::layout;
 use crate::profile::{Hypervisor, Profile};
+use crate::remote::Connector;
 use crate::remote::{RemoteError, Runner};
-use crate::render::addresses::{self, Overrides};
 use anyhow::{Context, Result};
 use cli::Vagrant;
 use std::net::Ipv4Addr;
@@ -251,9 +251,9 @@ impl VagrantProvider {
         Ok(key.endpoints(eps))
     }
 
-    /// Hyper-V: learns each node's real address and saves it for rendering.
-    fn learn_addresses(&self, eps: &[Endpoint], log: &mut dyn FnMut(&str)) -> Result<()> {
-        let mut over = Overrides::new();
+    /// Hyper-V: learns each node's real address, and keeps it for later commands.
+    fn learn_addresses(&self, eps: &[Endpoint], log: &mut dyn FnMut(&str)) -> Result<Addresses> {
+        let mut over = Addresses::new();
         for ep in eps {
             let ip = match ep.host.parse::<Ipv4Addr>() {
                 Ok(ip) => ip,
@@ -265,7 +265,8 @@ impl VagrantProvider {
             ));
             over.insert(ep.name.clone(), ip);
         }
-        addresses::save(&self.cluster_dir, &over)
+        addresses::save(&self.cluster_dir, &over)?;
+        Ok(over)
     }
 
     fn address_over_ssh(&self, ep: &Endpoint) -> Result<Ipv4Addr> {
@@ -305,7 +306,7 @@ impl Provider for VagrantProvider {
         format!("vagrant/{}", self.vagrant.provider.as_str())
     }
 
-    fn up(&self, log: &mut dyn FnMut(&str)) -> Result<Vec<Endpoint>> {
+    fn up(&self, log: &mut dyn FnMut(&str)) -> Result<Up> {
         self.check_vagrantfile()?;
         let h = self.vagrant.provider.as_str();
         crate::fsutil::write_atomic(
@@ -322,9 +323,11 @@ impl Provider for VagrantProvider {
             self.vagrant.run_many(&batch, log)?;
         }
         let eps = self.vagrant_endpoints()?;
-        if self.vagrant.provider == Hypervisor::Hyperv {
-            self.learn_addresses(&eps, log)?;
-        }
+        let learned = if self.vagrant.provider == Hypervisor::Hyperv {
+            self.learn_addresses(&eps, log)?
+        } else {
+            Addresses::new()
+        };
         let eps = self.switch_keys(&eps, log)?;
         crate::fsutil::write_atomic(
             // Every node's endpoint (mlk's key), in ssh_config format: what `mlk report` and
@@ -333,7 +336,10 @@ impl Provider for VagrantProvider {
             ssh_config(&eps).as_bytes(),
             Some(0o600),
         )?;
-        Ok(eps)
+        Ok(Up {
+            endpoints: eps,
+            learned,
+        })
     }
 
     fn endpoints(&self) -> Result<Vec<Endpoint>> {

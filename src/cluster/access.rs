@@ -1,27 +1,22 @@
-//! How `report` and `run-workload` find a cluster, check it is ready for them, and reach its
-//! first controlplane node.
+//! Whether an opened cluster is ready for `run-workload` and `report`, and how they reach a
+//! node without asking the provider.
 //!
 //! The nodes come from an ssh-config file (the format `vagrant ssh-config` prints):
-//! `--inventory FILE`, else `<cluster>/ssh-config`. Host keys are pinned in `<cluster>/known_hosts`.
+//! `--inventory FILE`, else the cluster folder's copy. Host keys are pinned in the cluster's
+//! known_hosts.
+use super::Opened;
 use crate::addon::Addon;
-use crate::cli::Global;
-use crate::cluster::{ClusterName, Opened};
 use crate::exit::{Class, classify};
-use crate::remote::{ConnectOptions, Runner, SshRunner};
+use crate::remote::Runner;
 use anyhow::Result;
 use std::path::Path;
 use std::sync::Arc;
-
-/// The cluster `--cluster` names (or the only one): its name and folder.
-pub fn resolve(g: &Global, name: Option<&ClusterName>) -> Result<Opened> {
-    crate::cluster::open(&g.home()?, name)
-}
 
 /// `run-workload` needs Kubernetes: explains a cluster that is destroyed, stopped or not up
 /// yet (instead of kubectl's errors), and warns when TICK is off (nothing will be measured).
 /// Only for clusters `mlk up` recorded; `--inventory` (the user points at nodes) skips it.
 pub fn ready_for_workload(c: &Opened) -> Result<()> {
-    if let Some(e) = super::cluster::not_running(c) {
+    if let Some(e) = c.not_running() {
         return Err(e);
     }
     let Some((sum, p)) = recorded(c) else {
@@ -51,7 +46,7 @@ pub fn ready_for_workload(c: &Opened) -> Result<()> {
 /// destroyed, stopped, has TICK disabled or has not finished the tick stage.
 pub fn ready_for_report(c: &Opened) -> Result<()> {
     let name = c.name();
-    if let Some(e) = super::cluster::not_running(c) {
+    if let Some(e) = c.not_running() {
         return Err(classify(
             Class::Usage,
             format!(
@@ -86,12 +81,12 @@ pub fn ready_for_report(c: &Opened) -> Result<()> {
 
 /// The summary and the saved profile, for a cluster whose `mlk up` recorded a profile and ran
 /// at least once; None for folders mlk up did not make.
-fn recorded(c: &Opened) -> Option<(crate::cluster::summary::Summary, crate::profile::Profile)> {
+fn recorded(c: &Opened) -> Option<(super::summary::Summary, crate::profile::Profile)> {
     if !crate::layout::of(c.dir()).state().is_file() {
         return None;
     }
-    let (p, _) = crate::cluster::summary::saved_profile(c.dir(), &c.record).ok()?;
-    Some((crate::cluster::summary::of(c), p))
+    let (p, _) = super::summary::saved_profile(c.dir(), &c.record).ok()?;
+    Some((super::summary::of(c), p))
 }
 
 /// Connects to `node` (or the inventory's first host when `None`) of the cluster in `dir`.
@@ -126,8 +121,7 @@ pub fn connect(
             )
         })?,
     };
-    let opts = ConnectOptions::new(crate::layout::of(dir).known_hosts());
-    let r = SshRunner::connect(ep, &opts)
-        .map_err(|e| crate::exit::tag(Class::Remote, format!("connecting to {}", ep.name), e))?;
-    Ok(Arc::new(r))
+    let known_hosts = crate::layout::of(dir).known_hosts();
+    crate::remote::connector(known_hosts, std::time::Duration::from_secs(10))(ep)
+        .map_err(|e| crate::exit::tag(Class::Remote, format!("connecting to {}", ep.name), e))
 }
