@@ -13,6 +13,7 @@ mod foundation;
 mod helm_values;
 mod kubeconfig_merge;
 mod kubeflow_overlay;
+mod learned_addresses;
 mod login;
 mod manifest_validation;
 mod node_prep;

@@ -123,7 +123,8 @@ pub fn read_state(dir: &Path) -> StateFile {
         .unwrap_or_default()
 }
 
-/// The saved profile of a cluster, with the hypervisor `up` used. Host rules are not
+/// The saved profile of a cluster, with the hypervisor `up` used and the node addresses
+/// its provider learned. Host rules are not
 /// applied again: the cluster exists already (`mlk doctor` checks the host). A folder from
 /// an mlk that saved no profile, named like an embedded profile, gets that profile (the
 /// only way such a folder was made then).
@@ -158,7 +159,10 @@ pub fn saved_profile(dir: &Path, record: &Record) -> anyhow::Result<(Profile, pr
         vbox_ranges: None,
         vbox_source: "not checked for an existing cluster".into(),
     };
-    Ok((profile::load(&src, &overrides, &rules)?, src))
+    let p = profile::load(&src, &overrides, &rules)?;
+    // With the node addresses its provider learned (Hyper-V), as `mlk up` ran it.
+    let learned = crate::provider::addresses::load(dir)?;
+    Ok((p.readdressed(&learned), src))
 }
 
 /// Who holds the cluster lock (`mlk up`, `down`...), if anyone does right now.

@@ -111,8 +111,10 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     let progress = Arc::new(Progress::new(g.progress, a.json, &dir)?);
     on_signal(&store, &progress, &p.name);
     let connect = connector(&dir, a);
+    let host = crate::remote::LocalRunner::new(crate::state::HOST);
     let run = executor::Run {
         plan: &plan,
+        host: &host,
         cluster_dir: &dir,
         provider: provider.as_ref(),
         pool: Pool::new(connect.as_ref(), retry_policy(a)),

@@ -6,13 +6,10 @@ use crate::exit::{Class, classify, tag};
 use crate::plan::stages::{Snippets, Stage};
 use crate::provider::addresses::Addresses;
 use crate::remote::Runner;
-use crate::remote::TAIL_LINES;
 use crate::stages::HostCtx;
 use crate::state::HOST;
 use anyhow::{Context, Result};
-use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// `machines`: the provider brings the machines up; the pool learns where they are. Returns
@@ -116,33 +113,25 @@ fn all_runners(ctx: &Ctx, stage: &Stage) -> Result<BTreeMap<String, Arc<dyn Runn
     Ok(m)
 }
 
-/// Runs a snippet with bash on this machine, logging its output; returns status and tail.
+/// Runs a snippet with bash on the host runner, logging its output; returns status and tail.
 fn local(ctx: &Ctx, stage: &Stage, snippet: &str) -> Result<(i32, Vec<String>)> {
+    let id = stage.id.as_str();
     ctx.progress.log_line(
         HOST,
-        stage.id.as_str(),
+        id,
         &format!("$ bash -c {}", crate::quote::shell(snippet)),
     );
-    let mut child = Command::new("bash")
-        .arg("-c")
-        // Merge stderr into stdout so lines keep their order.
-        .arg(format!("exec 2>&1\n{snippet}"))
-        .env("MLK_STAGE", stage.id.as_str())
-        .env("MLK_NODE", HOST)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting bash for a host stage")?;
-    let mut tail = VecDeque::new();
-    if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            ctx.progress.log_line(HOST, stage.id.as_str(), &line);
-            if tail.len() == TAIL_LINES {
-                tail.pop_front();
-            }
-            tail.push_back(line);
-        }
-    }
-    let status = child.wait()?.code().unwrap_or(-1);
-    Ok((status, tail.into_iter().collect()))
+    // As on the nodes: env vars say where the snippet runs; `bash -c` keeps it verbatim.
+    let cmd = format!(
+        "MLK_STAGE={} MLK_NODE={HOST} bash -c {}",
+        crate::quote::shell(id),
+        crate::quote::shell(snippet)
+    );
+    let out = ctx
+        .host
+        .exec(&cmd, None, &mut |line| {
+            ctx.progress.log_line(HOST, id, line)
+        })
+        .context("running a host stage's command")?;
+    Ok((out.status, out.tail))
 }

@@ -23,6 +23,7 @@ use crate::profile::StageTarget;
 use crate::progress::Progress;
 use crate::provider::Provider;
 use crate::provider::addresses::Addresses;
+use crate::remote::Runner;
 use crate::render::Rendered;
 use crate::state::{HOST, Record, Status, Store, now};
 use anyhow::Result;
@@ -34,6 +35,8 @@ use std::path::Path;
 /// resolved profile as written: what the machines are made from) and the I/O around it.
 pub struct Run<'a> {
     pub plan: &'a Plan,
+    /// This machine, where host stages run their commands (`remote::LocalRunner`).
+    pub host: &'a dyn Runner,
     pub cluster_dir: &'a Path,
     pub provider: &'a dyn Provider,
     pub pool: Pool<'a>,
@@ -84,6 +87,7 @@ impl Inputs {
 /// Everything a stage works with: the run's, and the inputs as they are at that stage.
 pub struct Ctx<'a> {
     pub plan: &'a Plan,
+    pub host: &'a dyn Runner,
     pub profile: &'a Profile,
     pub rendered: &'a Rendered,
     pub cluster_dir: &'a Path,
@@ -98,6 +102,7 @@ impl<'a> Run<'a> {
     fn ctx(&'a self, inputs: &'a Inputs) -> Ctx<'a> {
         Ctx {
             plan: self.plan,
+            host: self.host,
             profile: &inputs.profile,
             rendered: &inputs.rendered,
             cluster_dir: self.cluster_dir,

@@ -22,9 +22,11 @@ mod exec;
 mod files;
 mod forward;
 pub mod hostkeys;
+pub mod local;
 pub mod ssh;
 mod transport;
 
+pub use local::LocalRunner;
 pub use ssh::{ConnectOptions, SshRunner};
 
 use std::io::{Read, Write};
