@@ -11,6 +11,7 @@ mod doctor;
 mod download_cache;
 mod foundation;
 mod helm_values;
+mod inprocess_executor;
 mod kubeconfig_merge;
 mod kubeflow_overlay;
 mod learned_addresses;
