@@ -1,7 +1,9 @@
 //! The remote-runner seam: run commands on one node and move files to and from it.
 //!
 //! Blocking by design (ssh2 is blocking); the executor calls runners from worker threads.
-//! The real implementation is `ssh` (ssh2, one session per node):
+//! Nodes are reached with `ssh` (ssh2, one session per node, opened by a [`Connector`]); the
+//! host is a [`LocalRunner`] (bash on this machine), which tests also use, rooted in a
+//! folder, as an in-process stand-in for nodes:
 //!
 //! ```no_run
 //! # use mlk::remote::{ConnectOptions, Runner, SshRunner};
