@@ -3,7 +3,7 @@
 //! Blocking by design (ssh2 is blocking); the executor calls runners from worker threads.
 //! Nodes are reached with `ssh` (ssh2, one session per node, opened by a [`Connector`]); the
 //! host is a [`LocalRunner`] (bash on this machine), which tests also use, rooted in a
-//! folder, as an in-process stand-in for nodes:
+//! folder, as an in-process stand-in for nodes. Over SSH:
 //!
 //! ```no_run
 //! # use mlk::remote::{ConnectOptions, Runner, SshRunner};
