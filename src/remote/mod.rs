@@ -22,9 +22,11 @@ mod exec;
 mod files;
 mod forward;
 pub mod hostkeys;
+pub mod port_forward;
 pub mod ssh;
 mod transport;
 
+pub use port_forward::{Forwarder, PortForward};
 pub use ssh::{ConnectOptions, SshRunner};
 
 use std::io::{Read, Write};

@@ -1,11 +1,12 @@
-//! InfluxDB 1.x over the HTTP API (`/ping`, `/query` with InfluxQL, `/write`), one stream per request.
-use super::http::{self, HttpError};
-use crate::remote::Tunnel;
+//! InfluxDB 1.x over the HTTP API (`/ping`, `/query` with InfluxQL, `/write`).
+//!
+//! The HTTP is reqwest's (keep-alive, chunked bodies, Basic auth); the bytes go through a
+//! local port forward (`remote::PortForward`, as `ssh -L`) whose connections each ride a
+//! direct-tcpip channel from the first controlplane node, so InfluxDB needs no NodePort.
+use crate::remote::{Forwarder, PortForward};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// Opens a fresh stream to InfluxDB's HTTP port (an SSH tunnel in production).
-pub type Dialer<'a> = Box<dyn Fn() -> anyhow::Result<Box<dyn Tunnel>> + 'a>;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InfluxError {
@@ -62,64 +63,99 @@ struct StatementResult {
     error: Option<String>,
 }
 
-pub struct Client<'a> {
-    dial: Dialer<'a>,
-    /// Where the streams go, for messages (e.g. `10.43.0.12:8086 via node1`).
+pub struct Client {
+    /// Carries each of the HTTP client's connections to InfluxDB (an SSH channel in production).
+    fwd: Forwarder,
+    /// Where the streams go, for messages (e.g. `10.43.0.12:8086 (tunnelled from node1)`).
     pub at: String,
     pub db: String,
     user: String,
     password: String,
-    conn: std::sync::Mutex<Option<Box<dyn Tunnel>>>,
+    /// Started on the first request: a report from exported files never opens one.
+    live: Mutex<Option<Arc<Live>>>,
 }
 
-impl<'a> Client<'a> {
-    pub fn new(dial: Dialer<'a>, at: &str, db: &str, user: &str, password: &str) -> Client<'a> {
+/// The HTTP client and the forward it talks to (dropped in this order).
+struct Live {
+    http: reqwest::blocking::Client,
+    base: String,
+    forward: PortForward,
+}
+
+impl Client {
+    pub fn new(fwd: Forwarder, at: &str, db: &str, user: &str, password: &str) -> Client {
         Client {
-            dial,
+            fwd,
             at: at.into(),
             db: db.into(),
             user: user.into(),
             password: password.into(),
-            conn: std::sync::Mutex::new(None),
+            live: Mutex::new(None),
         }
     }
 
-    fn send(&self, method: &str, target: &str, body: &[u8]) -> Result<http::Response, InfluxError> {
-        let unreachable = |message: String| InfluxError::Unreachable {
+    fn unreachable(&self, message: String) -> InfluxError {
+        InfluxError::Unreachable {
             at: self.at.clone(),
             message,
+        }
+    }
+
+    fn live(&self) -> Result<Arc<Live>, InfluxError> {
+        let mut slot = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = slot.as_ref() {
+            return Ok(Arc::clone(l));
+        }
+        let forward = PortForward::start(0, Arc::clone(&self.fwd), false)
+            .map_err(|e| self.unreachable(format!("cannot listen on 127.0.0.1: {e}")))?;
+        let http = reqwest::blocking::Client::builder()
+            // The forward is on loopback: an HTTP(S)_PROXY of the environment must not see it.
+            .no_proxy()
+            .user_agent("mlk")
+            .tcp_nodelay(true)
+            // No overall deadline, as before: a long query over a slow link is not an error.
+            .timeout(None)
+            .build()
+            .map_err(|e| self.unreachable(format!("HTTP client: {e}")))?;
+        let live = Arc::new(Live {
+            http,
+            base: format!("http://127.0.0.1:{}", forward.port()),
+            forward,
+        });
+        *slot = Some(Arc::clone(&live));
+        Ok(live)
+    }
+
+    fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Vec<u8>, InfluxError> {
+        let live = self.live()?;
+        let mut req = live
+            .http
+            .request(method, format!("{}{path}", live.base))
+            .query(query)
+            .basic_auth(&self.user, Some(&self.password));
+        if !body.is_empty() {
+            req = req.body(body.to_vec());
+        }
+        let failed = |e: reqwest::Error| {
+            // The client only sees its connection close; the forward knows why (e.g. nothing
+            // listens at host:port on the node, or the node does not answer SSH).
+            let why = live
+                .forward
+                .last_failure()
+                .unwrap_or_else(|| format!("{} (is this an InfluxDB 1.x HTTP port?)", chain(&e)));
+            self.unreachable(why)
         };
-        let auth = [(
-            "Authorization",
-            http::basic_auth(&self.user, &self.password),
-        )];
-        // One stream (one SSH channel) for all requests while the server keeps it open; a
-        // reused stream that fails is replaced once, since the server may have timed it out.
-        let mut slot = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let mut reused = slot.is_some();
-        let resp = loop {
-            let mut stream = match slot.take() {
-                Some(s) => s,
-                None => (self.dial)().map_err(|e| unreachable(format!("{e:#}")))?,
-            };
-            match http::request(&mut stream, true, method, "influxdb", target, &auth, body) {
-                Ok(r) => {
-                    if !r.closes {
-                        *slot = Some(stream);
-                    }
-                    break r;
-                }
-                Err(_) if reused => reused = false,
-                Err(HttpError::Io(e)) => return Err(unreachable(e.to_string())),
-                Err(HttpError::Malformed(m)) => {
-                    return Err(unreachable(format!(
-                        "{m} (is this an InfluxDB 1.x HTTP port?)"
-                    )));
-                }
-            }
-        };
-        match resp.status {
-            200..=299 => Ok(resp),
+        let resp = req.send().map_err(failed)?;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().map_err(failed)?;
+        match status {
+            200..=299 => Ok(body.to_vec()),
             401 | 403 => Err(InfluxError::Auth {
                 at: self.at.clone(),
                 user: self.user.clone(),
@@ -127,26 +163,23 @@ impl<'a> Client<'a> {
             status => Err(InfluxError::Http {
                 at: self.at.clone(),
                 status,
-                message: String::from_utf8_lossy(&resp.body).trim().to_string(),
+                message: String::from_utf8_lossy(&body).trim().to_string(),
             }),
         }
     }
 
     /// `GET /ping`: Ok when the server answers 204.
     pub fn ping(&self) -> Result<(), InfluxError> {
-        self.send("GET", "/ping", b"").map(|_| ())
+        self.send(reqwest::Method::GET, "/ping", &[], b"")
+            .map(|_| ())
     }
 
     /// Runs InfluxQL statements; one Vec of series per statement. Times are epoch seconds.
     pub fn query(&self, q: &str) -> Result<Vec<Vec<Series>>, InfluxError> {
-        let target = format!(
-            "/query?db={}&epoch=s&q={}",
-            http::encode(&self.db),
-            http::encode(q)
-        );
-        let resp = self.send("GET", &target, b"")?;
+        let query = [("db", self.db.as_str()), ("epoch", "s"), ("q", q)];
+        let body = self.send(reqwest::Method::GET, "/query", &query, b"")?;
         let parsed: QueryResponse =
-            serde_json::from_slice(&resp.body).map_err(|e| InfluxError::Query {
+            serde_json::from_slice(&body).map_err(|e| InfluxError::Query {
                 query: q.into(),
                 message: format!("unreadable answer ({e})"),
             })?;
@@ -197,13 +230,26 @@ impl<'a> Client<'a> {
 
     /// `POST /query` for statements that change state (CREATE DATABASE, CREATE USER).
     pub fn admin(&self, q: &str) -> Result<(), InfluxError> {
-        self.send("POST", &format!("/query?q={}", http::encode(q)), b"")
+        self.send(reqwest::Method::POST, "/query", &[("q", q)], b"")
             .map(|_| ())
     }
 
     /// Writes line protocol with nanosecond time stamps, as Telegraf's influxdb output does.
     pub fn write_lines(&self, lines: &str) -> Result<(), InfluxError> {
-        let target = format!("/write?db={}&precision=ns", http::encode(&self.db));
-        self.send("POST", &target, lines.as_bytes()).map(|_| ())
+        let query = [("db", self.db.as_str()), ("precision", "ns")];
+        self.send(reqwest::Method::POST, "/write", &query, lines.as_bytes())
+            .map(|_| ())
     }
+}
+
+/// An error and its causes on one line (reqwest's own text is only the outermost).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
 }
