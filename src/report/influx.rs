@@ -1,9 +1,16 @@
 //! InfluxDB 1.x over the HTTP API (`/ping`, `/query` with InfluxQL, `/write`).
 //!
-//! The HTTP is reqwest's (keep-alive, chunked bodies, Basic auth); the bytes go through a
-//! local port forward (`remote::PortForward`, as `ssh -L`) whose connections each ride a
-//! direct-tcpip channel from the first controlplane node, so InfluxDB needs no NodePort.
+//! The HTTP is hyper-util's pooled client (keep-alive, chunked bodies, a retry when a pooled
+//! connection was closed); the bytes go through a local port forward (`remote::PortForward`,
+//! as `ssh -L`) whose connections each ride a direct-tcpip channel from the first
+//! controlplane node, so InfluxDB needs no NodePort. (reqwest, mlk's download client, would
+//! do as well but builds a TLS context per client, ~65 ms here, for plain HTTP.)
 use crate::remote::{Forwarder, PortForward};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{AUTHORIZATION, USER_AGENT};
+use hyper_util::client::legacy::Client as Http;
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -75,9 +82,11 @@ pub struct Client {
     live: Mutex<Option<Arc<Live>>>,
 }
 
-/// The HTTP client and the forward it talks to (dropped in this order).
+/// The HTTP client, the runtime its connections run on and the forward it talks to
+/// (dropped in this order).
 struct Live {
-    http: reqwest::blocking::Client,
+    http: Http<HttpConnector, Full<Bytes>>,
+    rt: tokio::runtime::Runtime,
     base: String,
     forward: PortForward,
 }
@@ -108,17 +117,17 @@ impl Client {
         }
         let forward = PortForward::start(0, Arc::clone(&self.fwd), false)
             .map_err(|e| self.unreachable(format!("cannot listen on 127.0.0.1: {e}")))?;
-        let http = reqwest::blocking::Client::builder()
-            // The forward is on loopback: an HTTP(S)_PROXY of the environment must not see it.
-            .no_proxy()
-            .user_agent("mlk")
-            .tcp_nodelay(true)
-            // No overall deadline, as before: a long query over a slow link is not an error.
-            .timeout(None)
+        // The callers are synchronous: the client's connections run while `block_on` does.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
-            .map_err(|e| self.unreachable(format!("HTTP client: {e}")))?;
+            .map_err(|e| self.unreachable(format!("starting the HTTP runtime: {e}")))?;
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let http = Http::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
         let live = Arc::new(Live {
             http,
+            rt,
             base: format!("http://127.0.0.1:{}", forward.port()),
             forward,
         });
@@ -128,32 +137,45 @@ impl Client {
 
     fn send(
         &self,
-        method: reqwest::Method,
+        method: hyper::Method,
         path: &str,
         query: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Vec<u8>, InfluxError> {
         let live = self.live()?;
-        let mut req = live
-            .http
-            .request(method, format!("{}{path}", live.base))
-            .query(query)
-            .basic_auth(&self.user, Some(&self.password));
-        if !body.is_empty() {
-            req = req.body(body.to_vec());
-        }
-        let failed = |e: reqwest::Error| {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        let auth = {
+            use base64::Engine;
+            let pair = format!("{}:{}", self.user, self.password);
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            )
+        };
+        let req = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}?{query}", live.base))
+            .header(AUTHORIZATION, auth)
+            .header(USER_AGENT, "mlk")
+            .body(Full::new(Bytes::copy_from_slice(body)))
+            .map_err(|e| self.unreachable(format!("request: {e}")))?;
+        let answer = live.rt.block_on(async {
+            let resp = live.http.request(req).await.map_err(|e| chain(&e))?;
+            let status = resp.status().as_u16();
+            let body = resp.into_body().collect().await.map_err(|e| chain(&e))?;
+            Ok::<_, String>((status, body.to_bytes()))
+        });
+        let (status, body) = answer.map_err(|e| {
             // The client only sees its connection close; the forward knows why (e.g. nothing
             // listens at host:port on the node, or the node does not answer SSH).
-            let why = live
-                .forward
-                .last_failure()
-                .unwrap_or_else(|| format!("{} (is this an InfluxDB 1.x HTTP port?)", chain(&e)));
-            self.unreachable(why)
-        };
-        let resp = req.send().map_err(failed)?;
-        let status = resp.status().as_u16();
-        let body = resp.bytes().map_err(failed)?;
+            self.unreachable(
+                live.forward
+                    .last_failure()
+                    .unwrap_or_else(|| format!("{e} (is this an InfluxDB 1.x HTTP port?)")),
+            )
+        })?;
         match status {
             200..=299 => Ok(body.to_vec()),
             401 | 403 => Err(InfluxError::Auth {
@@ -170,14 +192,13 @@ impl Client {
 
     /// `GET /ping`: Ok when the server answers 204.
     pub fn ping(&self) -> Result<(), InfluxError> {
-        self.send(reqwest::Method::GET, "/ping", &[], b"")
-            .map(|_| ())
+        self.send(hyper::Method::GET, "/ping", &[], b"").map(|_| ())
     }
 
     /// Runs InfluxQL statements; one Vec of series per statement. Times are epoch seconds.
     pub fn query(&self, q: &str) -> Result<Vec<Vec<Series>>, InfluxError> {
         let query = [("db", self.db.as_str()), ("epoch", "s"), ("q", q)];
-        let body = self.send(reqwest::Method::GET, "/query", &query, b"")?;
+        let body = self.send(hyper::Method::GET, "/query", &query, b"")?;
         let parsed: QueryResponse =
             serde_json::from_slice(&body).map_err(|e| InfluxError::Query {
                 query: q.into(),
@@ -230,19 +251,19 @@ impl Client {
 
     /// `POST /query` for statements that change state (CREATE DATABASE, CREATE USER).
     pub fn admin(&self, q: &str) -> Result<(), InfluxError> {
-        self.send(reqwest::Method::POST, "/query", &[("q", q)], b"")
+        self.send(hyper::Method::POST, "/query", &[("q", q)], b"")
             .map(|_| ())
     }
 
     /// Writes line protocol with nanosecond time stamps, as Telegraf's influxdb output does.
     pub fn write_lines(&self, lines: &str) -> Result<(), InfluxError> {
         let query = [("db", self.db.as_str()), ("precision", "ns")];
-        self.send(reqwest::Method::POST, "/write", &query, lines.as_bytes())
+        self.send(hyper::Method::POST, "/write", &query, lines.as_bytes())
             .map(|_| ())
     }
 }
 
-/// An error and its causes on one line (reqwest's own text is only the outermost).
+/// An error and its causes on one line (hyper's own text is only the outermost).
 fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cause = e.source();
