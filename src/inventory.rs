@@ -71,7 +71,7 @@ pub const IGNORED: &[&str] = &[
 /// the keyword ends at whitespace or `=`; then whitespace and at most one `=` are skipped.
 fn keyword(line: &str) -> (String, &str) {
     let end = line
-        .find(|c: char| c == ' ' || c == '\t' || c == '=')
+        .find([' ', '\t', '='])
         .unwrap_or(line.len());
     let (k, after) = line.split_at(end);
     let ws = [' ', '\t'];
