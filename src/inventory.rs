@@ -70,9 +70,7 @@ pub const IGNORED: &[&str] = &[
 /// Splits a line into its keyword (lower case) and the rest, as OpenSSH's `strdelim` does:
 /// the keyword ends at whitespace or `=`; then whitespace and at most one `=` are skipped.
 fn keyword(line: &str) -> (String, &str) {
-    let end = line
-        .find([' ', '\t', '='])
-        .unwrap_or(line.len());
+    let end = line.find([' ', '\t', '=']).unwrap_or(line.len());
     let (k, after) = line.split_at(end);
     let ws = [' ', '\t'];
     // One `=` in all: `Port=22`, `Port = 22`, but not `Port==22`.
