@@ -152,6 +152,9 @@ pub enum Command {
     /// Open a dashboard (rancher, chronograf, kubeflow) or InfluxDB; port-forwards over SSH
     /// when its name does not resolve here.
     Open(crate::commands::open::OpenArgs),
+    /// Forward a local port to a Service of the cluster over SSH (a dashboard, InfluxDB, or
+    /// NAMESPACE/SERVICE[:PORT]).
+    PortForward(crate::commands::port_forward::PortForwardArgs),
     /// Rancher chores: `mlk rancher reset-password`.
     Rancher(crate::commands::rancher::RancherArgs),
 }

@@ -1,7 +1,21 @@
 //! SSH endpoints of nodes, read from the format `vagrant ssh-config` prints.
 //!
 //! The `ssh` provider reads a user's file in this format; the Vagrant provider parses what
-//! `vagrant ssh-config` prints. Keywords are case-insensitive, as in ssh_config(5).
+//! `vagrant ssh-config` prints. mlk reads a documented subset of ssh_config(5), exactly as
+//! OpenSSH 9.2 reads it, and refuses everything else with the line and what is allowed (no
+//! maintained crate reads this subset faithfully: see docs/architecture.md, "Hand-written
+//! parts, and why"). The subset, per line:
+//! - `Host NAME`: one block per node, one plain alias per block (no patterns, no lists).
+//! - Used: `HostName`, `Port` (1-65535), `User`, `IdentityFile` (repeatable, `~/` expanded),
+//!   `ProxyCommand` (the rest of the line, verbatim, as OpenSSH keeps it).
+//! - Accepted and not used, because mlk has its own way (host keys pinned per cluster, keys
+//!   only, no forwarding): the other keywords Vagrant's template prints, [`IGNORED`].
+//! - Refused: anything else, in particular `Match`, `Include`, a keyword before the first
+//!   `Host`, and a used keyword given twice in a block (OpenSSH would take the first).
+//!
+//! Tokens follow OpenSSH's readconf.c/misc.c (`strdelim`, `argv_split`): keywords are
+//! case-insensitive and end at whitespace or one `=`; arguments may be quoted with `"` or `'`,
+//! `\` escapes a quote, a backslash or a space, and a word starting with `#` ends the line.
 use crate::exit::{Class, classify};
 use crate::text::shown;
 use anyhow::{Result, bail};
@@ -33,13 +47,83 @@ impl Endpoint {
     }
 }
 
-fn unquote(v: &str) -> String {
-    let v = v.trim();
-    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-        v[1..v.len() - 1].to_string()
-    } else {
-        v.to_string()
+/// Keywords mlk reads.
+pub const USED: &[&str] = &["HostName", "Port", "User", "IdentityFile", "ProxyCommand"];
+
+/// Keywords accepted and not used: the rest of what Vagrant 2.4.9's
+/// `templates/commands/ssh_config/config.erb` prints. mlk pins host keys per cluster
+/// (`UserKnownHostsFile`, `StrictHostKeyChecking`), authenticates with ssh-agent and the
+/// `IdentityFile`s only (`PasswordAuthentication`, `IdentitiesOnly`,
+/// `PreferredAuthentications`), never forwards (`ForwardAgent`, `ForwardX11`) and logs its own
+/// way (`LogLevel`).
+pub const IGNORED: &[&str] = &[
+    "UserKnownHostsFile",
+    "StrictHostKeyChecking",
+    "PasswordAuthentication",
+    "IdentitiesOnly",
+    "PreferredAuthentications",
+    "LogLevel",
+    "ForwardAgent",
+    "ForwardX11",
+];
+
+/// Splits a line into its keyword (lower case) and the rest, as OpenSSH's `strdelim` does:
+/// the keyword ends at whitespace or `=`; then whitespace and at most one `=` are skipped.
+fn keyword(line: &str) -> (String, &str) {
+    let end = line.find([' ', '\t', '=']).unwrap_or(line.len());
+    let (k, after) = line.split_at(end);
+    let ws = [' ', '\t'];
+    // One `=` in all: `Port=22`, `Port = 22`, but not `Port==22`.
+    let rest = match after.strip_prefix('=') {
+        Some(r) => r.trim_start_matches(ws),
+        None => {
+            let r = after.trim_start_matches(ws);
+            r.strip_prefix('=').map_or(r, |r| r.trim_start_matches(ws))
+        }
+    };
+    (k.to_ascii_lowercase(), rest)
+}
+
+/// Splits arguments as OpenSSH's `argv_split(s, .., terminate_on_comment = 1)`.
+fn arguments(s: &str) -> std::result::Result<Vec<String>, &'static str> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == ' ' || chars[i] == '\t' {
+            i += 1;
+            continue;
+        }
+        if chars[i] == '#' {
+            break;
+        }
+        let (mut arg, mut quote) = (String::new(), None);
+        while i < chars.len() {
+            let c = chars[i];
+            let next = chars.get(i + 1).copied();
+            if c == '\\'
+                && (matches!(next, Some('\'' | '"' | '\\'))
+                    || (quote.is_none() && next == Some(' ')))
+            {
+                i += 1;
+                arg.push(chars[i]);
+            } else if quote.is_none() && (c == ' ' || c == '\t') {
+                break;
+            } else if quote.is_none() && (c == '"' || c == '\'') {
+                quote = Some(c);
+            } else if quote == Some(c) {
+                quote = None;
+            } else {
+                arg.push(c);
+            }
+            i += 1;
+        }
+        if quote.is_some() {
+            return Err("a quote is not closed");
+        }
+        out.push(arg);
     }
+    Ok(out)
 }
 
 fn expand_home(v: &str) -> PathBuf {
@@ -49,67 +133,147 @@ fn expand_home(v: &str) -> PathBuf {
     }
 }
 
+fn allowed() -> String {
+    format!(
+        "Host, {} (and, not used by mlk, {})",
+        USED.join(", "),
+        IGNORED.join(", ")
+    )
+}
+
 /// Parses every `Host` block. `source` names the file in errors.
 pub fn parse(text: &str, source: &str) -> Result<Vec<Endpoint>> {
     let mut out: Vec<Endpoint> = Vec::new();
     // Line of each Host alias: OpenSSH uses the first block that matches, so a second block
     // for the same alias would make `mlk up` and `ssh` reach different machines.
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    // Line of each used keyword in the current block: OpenSSH takes the first, so a second
+    // one is a mistake that mlk names instead of silently choosing.
+    let mut given: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
+        let n = i + 1;
+        let line = raw.trim_matches([' ', '\t', '\r', '\u{c}']);
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (key, value) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
-            Some((k, v)) => (
-                k.to_ascii_lowercase(),
-                unquote(v.trim_start_matches(|c: char| c.is_whitespace() || c == '=')),
-            ),
-            None => bail!("{source}:{}: `{}` has no value", i + 1, shown(line)),
-        };
-        if key == "host" {
-            if let Some(first) = seen.insert(value.to_ascii_lowercase(), i + 1) {
-                bail!(
-                    "{source}:{}: Host `{}` is given twice (first at line {first}); each host needs exactly one block",
-                    i + 1,
-                    shown(&value)
-                );
-            }
-            out.push(Endpoint {
-                name: value.clone(),
-                host: value,
-                port: 22,
-                user: whoami(),
-                identity_files: vec![],
-                proxy_command: None,
-            });
-            continue;
+        let (key, rest) = keyword(line);
+        let at = |what: String| anyhow::anyhow!("{source}:{n}: {what}");
+        if rest.is_empty() {
+            bail!(at(format!("`{}` has no value", shown(line))));
         }
-        let Some(e) = out.last_mut() else {
-            bail!(
-                "{source}:{}: `{}` before the first Host line",
-                i + 1,
-                shown(&key)
-            );
+        let args = arguments(rest).map_err(|e| at(format!("`{}`: {e}", shown(line))))?;
+        let one = || -> Result<String> {
+            match args.as_slice() {
+                [v] => Ok(v.clone()),
+                [] => Err(at(format!("`{}` has no value", shown(&key)))),
+                _ => Err(at(format!(
+                    "`{}` takes one value, not {} (quote a value that has spaces)",
+                    shown(line),
+                    args.len()
+                ))),
+            }
         };
         match key.as_str() {
-            "hostname" => e.host = value,
-            "port" => {
-                e.port = value.parse().ok().filter(|p| *p != 0).ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "{source}:{}: Port `{}` is not a port number (1-65535)",
-                        i + 1,
+            "host" => {
+                if args.len() > 1 {
+                    bail!(at(format!(
+                        "`{}` names several hosts; an inventory has one block per node, named after it",
+                        shown(line)
+                    )));
+                }
+                let value = one()?;
+                if let Some(c) = value.chars().find(|c| matches!(c, '*' | '?' | '!' | ',')) {
+                    bail!(at(format!(
+                        "Host `{}`: patterns (`{c}`) are not supported; an inventory has one block per node, named after it",
                         shown(&value)
-                    )
+                    )));
+                }
+                if let Some(first) = seen.insert(value.to_ascii_lowercase(), n) {
+                    bail!(at(format!(
+                        "Host `{}` is given twice (first at line {first}); each host needs exactly one block",
+                        shown(&value)
+                    )));
+                }
+                given.clear();
+                out.push(Endpoint {
+                    name: value.clone(),
+                    host: value,
+                    port: 22,
+                    user: whoami(),
+                    identity_files: vec![],
+                    proxy_command: None,
+                });
+                continue;
+            }
+            "match" | "include" => bail!(at(format!(
+                "`{}` is not supported in an inventory; write one plain `Host NAME` block per node with: {}",
+                if key == "match" { "Match" } else { "Include" },
+                allowed()
+            ))),
+            _ => {}
+        }
+        let Some(e) = out.last_mut() else {
+            bail!(at(format!(
+                "`{}` before the first Host line (settings for every host are not supported)",
+                shown(&key)
+            )));
+        };
+        let used = USED.iter().find(|k| k.eq_ignore_ascii_case(&key));
+        if let Some(kw) = used
+            && *kw != "IdentityFile"
+            && let Some(first) = given.insert(key.clone(), n)
+        {
+            bail!(at(format!(
+                "{kw} is given twice in Host `{}` (first at line {first}); OpenSSH would use the first, give it once",
+                shown(&e.name)
+            )));
+        }
+        match key.as_str() {
+            "hostname" | "user" => {
+                let value = one()?;
+                if value.contains('%') {
+                    bail!(at(format!(
+                        "`{}`: %-tokens are not supported here",
+                        shown(line)
+                    )));
+                }
+                if key == "hostname" {
+                    e.host = value;
+                } else {
+                    e.user = value;
+                }
+            }
+            "port" => {
+                let value = one()?;
+                e.port = value.parse().ok().filter(|p| *p != 0).ok_or_else(|| {
+                    at(format!(
+                        "Port `{}` is not a port number (1-65535)",
+                        shown(&value)
+                    ))
                 })?
             }
-            "user" => e.user = value,
-            "identityfile" => e.identity_files.push(expand_home(&value)),
-            "proxycommand" => {
-                e.proxy_command = (!value.eq_ignore_ascii_case("none")).then_some(value)
+            "identityfile" => {
+                let value = one()?;
+                if value.contains('%') || (value.starts_with('~') && !value.starts_with("~/")) {
+                    bail!(at(format!(
+                        "IdentityFile `{}`: %-tokens and ~user are not supported; give the path",
+                        shown(&value)
+                    )));
+                }
+                e.identity_files.push(expand_home(&value));
             }
-            // Options Vagrant prints that mlk handles its own way (host keys are pinned per cluster).
-            _ => {}
+            // OpenSSH keeps the rest of the line as it is (readconf.c, `parse_command`): quotes
+            // and `#` are the shell's business.
+            "proxycommand" => {
+                let cmd = rest.trim_start_matches([' ', '\t', '=']);
+                e.proxy_command = (!cmd.eq_ignore_ascii_case("none")).then(|| cmd.to_string())
+            }
+            k if IGNORED.iter().any(|i| i.eq_ignore_ascii_case(k)) => {}
+            _ => bail!(at(format!(
+                "`{}` is not supported in an inventory; allowed: {}",
+                shown(line.split([' ', '\t', '=']).next().unwrap_or(line)),
+                allowed()
+            ))),
         }
     }
     Ok(out)
@@ -180,6 +344,23 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("t:2")
+        );
+    }
+
+    #[test]
+    fn splits_arguments_as_openssh() {
+        let a = |s: &str| arguments(s).unwrap();
+        assert_eq!(a(r#""/a b/key""#), ["/a b/key"]);
+        assert_eq!(a(r"/a\ b/key # comment"), ["/a b/key"]);
+        assert_eq!(a(r#"x"y z"w 'q' a#b"#), ["xy zw", "q", "a#b"]);
+        assert_eq!(a(r"C:\Users\me\key"), [r"C:\Users\me\key"]);
+        assert!(arguments(r#""open"#).is_err());
+        assert_eq!(keyword("Port=22"), ("port".into(), "22"));
+        assert_eq!(keyword("port = 22"), ("port".into(), "22"));
+        assert_eq!(keyword("Port==22"), ("port".into(), "=22"));
+        assert_eq!(
+            keyword("HostName\t10.0.0.1"),
+            ("hostname".into(), "10.0.0.1")
         );
     }
 }

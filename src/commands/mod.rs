@@ -8,6 +8,7 @@ pub mod list;
 pub mod man;
 pub mod open;
 pub mod plan;
+pub mod port_forward;
 pub mod profiles;
 pub mod rancher;
 pub mod render;
@@ -49,6 +50,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Open(a) => open::run(&cli.global, &a),
+        Command::PortForward(a) => port_forward::run(&cli.global, &a),
         Command::Rancher(a) => rancher::run(&cli.global, &a),
     }
 }

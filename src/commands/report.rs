@@ -65,7 +65,7 @@ fn needs_live(l: &Located, forced: bool) -> Option<String> {
 }
 
 /// A client for the live InfluxDB of `l`'s cluster (explaining a cluster that is not up).
-fn live_client(g: &Global, a: &ReportArgs, l: &Located, why: &str) -> Result<Client<'static>> {
+fn live_client(g: &Global, a: &ReportArgs, l: &Located, why: &str) -> Result<Client> {
     let c = crate::cluster::open(&g.home()?, Some(&ClusterName::parse(&l.cluster.name)?))?;
     if a.inventory.is_none() && a.influx.is_none() {
         if let Some(when) = &c.record.destroyed {
@@ -112,7 +112,7 @@ pub fn run(g: &Global, a: &ReportArgs) -> Result<()> {
         .collect::<Result<_>>()?;
     // Each run's source: its exported file, or its cluster's live InfluxDB (one per cluster).
     let mut files: BTreeMap<usize, Exported> = BTreeMap::new();
-    let mut clients: BTreeMap<String, Client<'static>> = BTreeMap::new();
+    let mut clients: BTreeMap<String, Client> = BTreeMap::new();
     for (i, l) in runs.iter().enumerate() {
         match needs_live(l, a.live) {
             None => {

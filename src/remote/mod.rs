@@ -25,10 +25,12 @@ mod files;
 mod forward;
 pub mod hostkeys;
 pub mod local;
+pub mod port_forward;
 pub mod ssh;
 mod transport;
 
 pub use local::LocalRunner;
+pub use port_forward::{Forwarder, PortForward};
 pub use ssh::{ConnectOptions, SshRunner};
 
 use std::io::{Read, Write};

@@ -2,9 +2,9 @@
 //!
 //! The `influxdb` Service's ClusterIP is read with the node's kubectl; kube-proxy makes
 //! ClusterIPs reachable from every node, so an SSH direct-tcpip channel from that node to
-//! `<ClusterIP>:8086` reaches InfluxDB without a NodePort or a port-forward. (The DNS name
+//! `<ClusterIP>:8086` reaches InfluxDB without a NodePort or a kubectl port-forward. (The DNS name
 //! `influxdb.tick` resolves only inside pods, not in the node's sshd.)
-use super::influx::{Client, Dialer};
+use super::influx::Client;
 use crate::exit::{Class, classify};
 use crate::remote::Runner;
 use anyhow::{Context, Result};
@@ -94,20 +94,16 @@ pub fn service(runner: &dyn Runner, namespace: &str) -> Result<(String, u16)> {
 /// A client for the InfluxDB of the cluster in `dir`, through `runner` (its first controlplane
 /// node): at `at` (HOST, PORT as seen from the node), else at the ClusterIP of Service
 /// `tick/influxdb`; user `admin`, the cluster's generated password.
-pub fn client(
-    dir: &Path,
-    runner: Arc<dyn Runner>,
-    at: Option<(String, u16)>,
-) -> Result<Client<'static>> {
+pub fn client(dir: &Path, runner: Arc<dyn Runner>, at: Option<(String, u16)>) -> Result<Client> {
     let password = password(dir)?;
     let (host, port) = match at {
         Some(hp) => hp,
         None => service(runner.as_ref(), crate::addon::TICK_NAMESPACE)?,
     };
     let label = format!("{host}:{port} (tunnelled from {})", runner.node());
-    let dial: Dialer<'static> = Box::new(move || Ok(runner.tunnel(&host, port)?));
+    let fwd = crate::remote::port_forward::to(runner, host, port);
     Ok(Client::new(
-        dial,
+        fwd,
         &label,
         super::DATABASE,
         super::USER,

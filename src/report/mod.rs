@@ -6,7 +6,6 @@
 pub mod charts;
 pub mod consistency;
 pub mod data;
-pub mod http;
 pub mod influx;
 pub mod locate;
 pub mod method;

@@ -23,7 +23,7 @@ pub trait SampleSource {
     }
 }
 
-impl SampleSource for Client<'_> {
+impl SampleSource for Client {
     fn select(&self, q: &Select, lo: i64, hi: i64) -> Result<Vec<Series>> {
         let mut r = self.query(&queries::select(q, lo, hi))?;
         Ok(if r.is_empty() {

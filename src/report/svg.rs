@@ -1,21 +1,34 @@
-//! Line charts as standalone SVG, written by hand (no plotting crate): axes, ticks, legend.
+//! Line charts as standalone SVG, drawn with plotters' SVG backend: axes, ticks, legend.
 //!
 //! Text uses `DejaVu Sans, sans-serif` so the PNG renderer finds a font on Debian
 //! (fonts-dejavu-core) and browsers fall back to any sans-serif.
 use super::charts::Unit;
-use std::fmt::Write;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub const WIDTH: u32 = 720;
 pub const HEIGHT: u32 = 340;
-const LEFT: f64 = 78.0;
-const RIGHT: f64 = 200.0;
-const TOP: f64 = 40.0;
-const BOTTOM: f64 = 48.0;
+const LEFT: u32 = 78;
+const RIGHT: u32 = 200;
+const TOP: u32 = 40;
+const BOTTOM: u32 = 48;
+const FONT: &str = "DejaVu Sans, sans-serif";
 /// Colour-blind-safe palette (Okabe–Ito), then greys.
-const COLOURS: [&str; 10] = [
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-    "#777777", "#BBBBBB",
+const COLOURS: [RGBColor; 10] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0xF0, 0xE4, 0x42),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0x77, 0x77, 0x77),
+    RGBColor(0xBB, 0xBB, 0xBB),
 ];
+const GRID: RGBColor = RGBColor(0xe0, 0xe0, 0xe0);
+const FRAME: RGBColor = RGBColor(0x44, 0x44, 0x44);
 
 /// One chart line: a label and (seconds since the run's start, value) points.
 pub struct Series {
@@ -88,10 +101,32 @@ fn num(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// A text style of `px` pixels (plotters writes `font-size` as the size / 1.24).
+fn font(px: f64) -> TextStyle<'static> {
+    styled(px, FontStyle::Normal)
+}
+
+fn styled(px: f64, style: FontStyle) -> TextStyle<'static> {
+    (FONT, px * 1.24, style).into_font().color(&BLACK)
+}
+
 /// Renders the chart; the caller guarantees at least one series with points.
 pub fn render(c: &Chart) -> String {
-    let (w, h) = (f64::from(WIDTH), f64::from(HEIGHT));
-    let (pw, ph) = (w - LEFT - RIGHT, h - TOP - BOTTOM);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        // Drawing into a String fails only on a font error, and the SVG backend measures
+        // text with plotters' built-in estimate, which cannot fail.
+        draw(&root, c).expect("plotters draws into a string");
+        root.present().expect("plotters draws into a string");
+    }
+    svg
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Failed<'a> = DrawingAreaErrorKind<<SVGBackend<'a> as DrawingBackend>::ErrorType>;
+
+fn draw<'a>(root: &Area<'a>, c: &Chart) -> Result<(), Failed<'a>> {
     let (div, ylabel) = axis_unit(c.unit, c.y_max);
     let ymax_u = (c.y_max / div).max(f64::MIN_POSITIVE);
     let ystep = nice_step(ymax_u, 5.0);
@@ -107,91 +142,60 @@ pub fn render(c: &Chart) -> String {
         (1.0, "s")
     };
     let xmax_u = (c.x_max / xdiv).max(1.0);
-    let xstep = nice_step(xmax_u, 6.0);
-    let sx = |x: f64| LEFT + x / xdiv / xmax_u * pw;
-    let sy = |y: f64| TOP + ph - (y / div / ytop * ph);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, sans-serif" font-size="12">
-<rect width="100%" height="100%" fill="#ffffff"/>
-<text x="{LEFT}" y="22" font-size="15" font-weight="bold">{}</text>
-"##,
-        esc(&c.title)
-    );
-    let mut k = 0.0;
-    while k <= ytop + ystep * 1e-9 {
-        let y = TOP + ph - k / ytop * ph;
-        let _ = writeln!(
-            s,
-            r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#e0e0e0"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-            LEFT + pw,
-            LEFT - 6.0,
-            y + 4.0,
-            num(k)
-        );
-        k += ystep;
-    }
-    let mut k = 0.0;
-    while k <= xmax_u + xstep * 1e-9 {
-        let x = LEFT + k / xmax_u * pw;
-        let _ = writeln!(
-            s,
-            r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#444444"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
-            TOP + ph,
-            TOP + ph + 5.0,
-            TOP + ph + 19.0,
-            num(k)
-        );
-        k += xstep;
-    }
-    let _ = writeln!(
-        s,
-        r##"<rect x="{LEFT}" y="{TOP}" width="{pw:.1}" height="{ph:.1}" fill="none" stroke="#444444"/>
-<text x="{:.1}" y="{:.1}" text-anchor="middle">time since the training window started ({xunit})</text>
-<text transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"##,
-        LEFT + pw / 2.0,
-        h - 10.0,
-        TOP + ph / 2.0,
-        esc(&ylabel)
-    );
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(
+        c.title.clone(),
+        (LEFT as i32, 9),
+        styled(15.0, FontStyle::Bold).pos(Pos::new(HPos::Left, VPos::Top)),
+    ))?;
+    let (plot, legend) = root.split_horizontally(WIDTH - RIGHT);
+    let mut chart = ChartBuilder::on(&plot)
+        .margin_top(TOP)
+        .x_label_area_size(BOTTOM)
+        .y_label_area_size(LEFT)
+        .build_cartesian_2d(0f64..xmax_u, 0f64..ytop)?;
+    let fmt = |v: &f64| num(*v);
+    let xdesc = format!("time since the training window started ({xunit})");
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels((xmax_u / nice_step(xmax_u, 6.0)) as usize + 1)
+        .y_labels((ytop / ystep) as usize + 1)
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&fmt)
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(FRAME)
+        .label_style(font(12.0))
+        .axis_desc_style(font(12.0))
+        .x_desc(xdesc)
+        .y_desc(ylabel)
+        .draw()?;
+    chart.plotting_area().draw(&Rectangle::new(
+        [(0.0, 0.0), (xmax_u, ytop)],
+        FRAME.stroke_width(1),
+    ))?;
     for (i, ser) in c.series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
-        let pts: Vec<String> = ser
-            .points
-            .iter()
-            .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
-            .collect();
-        if pts.len() == 1 {
-            let _ = writeln!(
-                s,
-                r#"<circle cx="{}" r="3" fill="{colour}"/>"#,
-                pts[0].replace(',', "\" cy=\"")
-            );
+        let pts = ser.points.iter().map(|(x, y)| (x / xdiv, y / div));
+        if ser.points.len() == 1 {
+            chart.draw_series(pts.map(|p| Circle::new(p, 3, colour.filled())))?;
         } else {
-            let _ = writeln!(
-                s,
-                r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#,
-                pts.join(" ")
-            );
+            chart.draw_series(LineSeries::new(pts, colour.stroke_width(2)))?;
         }
-        let ly = TOP + 8.0 + 18.0 * i as f64;
-        let lx = LEFT + pw + 12.0;
+        let y = TOP as i32 - 2 + 18 * i as i32;
+        legend.draw(&Rectangle::new([(12, y), (24, y + 12)], colour.filled()))?;
         let mut label = ser.label.clone();
         if label.chars().count() > 27 {
             label = label.chars().take(26).collect::<String>() + "…";
         }
-        let _ = writeln!(
-            s,
-            r#"<rect x="{lx:.1}" y="{:.1}" width="12" height="12" fill="{colour}"/><text x="{:.1}" y="{:.1}">{}</text>"#,
-            ly - 10.0,
-            lx + 17.0,
-            ly,
-            esc(&label)
-        );
+        legend.draw(&Text::new(
+            label,
+            (29, y + 6),
+            font(12.0).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
     }
-    s.push_str("</svg>\n");
-    s
+    Ok(())
 }
 
 #[cfg(test)]

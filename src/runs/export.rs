@@ -113,10 +113,10 @@ pub fn export(dir: &Path, rec: &mut RunRecord, live: &dyn SampleSource) -> Resul
 /// What `run-workload` does when a run ends: waits for Telegraf's last samples (`clock` is
 /// the controlplane node's), connects (`connect`), exports. On failure the record keeps the
 /// reason (`samples_error`) and the error is returned.
-pub fn run_end<'a>(
+pub fn run_end(
     dir: &Path,
     rec: &mut RunRecord,
-    connect: &mut dyn FnMut() -> Result<Client<'a>>,
+    connect: &mut dyn FnMut() -> Result<Client>,
     clock: &dyn Fn() -> Result<i64>,
     say: &mut dyn FnMut(&str),
 ) -> Result<SamplesRef> {

@@ -2,8 +2,10 @@
 //! kubectl answers, the CA export on a recorded cert-manager Secret (real kubectl JSONPath,
 //! real openssl), and (e2e.rs) `mlk status`, the summary, `mlk open` and `mlk rancher
 //! reset-password` against a test host, with names resolved by a real resolver in a network
-//! namespace. Fixtures: tests/fixtures/contracts/login/README.md.
+//! namespace; (port_forward.rs) `mlk port-forward` on the same world. Fixtures:
+//! tests/fixtures/contracts/login/README.md.
 mod e2e;
+mod port_forward;
 mod world;
 
 use mlk::login::rancher::{self, Answer, Check, Files};

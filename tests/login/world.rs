@@ -54,6 +54,8 @@ PY
     printf 'New password for default admin user (user-x7k2p):\n%s\n' "$pw" ;;
   "-n tick get service chronograf-chronograf -o jsonpath={{.spec.clusterIP}}"|"-n istio-system get service istio-ingressgateway -o jsonpath={{.spec.clusterIP}}")
     printf '127.0.0.1' ;;
+  "-n tick get service chronograf-chronograf -o jsonpath={{.spec.clusterIP}} {{.spec.ports[0].port}}")
+    printf '127.0.0.1 80' ;;
   *) echo "error: fake kubectl: unexpected call: $args" >&2; exit 1 ;;
 esac
 "#

@@ -1,5 +1,6 @@
 //! A real InfluxDB 1.x (Debian's `influxd`) with its own config and data dir, auth on.
-use mlk::report::influx::{Client, Dialer};
+use mlk::remote::Forwarder;
+use mlk::report::influx::Client;
 use std::path::Path;
 
 /// influxd's config: HTTP and RPC on `ip`, everything under `dir`, nothing phoning home.
@@ -33,8 +34,8 @@ pub fn available() -> bool {
 
 /// Waits for /ping, then creates the admin user (allowed once, before any user exists) and
 /// the `telegraf` database, as the influxdb chart's init does.
-pub fn init(dial: &dyn Fn() -> Dialer<'static>, password: &str) {
-    let anon = Client::new(dial(), "test influxd", "telegraf", "", "");
+pub fn init(fwd: &Forwarder, password: &str) {
+    let anon = Client::new(fwd.clone(), "test influxd", "telegraf", "", "");
     let mut ok = false;
     for _ in 0..200 {
         // /ping answers without auth.
@@ -49,7 +50,7 @@ pub fn init(dial: &dyn Fn() -> Dialer<'static>, password: &str) {
         "CREATE USER admin WITH PASSWORD '{password}' WITH ALL PRIVILEGES"
     ))
     .expect("create admin");
-    let admin = Client::new(dial(), "test influxd", "telegraf", "admin", password);
+    let admin = Client::new(fwd.clone(), "test influxd", "telegraf", "admin", password);
     admin
         .admin("CREATE DATABASE telegraf")
         .expect("create database");

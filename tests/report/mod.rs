@@ -9,32 +9,32 @@ mod runs_cli;
 mod telegraf_consistency;
 mod tunnel;
 
-use mlk::remote::Tunnel;
-use mlk::report::influx::{Client, Dialer};
+use mlk::remote::Forwarder;
+use mlk::report::influx::Client;
 use mlk::report::source::SampleSource;
 use mlk::report::write::Format;
 use mlk::runs::{Outcome, RunRecord};
 use serde_json::Value;
 use std::path::Path;
-use std::sync::Arc;
-
-pub type Dial = Arc<dyn Fn() -> anyhow::Result<Box<dyn Tunnel>> + Send + Sync>;
 
 /// Where the test's influxd runs and how to reach it.
 pub struct Env {
-    pub dial: Dial,
+    /// Carries one connection to influxd (an SSH channel from the test host).
+    pub fwd: Forwarder,
     pub password: String,
     /// Keeps the test host (and its influxd) alive.
     pub _guard: Box<dyn std::any::Any>,
 }
 
 impl Env {
-    fn dialer(&self) -> Dialer<'static> {
-        let d = self.dial.clone();
-        Box::new(move || d())
-    }
-    fn client(&self, password: &str) -> Client<'static> {
-        Client::new(self.dialer(), "test influxd", "telegraf", "admin", password)
+    fn client(&self, password: &str) -> Client {
+        Client::new(
+            self.fwd.clone(),
+            "test influxd",
+            "telegraf",
+            "admin",
+            password,
+        )
     }
 }
 
@@ -361,7 +361,7 @@ pub fn check_no_data(env: &Env) {
 }
 
 /// A wrong password and an InfluxDB that is not there are clear errors.
-pub fn check_influx_errors(env: &Env, unreachable: Dialer<'static>) {
+pub fn check_influx_errors(env: &Env, unreachable: Forwarder) {
     let runs = [record("r", "mono", 1_000_000_000, 1_000_000_600)];
     let tmp = tempfile::tempdir().unwrap();
     let bad = env.client("not-the-password");

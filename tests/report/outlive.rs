@@ -67,6 +67,14 @@ impl Runner for NodeWithFakeKubectl {
     fn tunnel(&self, host: &str, port: u16) -> Result<Box<dyn Tunnel>, RemoteError> {
         self.0.tunnel(host, port)
     }
+    fn forward(
+        &self,
+        host: &str,
+        port: u16,
+        client: std::net::TcpStream,
+    ) -> Result<(), RemoteError> {
+        self.0.forward(host, port, client)
+    }
 }
 
 /// Exports run `name`'s samples with the function `run-workload` calls when a run ends
@@ -207,12 +215,8 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
     // `influx -import`, and answers the report's queries as the first one did.
     {
         start_influxd(node.as_ref(), "/tmp/mlk-influx2", 8096);
-        let n2 = node.clone();
-        let dial = move || -> mlk::report::influx::Dialer<'static> {
-            let n = n2.clone();
-            Box::new(move || Ok(n.tunnel("127.0.0.1", 8096)? as Box<dyn mlk::remote::Tunnel>))
-        };
-        super::influxd::init(&dial, &env.password);
+        let fwd = mlk::remote::port_forward::to(node.clone(), "127.0.0.1".into(), 8096);
+        super::influxd::init(&fwd, &env.password);
         for r in &recs {
             let f = root
                 .join(&r.cluster)
@@ -235,7 +239,7 @@ fn a_report_from_exported_samples_equals_the_live_one_after_the_host_is_gone() {
             );
         }
         let again = Client::new(
-            dial(),
+            fwd,
             "re-imported influxd",
             "telegraf",
             "admin",

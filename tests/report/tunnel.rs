@@ -1,9 +1,9 @@
 //! The report's figures through mlk's SSH tunnel: a real influxd runs INSIDE a test host
 //! (scripts/testhosts.sh, own network namespace), bound to the node's 127.0.0.1, so the only
 //! way in is an SSH direct-tcpip channel from the node.
-use super::{Dial, Env, cli, influxd};
+use super::{Env, cli, influxd};
 use crate::ssh_support::{TestHosts, have_root, run};
-use mlk::remote::{Runner, SshRunner, Tunnel};
+use mlk::remote::{Forwarder, Runner, SshRunner, port_forward};
 use std::sync::Arc;
 
 const PORT: u16 = 8086;
@@ -45,15 +45,14 @@ pub fn node_env() -> Option<Env> {
     let hosts = TestHosts::up(1);
     let runner = Arc::new(hosts.connect(1));
     start_influxd(runner.as_ref(), "/tmp/mlk-influx", PORT);
-    let r = runner.clone();
-    let dial: Dial = Arc::new(move || Ok(r.tunnel("127.0.0.1", PORT)?));
+    let fwd: Forwarder = port_forward::to(runner.clone(), "127.0.0.1".into(), PORT);
     let password = format!("pw-{:08x}", rand::random::<u32>());
     let env = Env {
-        dial,
+        fwd,
         password,
         _guard: Box::new((runner, hosts)),
     };
-    influxd::init(&|| env.dialer(), &env.password);
+    influxd::init(&env.fwd, &env.password);
     Some(env)
 }
 
@@ -68,11 +67,10 @@ fn report_through_the_ssh_tunnel_to_influxd_in_a_test_host() {
         ._guard
         .downcast_ref::<(Arc<SshRunner>, TestHosts)>()
         .expect("guard");
-    let r = guard.0.clone();
     // Nothing listens on port 1 inside the node: the channel open fails.
     super::check_influx_errors(
         &env,
-        Box::new(move || Ok(r.tunnel("127.0.0.1", 1)? as Box<dyn Tunnel>)),
+        port_forward::to(guard.0.clone(), "127.0.0.1".into(), 1),
     );
 
     // The command line, end to end: two clusters' runs side by side, through the tunnel.
