@@ -169,7 +169,8 @@ impl Store {
     /// Group commit: the change is made in memory, then this thread waits for the file. A
     /// write that started after the change (another thread's) holds it, so this one returns
     /// without writing again; otherwise it writes everything changed so far itself. Each
-    /// write still fsyncs the file and the folder, and a failed write is every waiting
+    /// write fsyncs the file before the rename, and the folder after it unless every change
+    /// not yet durable is a `running` record (module docs); a failed write is every waiting
     /// caller's error (each retries, and reports its own failure).
     pub fn set(&self, stage: &str, node: &str, rec: Record) -> Result<()> {
         let durable = rec.status != Status::Running;
