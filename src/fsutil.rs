@@ -5,6 +5,18 @@ use std::path::Path;
 
 /// Writes `data` to `path` through a temp file in the same directory, fsync and rename.
 pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> Result<()> {
+    write_atomic_sync(path, data, mode, true)
+}
+
+/// [`write_atomic`]; with `sync_dir` false the folder is not fsync'd after the rename: the
+/// file is still complete under either name, but after a power loss the rename may be undone
+/// (the previous file back). For records whose loss is harmless (`state`'s `running`).
+pub fn write_atomic_sync(
+    path: &Path,
+    data: &[u8],
+    mode: Option<u32>,
+    sync_dir: bool,
+) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -29,7 +41,7 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> Result<()> {
         .with_context(|| format!("renaming into {}", path.display()))?;
     // The rename is only durable once the directory entry is on disk too.
     #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
+    if sync_dir && let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(())

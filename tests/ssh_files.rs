@@ -104,3 +104,54 @@ fn ssh_tunnel_reaches_a_service_on_the_node_while_commands_run() {
         Ok(_) => panic!("tunnel to a closed port must fail"),
     }
 }
+
+/// What `mlk up` uploads once per node and run: the rendered bundle, here 22 files of 0.5-14 KB
+/// (the mono profile renders 22 files, 164 KB), one after the other on one session. Each lands
+/// whole with its mode. `MLK_BENCH=1` prints the time (docs/performance.md).
+#[test]
+fn ssh_a_bundle_of_files_uploads_whole_one_after_the_other() {
+    if !have_root("ssh_a_bundle_of_files_uploads_whole_one_after_the_other") {
+        return;
+    }
+    let lab = TestHosts::up(1);
+    let r = lab.connect(1);
+    assert_eq!(run(&r, "mkdir -p /tmp/bundle").0, 0);
+    let files: Vec<(String, Vec<u8>, i32)> = (0..22u32)
+        .map(|i| {
+            let len = 512 + (i as usize * 7919) % (14 * 1024);
+            let data = (0..len as u32)
+                .map(|k| (k.wrapping_mul(2654435761).wrapping_add(i) >> 24) as u8)
+                .collect();
+            let mode = if i % 2 == 0 { 0o755 } else { 0o644 };
+            (format!("/tmp/bundle/f{i:02}"), data, mode)
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    for (path, data, mode) in &files {
+        r.upload(data, path, *mode).expect("upload");
+    }
+    let took = started.elapsed();
+    let (st, lines) = run(
+        &r,
+        "cd /tmp/bundle && for f in f*; do echo \"$f $(stat -c %a $f) $(sha256sum < $f | cut -c1-64)\"; done",
+    );
+    assert_eq!(st, 0);
+    let want: Vec<String> = files
+        .iter()
+        .map(|(path, data, mode)| {
+            let sum = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(data));
+            format!("{} {mode:o} {sum}", path.trim_start_matches("/tmp/bundle/"))
+        })
+        .collect();
+    assert_eq!(lines, want);
+    if std::env::var_os("MLK_BENCH").is_some() {
+        let bytes: usize = files.iter().map(|f| f.1.len()).sum();
+        println!(
+            "bench: upload of {} files ({} KB) on one session: {:.3} s ({:.1} ms per file)",
+            files.len(),
+            bytes / 1024,
+            took.as_secs_f64(),
+            took.as_secs_f64() * 1000.0 / files.len() as f64
+        );
+    }
+}

@@ -3,6 +3,12 @@
 //! Every change is written at once and atomically (temp file, fsync, rename), so a `kill -9`
 //! leaves either the previous or the new file. A stage is recorded `running` before it starts
 //! and `done` only after it succeeded, so an interrupted stage is never mistaken for done.
+//! Changes that node threads make at the same moment share one write (group commit): each
+//! `set` still returns only once a file holding its change is in place, durable (the folder
+//! fsync'd after the rename) for every record but `running`. A `running` record lost to a
+//! power cut leaves the record before it, which never says done with these inputs (else the
+//! stage would not be running), so resume runs the stage again either way; the file itself
+//! is fsync'd before every rename, so it is whole under either name.
 pub mod folder;
 pub mod lock;
 pub mod name;
@@ -14,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 /// The record key for stages that run on the host, not on a node.
@@ -72,10 +79,27 @@ pub fn now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+/// How far the file on disk is: changes numbered from 1, in the order made.
+#[derive(Debug, Default)]
+struct Written {
+    /// The file holds changes 1..=`file`.
+    file: u64,
+    /// Changes 1..=`durable` survive a power cut (the folder was fsync'd after the rename).
+    durable: u64,
+}
+
 /// The state file of one cluster, shared by the executor's node threads.
+///
+/// Lock order: `written`, then `data`.
 pub struct Store {
     path: PathBuf,
     data: Mutex<StateFile>,
+    /// Changes made to `data` so far; only changed with `data` locked.
+    changes: AtomicU64,
+    /// The last change that needs a durable write (every status but `running`).
+    wanted: AtomicU64,
+    /// Held while the file is written: the changes in the file, and the durable ones.
+    written: Mutex<Written>,
 }
 
 impl Store {
@@ -97,6 +121,9 @@ impl Store {
         Ok(Store {
             path,
             data: Mutex::new(data),
+            changes: AtomicU64::new(0),
+            wanted: AtomicU64::new(0),
+            written: Mutex::new(Written::default()),
         })
     }
 
@@ -120,19 +147,60 @@ impl Store {
             .is_some_and(|r| r.status == Status::Done && r.input_hash == hash)
     }
 
+    fn lock_written(&self) -> std::sync::MutexGuard<'_, Written> {
+        self.written.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Replaces one record and writes the file before returning.
+    ///
+    /// Group commit: the change is made in memory, then this thread waits for the file. A
+    /// write that started after the change (another thread's) holds it, so this one returns
+    /// without writing again; otherwise it writes everything changed so far itself. Each
+    /// write fsyncs the file before the rename, and the folder after it unless every change
+    /// not yet durable is a `running` record (module docs); a failed write is every waiting
+    /// caller's error (each retries, and reports its own failure).
     pub fn set(&self, stage: &str, node: &str, rec: Record) -> Result<()> {
-        let mut d = self.lock();
-        d.stages
-            .entry(stage.to_string())
-            .or_default()
-            .insert(node.to_string(), rec);
-        self.write(&d)
+        let durable = rec.status != Status::Running;
+        let mine = {
+            let mut d = self.lock();
+            d.stages
+                .entry(stage.to_string())
+                .or_default()
+                .insert(node.to_string(), rec);
+            let mine = self.changes.fetch_add(1, Ordering::SeqCst) + 1;
+            if durable {
+                self.wanted.fetch_max(mine, Ordering::SeqCst);
+            }
+            mine
+        };
+        let mut written = self.lock_written();
+        if (if durable {
+            written.durable
+        } else {
+            written.file
+        }) >= mine
+        {
+            return Ok(());
+        }
+        let (text, upto, sync_dir) = {
+            let d = self.lock();
+            let upto = self.changes.load(Ordering::SeqCst);
+            let sync_dir = self.wanted.load(Ordering::SeqCst) > written.durable;
+            (serde_json::to_vec_pretty(&*d)?, upto, sync_dir)
+        };
+        self.write_bytes(&text, sync_dir)?;
+        written.file = upto;
+        if sync_dir {
+            written.durable = upto;
+        }
+        Ok(())
     }
 
     /// Marks every `running` record failed with `message` (on Ctrl-C), and writes the file.
     /// Returns with the state locked, so no thread can record anything after it.
     pub fn interrupt(&self, message: &str) -> std::sync::MutexGuard<'_, StateFile> {
+        // An in-flight write finishes first, so that this one lands last.
+        let _written = self.lock_written();
         let mut d = self.lock();
         let when = now();
         for rec in d.stages.values_mut().flat_map(|m| m.values_mut()) {
@@ -153,8 +221,11 @@ impl Store {
     }
 
     fn write(&self, d: &StateFile) -> Result<()> {
-        let text = serde_json::to_vec_pretty(d)?;
-        crate::fsutil::write_atomic(&self.path, &text, Some(0o600))
+        self.write_bytes(&serde_json::to_vec_pretty(d)?, true)
+    }
+
+    fn write_bytes(&self, text: &[u8], sync_dir: bool) -> Result<()> {
+        crate::fsutil::write_atomic_sync(&self.path, text, Some(0o600), sync_dir)
             .with_context(|| format!("recording state in {}", self.path.display()))
     }
 }
@@ -224,6 +295,63 @@ mod tests {
         let s3 = Store::open(dir.path(), "c").unwrap();
         assert_eq!(s3.get("b", "node1").unwrap().status, Status::Failed);
         assert_eq!(s3.get("a", "node1").unwrap().status, Status::Done);
+    }
+
+    #[test]
+    fn concurrent_sets_share_writes_and_lose_no_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), "c").unwrap();
+        let rec = |hash: &str| Record {
+            status: Status::Done,
+            started: None,
+            ended: None,
+            input_hash: hash.into(),
+            message: None,
+        };
+        std::thread::scope(|sc| {
+            for t in 0..8 {
+                let s = &s;
+                sc.spawn(move || {
+                    for i in 0..25 {
+                        s.set(&format!("s{i}"), &format!("n{t}"), rec(&format!("{t}-{i}")))
+                            .unwrap();
+                        // Each set returns with its record in the file on disk.
+                        let on_disk = read_state(s.path(), "c").unwrap();
+                        assert_eq!(
+                            on_disk.stages[&format!("s{i}")][&format!("n{t}")].input_hash,
+                            format!("{t}-{i}")
+                        );
+                    }
+                });
+            }
+        });
+        let again = Store::open(dir.path(), "c").unwrap();
+        for t in 0..8 {
+            for i in 0..25 {
+                assert!(again.is_done(&format!("s{i}"), &format!("n{t}"), &format!("{t}-{i}")));
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_write_is_the_callers_error_and_the_next_write_carries_its_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path(), "c").unwrap();
+        let rec = |status| Record {
+            status,
+            started: None,
+            ended: None,
+            input_hash: "h".into(),
+            message: None,
+        };
+        // A folder where the file should be: the rename fails.
+        std::fs::create_dir(dir.path().join("state.json")).unwrap();
+        assert!(s.set("a", "n1", rec(Status::Done)).is_err());
+        std::fs::remove_dir(dir.path().join("state.json")).unwrap();
+        s.set("b", "n1", rec(Status::Running)).unwrap();
+        let again = Store::open(dir.path(), "c").unwrap();
+        assert!(again.is_done("a", "n1", "h"));
+        assert_eq!(again.get("b", "n1").unwrap().status, Status::Running);
     }
 
     #[test]

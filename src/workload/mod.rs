@@ -159,7 +159,7 @@ pub fn mnist(p: &Profile, run: &str, training: &Training) -> Result<Manifest> {
         dataset_path: format!("{DATA_MOUNT}/{}", prepare::MNIST.file),
         tasks: tasks.clone(),
     };
-    let yaml = crate::render::registry()?
+    let yaml = crate::render::registry_of(&["workloads/mnist.yaml"])?
         .render("workloads/mnist.yaml", &ctx)
         .context("rendering workloads/mnist.yaml")?;
     let selector = format!("{RUN_LABEL}={run}");
