@@ -146,7 +146,7 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     let progress = Arc::new(Progress::new(g.progress, a.json, &dir)?);
     {
         let (store, progress, name) = (store.clone(), progress.clone(), p.name.clone());
-        executor::signal::install(move |sig| {
+        executor::signal::install(move || {
             let _held = store.interrupt("interrupted by a signal");
             progress.clear();
             progress.run_end(&RunEnd {
@@ -155,7 +155,7 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
                 ..RunEnd::default()
             });
             eprintln!(
-                "mlk: interrupted (signal {sig}); state recorded in {}; `mlk up -c {name}` resumes",
+                "mlk: interrupted; state recorded in {}; `mlk up -c {name}` resumes",
                 store.path().display()
             );
             std::process::exit(i32::from(Class::Interrupted.code()));

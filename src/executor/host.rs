@@ -57,6 +57,12 @@ pub fn work(ctx: &Ctx, stage: &Stage, w: HostWork) -> Result<String> {
 /// A profile's stage with `target: host`: its snippets with bash on this machine.
 pub fn custom(ctx: &Ctx, stage: &Stage, c: &Snippets) -> Result<String> {
     let id = stage.id.as_str();
+    // Windows without Git for Windows has no bash: refuse before running anything.
+    let bash = crate::platform::shell::find(
+        crate::platform::shell::Shell::Bash,
+        &format!("stage `{id}` (target: host)"),
+    )
+    .map_err(|m| classify(Class::Preflight, m))?;
     let limit = |snippet: &str| match c.timeout {
         Some(t) => format!("timeout {t} bash -c {}", crate::quote::shell(snippet)),
         None => snippet.to_string(),
@@ -64,12 +70,12 @@ pub fn custom(ctx: &Ctx, stage: &Stage, c: &Snippets) -> Result<String> {
     let (run, check) = (&limit(&c.run), c.check.as_deref().map(limit));
     if let Some(check) = &check {
         ctx.progress.node_state(id, HOST, "checking");
-        if local(ctx, stage, check)?.0 == 0 {
+        if local(ctx, stage, &bash, check)?.0 == 0 {
             return Ok("check passed; run skipped".into());
         }
     }
     ctx.progress.node_state(id, HOST, "running");
-    let (status, tail) = local(ctx, stage, run)?;
+    let (status, tail) = local(ctx, stage, &bash, run)?;
     if status != 0 {
         let shown = if c.timeout.is_some() {
             run.clone()
@@ -114,13 +120,18 @@ fn all_runners(ctx: &Ctx, stage: &Stage) -> Result<BTreeMap<String, Arc<dyn Runn
 }
 
 /// Runs a snippet with bash on this machine, logging its output; returns status and tail.
-fn local(ctx: &Ctx, stage: &Stage, snippet: &str) -> Result<(i32, Vec<String>)> {
+fn local(
+    ctx: &Ctx,
+    stage: &Stage,
+    bash: &std::path::Path,
+    snippet: &str,
+) -> Result<(i32, Vec<String>)> {
     ctx.progress.log_line(
         HOST,
         stage.id.as_str(),
         &format!("$ bash -c {}", crate::quote::shell(snippet)),
     );
-    let mut child = Command::new("bash")
+    let mut child = Command::new(bash)
         .arg("-c")
         // Merge stderr into stdout so lines keep their order.
         .arg(format!("exec 2>&1\n{snippet}"))

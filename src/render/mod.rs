@@ -7,7 +7,13 @@ pub mod addresses;
 pub mod context;
 pub mod egress;
 pub mod manifest;
+// The render folder: descriptor-based (openat) where there is one, by path elsewhere.
+#[cfg(unix)]
 pub mod safe_dir;
+#[cfg(any(test, not(unix)))]
+mod safe_dir_portable;
+#[cfg(not(unix))]
+pub use safe_dir_portable as safe_dir;
 
 use crate::plan;
 use crate::profile::Profile;
@@ -18,6 +24,16 @@ use include_dir::{Dir, include_dir};
 use safe_dir::SafeDir;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Whether `rel` is a plain relative path: no root, no `.` or `..`, no empty component, and
+/// none of what Windows also reads as a separator or a drive (`\`, `:`).
+pub fn is_plain_relative(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.contains(['\0', '\\', ':'])
+        && rel
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
+}
 
 static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
