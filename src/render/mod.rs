@@ -86,7 +86,7 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
         let text = hb
             .render(tpl, &ctx)
             .with_context(|| format!("rendering {tpl}"))?;
-        out.insert(path, text);
+        out.insert(path, lf(text));
         Ok(())
     };
     put("Vagrantfile", "Vagrantfile".into())?;
@@ -103,6 +103,17 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
         put(f, f.to_string())?;
     }
     Ok(out)
+}
+
+/// `text` with LF line endings only. Every rendered file is read on a Linux guest (bash, YAML,
+/// Ruby all accept LF), whatever the host: a Windows checkout with `core.autocrlf` gives the
+/// embedded templates CRLF endings, which would reach the guests as `$'\r': command not found`.
+pub fn lf(text: String) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    }
 }
 
 /// File modes of a render: a user's folder is shared like any project folder; the copy in a
