@@ -177,6 +177,7 @@ fn macos_apple_silicon_says_what_works_and_agrees_with_the_arch_check() {
     assert!(c.fix.unwrap().contains("driver: qemu"));
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn linux_keeps_its_own_cpuinfo_check() {
     let p = profile("mono");

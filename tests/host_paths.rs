@@ -8,8 +8,10 @@ use mlk::profile::Hypervisor;
 use std::path::Path;
 use std::process::Command;
 
-/// A folder as a Windows user names one; on Linux the backslashes are part of one name.
-const WINDOWS_STYLE: &str = r"C:\Users\Jane Doe\mlk labs\lab one";
+/// A folder as a Windows user names one (nested folders there; on Linux the backslashes are
+/// part of one name). Relative: on Windows, joining a path with a drive would leave the temp
+/// folder.
+const WINDOWS_STYLE: &str = r"Jane Doe\mlk labs\lab one";
 
 fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {

@@ -137,8 +137,8 @@ fn bsd_destination(dest: &str) -> Option<Ipv4Net> {
     };
     let parts: Vec<u8> = addr
         .split('.')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
+        .map(|p| p.parse::<u8>().ok())
+        .collect::<Option<Vec<u8>>>()?;
     if parts.is_empty() || parts.len() > 4 {
         return None;
     }

@@ -11,7 +11,7 @@ pub mod manifest;
 #[cfg(unix)]
 pub mod safe_dir;
 #[cfg(any(test, not(unix)))]
-mod safe_dir_portable;
+pub mod safe_dir_portable;
 #[cfg(not(unix))]
 pub use safe_dir_portable as safe_dir;
 
