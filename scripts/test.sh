@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/bin:$PATH"
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
+# Windows: a compile check (check + clippy for x86_64-pc-windows-gnu), docs/platforms.md.
+scripts/windows-check.sh
 cargo test --locked

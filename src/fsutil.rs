@@ -1,4 +1,5 @@
 //! Atomic file writes: a reader sees the old file or the new one, never half of either.
+use crate::platform::files as platform;
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;
@@ -26,23 +27,17 @@ pub fn write_atomic_sync(
         .prefix(".mlk-tmp-")
         .tempfile_in(dir)
         .with_context(|| format!("creating a temp file in {}", dir.display()))?;
-    #[cfg(unix)]
     if let Some(mode) = mode {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+        platform::set_file_mode(tmp.as_file(), mode)?;
     }
-    #[cfg(not(unix))]
-    let _ = mode;
     tmp.write_all(data)
         .with_context(|| format!("writing {}", path.display()))?;
     tmp.as_file().sync_all()?;
     tmp.persist(path)
         .with_context(|| format!("renaming into {}", path.display()))?;
     // The rename is only durable once the directory entry is on disk too.
-    #[cfg(unix)]
-    if sync_dir && let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
+    if sync_dir {
+        platform::sync_dir(dir);
     }
     Ok(())
 }
@@ -57,14 +52,12 @@ pub fn write_atomic_new(
     data: &[u8],
     mode: u32,
 ) -> Result<std::path::PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".mlk-tmp-")
         .tempfile_in(dir)
         .with_context(|| format!("creating a temp file in {}", dir.display()))?;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    platform::set_file_mode(tmp.as_file(), mode)?;
     tmp.write_all(data)
         .with_context(|| format!("writing in {}", dir.display()))?;
     tmp.as_file().sync_all()?;
@@ -77,9 +70,7 @@ pub fn write_atomic_new(
         let path = dir.join(name);
         match tmp.persist_noclobber(&path) {
             Ok(_) => {
-                if let Ok(d) = std::fs::File::open(dir) {
-                    let _ = d.sync_all();
-                }
+                platform::sync_dir(dir);
                 return Ok(path);
             }
             Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => tmp = e.file,
@@ -95,25 +86,6 @@ pub fn write_atomic_new(
 /// enough that reading and parsing it is instant.
 pub const MAX_INPUT: u64 = 1024 * 1024;
 
-/// What kind of thing `meta` is, for "not a regular file" messages.
-fn kind(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let t = meta.file_type();
-    if t.is_dir() {
-        "a folder"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a plain file"
-    }
-}
-
 fn mib(n: u64) -> String {
     format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
 }
@@ -123,17 +95,12 @@ fn mib(n: u64) -> String {
 /// The error is the reason alone, for the caller to put next to the file's name.
 pub fn read_input(path: &Path, max: u64) -> std::result::Result<Vec<u8>, String> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    // O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked on the
-    // opened file, so it cannot be swapped between the check and the read.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| e.to_string())?;
+    // Opening a FIFO must not wait for a writer; the type is checked on the opened file, so
+    // it cannot be swapped between the check and the read.
+    let file = platform::open_read_nonblocking(path).map_err(|e| e.to_string())?;
     let meta = file.metadata().map_err(|e| e.to_string())?;
     if !meta.is_file() {
-        return Err(format!("not a regular file ({})", kind(&meta)));
+        return Err(format!("not a regular file ({})", platform::kind(&meta)));
     }
     if meta.len() > max {
         return Err(format!(
@@ -170,6 +137,7 @@ mod tests {
     #[test]
     fn read_input_refuses_devices_fifos_folders_and_big_files() {
         let d = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
         assert!(
             read_input(Path::new("/dev/zero"), MAX_INPUT)
                 .unwrap_err()

@@ -18,6 +18,7 @@ pub mod lockfile;
 pub mod login;
 pub mod manifest;
 pub mod plan;
+pub mod platform;
 pub mod profile;
 pub mod progress;
 pub mod provider;

@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{IsTerminal, LineWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -63,13 +62,13 @@ impl Progress {
         };
         let bars = target.map(MultiProgress::with_draw_target);
         let path = crate::layout::of(cluster_dir).log();
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            // Stage output may hold anything, secrets included: owner only.
-            .mode(0o600)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
+        // Stage output may hold anything, secrets included: owner only.
+        let file = crate::platform::files::create_mode(
+            OpenOptions::new().create(true).append(true),
+            0o600,
+        )
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
         let secrets_dir = crate::stages::secrets::dir(cluster_dir);
         Ok(Progress {
             json,

@@ -217,6 +217,29 @@ FATA[0051] Failed to get job complete status for job rke-network-plugin-deploy-j
         "    node2: http://mirrors.163.com/centos/7/os/x86_64/Packages/PyYAML-3.10-11.el7.x86_64.rpm: [Errno 14] curl#6 - \"Could not resolve host: mirrors.163.com; Unknown error\"",
         "https://github.com/rootsongjc/kubernetes-vagrant-centos-cluster/issues/53",
     ),
+    (
+        "VBOX_HYPERV_PARTITION",
+        // zulip/zulip#13373 (vagrant up, VirtualBox under Hyper-V, Windows 10)
+        "Command: [\"startvm\", \"71c918bb-3d33-41dc-b524-34082ecbb0df\", \"--type\", \"headless\"]\n\n\
+Stderr: VBoxManage.exe: error: Call to WHvSetupPartition failed: ERROR_SUCCESS (Last=0xc000000d/87) (VERR_NEM_VM_CREATE_FAILED)\n\
+VBoxManage.exe: error: Details: code",
+        "https://github.com/zulip/zulip/issues/13373",
+    ),
+    (
+        "VBOX_HYPERV_PARTITION",
+        // hashicorp/vagrant#12471 (Windows 11, Hyper-V enabled, VirtualBox 6.1.24)
+        "Stderr: VBoxManage.exe: error: Failed to get device handle and/or partition ID for 00000000018dfd50 (hPartitionDevice=0000000000000a51, Last=0xc0000002/1) (VERR_NEM_VM_CREATE_FAILED)\n\
+VBoxManage.exe: error: Details: code E_FAIL (0x80004005), component ConsoleWrap, interface IConsole",
+        "https://github.com/hashicorp/vagrant/issues/12471",
+    ),
+    (
+        "VBOX_NEM_NOT_AVAILABLE",
+        // hashicorp/vagrant#11325 (Windows 10 Home)
+        "Stderr: VBoxManage.exe: error: Not in a hypervisor partition (HVP=0) (VERR_NEM_NOT_AVAILABLE).\n\
+VBoxManage.exe: error: VT-x is disabled in the BIOS for all CPU modes (VERR_VMX_MSR_ALL_VMX_DISABLED)\n\
+VBoxManage.exe: error: Details: code E_FAIL (0x80004005), component ConsoleWrap, interface IConsole",
+        "https://github.com/hashicorp/vagrant/issues/11325",
+    ),
 ];
 
 /// Output of runs that went fine, which must match nothing.

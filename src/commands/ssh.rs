@@ -84,16 +84,7 @@ pub fn run(g: &Global, a: &SshArgs) -> Result<()> {
         })?;
         std::process::exit(st.code().unwrap_or(255));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.arg("-t");
-        let e = cmd.exec();
-        Err(crate::exit::tag(Class::Provider, "running ssh", e))
-    }
-    #[cfg(not(unix))]
-    {
-        let st = cmd.status()?;
-        std::process::exit(st.code().unwrap_or(255));
-    }
+    cmd.arg("-t");
+    let e = crate::platform::process::replace_with(&mut cmd);
+    Err(crate::exit::tag(Class::Provider, "running ssh", e))
 }

@@ -194,7 +194,7 @@ fn provider(t: &crate::cluster::target::Target, a: &UpArgs) -> Result<Box<dyn Pr
 /// On SIGINT/SIGTERM: the running stages are recorded interrupted, then mlk exits 130.
 fn on_signal(store: &Arc<Store>, progress: &Arc<Progress>, name: &str) {
     let (store, progress, name) = (store.clone(), progress.clone(), name.to_string());
-    executor::signal::install(move |sig| {
+    executor::signal::install(move || {
         let _held = store.interrupt("interrupted by a signal");
         progress.clear();
         progress.run_end(&RunEnd {
@@ -203,7 +203,7 @@ fn on_signal(store: &Arc<Store>, progress: &Arc<Progress>, name: &str) {
             ..RunEnd::default()
         });
         eprintln!(
-            "mlk: interrupted (signal {sig}); state recorded in {}; `mlk up -c {name}` resumes",
+            "mlk: interrupted; state recorded in {}; `mlk up -c {name}` resumes",
             store.path().display()
         );
         std::process::exit(i32::from(Class::Interrupted.code()));

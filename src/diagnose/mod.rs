@@ -179,9 +179,7 @@ fn add_tree(b: &mut Bundle, root: &Path, prefix: &str) {
 fn host(b: &mut Bundle, dir: &Path) {
     use crate::doctor::host as h;
     let show = |r: Result<String, String>| r.unwrap_or_else(|e| format!("({e})"));
-    let (total, avail) = h::read("/proc/meminfo")
-        .map(|t| h::parse_meminfo(&t))
-        .unwrap_or((None, None));
+    let (total, avail) = crate::platform::host::memory_mib();
     let mut t = format!(
         "os: {}
 vagrant: {}
@@ -194,7 +192,7 @@ cpus: {}
         show(h::first_line("VBoxManage", &["--version"])),
         total.map_or("unknown".into(), |v| v.to_string()),
         avail.map_or("unknown".into(), |v| v.to_string()),
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        crate::platform::host::cpus(),
     );
     for (what, p) in [
         ("cluster folder", dir.to_path_buf()),

@@ -48,6 +48,8 @@ pub struct Facts {
     pub cpus: usize,
     pub disks: Vec<Disk>,
     pub cpu_flags: Option<CpuFlags>,
+    /// The OS's own answer on virtualisation where there is no /proc/cpuinfo (macOS, Windows).
+    pub host_virt: Option<crate::platform::host::Virt>,
     pub dev_kvm: bool,
     /// This host's fs.inotify.max_user_instances and max_user_watches.
     pub host_inotify: (Option<u64>, Option<u64>),
@@ -86,9 +88,7 @@ pub fn gather(p: &Profile, target: ProviderKind, home: &Path) -> Facts {
     };
     let networks_conf_path = std::env::var("MLK_VBOX_NETWORKS_CONF")
         .unwrap_or_else(|_| "/etc/vbox/networks.conf".into());
-    let (mem_total_mib, mem_available_mib) = host::read("/proc/meminfo")
-        .map(|t| host::parse_meminfo(&t))
-        .unwrap_or((None, None));
+    let (mem_total_mib, mem_available_mib) = crate::platform::host::memory_mib();
     let mut disks = Vec::new();
     if let Some(v) = vagrant_target {
         let boxes = vagrant_home();
@@ -130,14 +130,13 @@ pub fn gather(p: &Profile, target: ProviderKind, home: &Path) -> Facts {
         }),
         networks_conf: (networks_conf_path.clone(), host::read(&networks_conf_path)),
         interfaces: host::interfaces(),
-        routes: host::read("/proc/net/route")
-            .map(|t| host::parse_proc_route(&t))
-            .unwrap_or_default(),
+        routes: host::routes(),
         mem_total_mib,
         mem_available_mib,
-        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpus: crate::platform::host::cpus(),
         disks,
         cpu_flags: host::read("/proc/cpuinfo").and_then(|t| host::parse_cpuinfo(&t)),
+        host_virt: crate::platform::host::virtualisation(),
         dev_kvm: Path::new("/dev/kvm").exists(),
         host_inotify: (
             host::sysctl("fs/inotify/max_user_instances"),

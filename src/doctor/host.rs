@@ -34,54 +34,23 @@ fn as_string<S: serde::Serializer>(v: &Ipv4Net, s: S) -> Result<S::Ok, S::Error>
     s.collect_str(v)
 }
 
-/// The IPv4 addresses of every interface in this network namespace (getifaddrs(3), as
-/// kubespray's Vagrantfile does with Socket.getifaddrs).
-#[cfg(unix)]
+/// The IPv4 addresses of every interface in this network namespace (the `sysinfo` crate:
+/// getifaddrs(3) on Unix, as kubespray's Vagrantfile does with Socket.getifaddrs;
+/// GetAdaptersAddresses on Windows).
 pub fn interfaces() -> Result<Vec<Iface>, String> {
-    use std::ffi::CStr;
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills `head` with a list we free below with freeifaddrs.
-    if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        return Err(format!("getifaddrs: {}", std::io::Error::last_os_error()));
-    }
-    let mut out = Vec::new();
-    let mut p = head;
-    while !p.is_null() {
-        // SAFETY: `p` is a node of the list getifaddrs returned, valid until freeifaddrs.
-        let ifa = unsafe { &*p };
-        p = ifa.ifa_next;
-        if ifa.ifa_addr.is_null() || ifa.ifa_name.is_null() {
-            continue;
-        }
-        // SAFETY: ifa_addr is non-null and points at a sockaddr of the family it names.
-        let family = i32::from(unsafe { (*ifa.ifa_addr).sa_family });
-        if family != libc::AF_INET {
-            continue;
-        }
-        // SAFETY: AF_INET addresses are sockaddr_in.
-        let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
-        let addr = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
-        let prefix = if ifa.ifa_netmask.is_null() {
-            32
-        } else {
-            // SAFETY: the netmask of an AF_INET address is a sockaddr_in too.
-            let m = unsafe { &*(ifa.ifa_netmask as *const libc::sockaddr_in) };
-            u32::from_be(m.sin_addr.s_addr).count_ones() as u8
-        };
-        // SAFETY: ifa_name is a NUL-terminated string owned by the list.
-        let name = unsafe { CStr::from_ptr(ifa.ifa_name) }
-            .to_string_lossy()
-            .into_owned();
-        out.push(Iface { name, addr, prefix });
-    }
-    // SAFETY: `head` came from getifaddrs and is freed once.
-    unsafe { libc::freeifaddrs(head) };
-    Ok(out)
+    Ok(crate::platform::host::ipv4_addresses()
+        .into_iter()
+        .map(|(name, addr, prefix)| Iface { name, addr, prefix })
+        .collect())
 }
 
-#[cfg(not(unix))]
-pub fn interfaces() -> Result<Vec<Iface>, String> {
-    Err("reading interface addresses is not implemented on this OS".into())
+/// The routing table's IPv4 routes (`platform::host::routes`), empty when it cannot be read.
+pub fn routes() -> Vec<Route> {
+    crate::platform::host::routes()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(iface, net)| Route { iface, net })
+        .collect()
 }
 
 /// Routes that carry traffic, from /proc/net/route (Linux): hex little-endian destination and
@@ -151,24 +120,8 @@ pub fn parse_cpuinfo(text: &str) -> Option<CpuFlags> {
 
 /// Free MiB for unprivileged users on the file system holding `path`, or its nearest
 /// existing parent (the folder may not exist before the first run).
-#[cfg(unix)]
 pub fn free_mib(path: &Path) -> Option<(PathBuf, u64)> {
-    use std::os::unix::ffi::OsStrExt;
-    let existing = path.ancestors().find(|p| p.exists())?.to_path_buf();
-    let c = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
-    // SAFETY: statvfs writes into a zeroed struct we own; `c` is NUL-terminated.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return None;
-    }
-    #[allow(clippy::unnecessary_cast)]
-    let bytes = st.f_bavail as u64 * st.f_frsize as u64;
-    Some((existing, bytes / (1024 * 1024)))
-}
-
-#[cfg(not(unix))]
-pub fn free_mib(_path: &Path) -> Option<(PathBuf, u64)> {
-    None
+    crate::platform::host::free_bytes(path).map(|(p, b)| (p, b / (1024 * 1024)))
 }
 
 /// Reads a small text file, None when it is absent or unreadable.
@@ -176,7 +129,8 @@ pub fn read(path: &str) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-/// A sysctl read from /proc/sys, e.g. `fs/inotify/max_user_instances`.
+/// A sysctl read from /proc/sys, e.g. `fs/inotify/max_user_instances` (Linux; None elsewhere,
+/// where these limits do not exist).
 pub fn sysctl(key: &str) -> Option<u64> {
     read(&format!("/proc/sys/{key}"))?.trim().parse().ok()
 }
@@ -228,19 +182,8 @@ pub fn output(cmd: &str, args: &[&str]) -> Result<String, String> {
 }
 
 /// Whether a Unix socket at `path` accepts a connection.
-#[cfg(unix)]
 pub fn socket_connects(path: &Path) -> Result<(), String> {
-    std::os::unix::net::UnixStream::connect(path)
-        .map(|_| ())
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
-#[cfg(not(unix))]
-pub fn socket_connects(path: &Path) -> Result<(), String> {
-    Err(format!(
-        "{}: Unix sockets are not checked on this OS",
-        path.display()
-    ))
+    crate::platform::socket::unix_socket_connects(path)
 }
 
 /// A dotted version's leading numbers, e.g. "Vagrant 2.3.4" -> [2, 3, 4], "7.0.20r163906" -> [7, 0, 20].

@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod facts;
 pub mod host;
 pub mod network;
+pub mod os;
 pub mod tools;
 pub mod virt;
 

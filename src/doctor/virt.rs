@@ -11,6 +11,9 @@ pub const INOTIFY_MIN_WATCHES: u64 = 655_360;
 
 pub fn virtualization(p: &Profile, provider: Hypervisor, f: &Facts) -> Check {
     let id = "virtualization";
+    if let Some(c) = super::os::virtualization(p, provider, f) {
+        return c;
+    }
     if provider == Hypervisor::Hyperv {
         return Check::pass(id, "Hyper-V brings its own virtualisation check");
     }

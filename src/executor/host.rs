@@ -57,6 +57,12 @@ pub fn work(ctx: &Ctx, stage: &Stage, w: HostWork) -> Result<String> {
 /// A profile's stage with `target: host`: its snippets with bash on this machine.
 pub fn custom(ctx: &Ctx, stage: &Stage, c: &Snippets) -> Result<String> {
     let id = stage.id.as_str();
+    // Windows without Git for Windows has no bash: refuse before running anything.
+    crate::platform::shell::find(
+        crate::platform::shell::Shell::Bash,
+        &format!("stage `{id}` (target: host)"),
+    )
+    .map_err(|m| classify(Class::Preflight, m))?;
     let limit = |snippet: &str| match c.timeout {
         Some(t) => format!("timeout {t} bash -c {}", crate::quote::shell(snippet)),
         None => snippet.to_string(),

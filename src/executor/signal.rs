@@ -1,33 +1,21 @@
-//! Ctrl-C and SIGTERM during a run: record the interrupted stages, then exit 130.
+//! Ctrl-C and termination signals during a run: record the interrupted stages, then exit 130.
 //!
-//! The signal handler only sets a flag (all it may safely do); a watcher thread sees the flag
-//! and runs the cleanup. Handlers, unlike a blocked signal mask, are not inherited by child
-//! processes (ProxyCommand, host stages), so those still die on Ctrl-C as usual.
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::time::Duration;
+//! The `ctrlc` crate does the per-OS part: SIGINT, SIGTERM and SIGHUP on Unix; Ctrl-C,
+//! Ctrl-Break and closing the console on Windows. Its handler runs on a thread of its own (not
+//! in signal context), so the cleanup may do real work. Handlers, unlike a blocked signal
+//! mask, are not inherited by child processes (ProxyCommand, host stages), so those still die
+//! on Ctrl-C as usual.
+use std::sync::Mutex;
 
-static SIGNALLED: AtomicI32 = AtomicI32::new(0);
-
-extern "C" fn on_signal(sig: libc::c_int) {
-    SIGNALLED.store(sig, Ordering::SeqCst);
-}
-
-/// Installs handlers for SIGINT and SIGTERM; `cleanup(signal)` runs once on the first one,
-/// on a watcher thread, and must end the process.
-pub fn install(cleanup: impl FnOnce(i32) + Send + 'static) {
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
-    }
-    std::thread::spawn(move || {
-        loop {
-            let sig = SIGNALLED.load(Ordering::SeqCst);
-            if sig != 0 {
-                cleanup(sig);
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
+/// Installs the handler; `cleanup()` runs once, on the first signal, and must end the
+/// process. A second install in the same process is refused by `ctrlc` and ignored here (the
+/// first cleanup stays).
+pub fn install(cleanup: impl FnOnce() + Send + 'static) {
+    let once = Mutex::new(Some(cleanup));
+    let _ = ctrlc::set_handler(move || {
+        let f = once.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(f) = f {
+            f();
         }
     });
 }

@@ -22,11 +22,7 @@ const HEADER: &str = "New password for default admin user (";
 pub fn ensure_secrets_dir(cluster_dir: &std::path::Path) -> Result<()> {
     let d = crate::stages::secrets::dir(cluster_dir);
     std::fs::create_dir_all(&d)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))?;
-    }
+    crate::platform::files::set_mode(&d, 0o700)?;
     Ok(())
 }
 

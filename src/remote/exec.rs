@@ -6,10 +6,10 @@
 //! nothing has come back for too long (a link that is down never resets the connection,
 //! and through a ProxyCommand we do not even see the TCP connection), and stop at a deadline.
 use super::{ExecOutput, RemoteError, TAIL_LINES};
+use crate::platform::socket::{self, RawSock, Want};
 use ssh2::{BlockDirections, Channel, Session};
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read};
-use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
 /// Longest line passed on; a longer run without a newline (a binary blob, `\r` progress
@@ -33,14 +33,14 @@ pub struct Liveness {
 /// The session's socket plus the bookkeeping for dead-link detection.
 pub struct Io<'a> {
     pub sess: &'a Session,
-    pub fd: RawFd,
+    pub fd: RawSock,
     pub node: &'a str,
     pub live: Liveness,
     last_in: Instant,
 }
 
 impl<'a> Io<'a> {
-    pub fn new(sess: &'a Session, fd: RawFd, node: &'a str, live: Liveness) -> Self {
+    pub fn new(sess: &'a Session, fd: RawSock, node: &'a str, live: Liveness) -> Self {
         Io {
             sess,
             fd,
@@ -61,18 +61,16 @@ impl<'a> Io<'a> {
     /// has been silent for longer than `max_silence`.
     pub fn wait(&mut self) -> Result<(), RemoteError> {
         let _ = self.sess.keepalive_send();
-        let events = match self.sess.block_directions() {
-            BlockDirections::Outbound | BlockDirections::Both => libc::POLLIN | libc::POLLOUT,
-            _ => libc::POLLIN,
+        let want = Want {
+            read: true,
+            write: matches!(
+                self.sess.block_directions(),
+                BlockDirections::Outbound | BlockDirections::Both
+            ),
         };
-        let mut pfd = libc::pollfd {
-            fd: self.fd,
-            events,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd; the fd belongs to the session's transport, alive here.
-        let n = unsafe { libc::poll(&mut pfd, 1, 250) };
-        if n > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0 {
+        // The socket belongs to the session's transport, alive here.
+        let ready = socket::wait(&[(self.fd, want)], Duration::from_millis(250));
+        if ready[0].input {
             self.last_in = Instant::now();
         }
         let silent = self.last_in.elapsed();

@@ -6,10 +6,11 @@
 //! polls both sockets when neither side has anything to move.
 use super::RemoteError;
 use super::ssh::Conn;
+use crate::platform::socket::{self, AsRawSock, Want};
 use ssh2::BlockDirections;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::os::fd::AsRawFd;
+use std::time::Duration;
 
 const CHUNK: usize = 32 * 1024;
 /// libssh2's LIBSSH2_ERROR_EAGAIN.
@@ -121,29 +122,20 @@ pub(super) fn pump(
 /// Sleeps until either socket can move something (at most 250 ms), keeping the session alive.
 fn wait(conn: &Conn, client: &TcpStream, client_in: bool, client_out: bool) {
     let _ = conn.sess.keepalive_send();
-    let ssh_events = match conn.sess.block_directions() {
-        BlockDirections::Outbound | BlockDirections::Both => libc::POLLIN | libc::POLLOUT,
-        _ => libc::POLLIN,
+    let ssh = Want {
+        read: true,
+        write: matches!(
+            conn.sess.block_directions(),
+            BlockDirections::Outbound | BlockDirections::Both
+        ),
     };
-    let mut c_events = 0;
-    if client_in {
-        c_events |= libc::POLLIN;
-    }
-    if client_out {
-        c_events |= libc::POLLOUT;
-    }
-    let mut fds = [
-        libc::pollfd {
-            fd: conn.fd,
-            events: ssh_events,
-            revents: 0,
-        },
-        libc::pollfd {
-            fd: client.as_raw_fd(),
-            events: c_events,
-            revents: 0,
-        },
-    ];
-    // SAFETY: two valid pollfds for sockets that live for this call.
-    unsafe { libc::poll(fds.as_mut_ptr(), 2, 250) };
+    let c = Want {
+        read: client_in,
+        write: client_out,
+    };
+    // Both sockets live for this call.
+    socket::wait(
+        &[(conn.fd, ssh), (client.raw_sock(), c)],
+        Duration::from_millis(250),
+    );
 }

@@ -64,13 +64,17 @@ impl Runner for LocalRunner {
         on_line: &mut dyn FnMut(&str),
     ) -> Result<ExecOutput, RemoteError> {
         let script = format!("exec 2>&1\n{cmd}");
+        // Where there is no bash (Windows without Git for Windows), say what to install.
+        let bash =
+            crate::platform::shell::find(crate::platform::shell::Shell::Bash, "a host command")
+                .map_err(|m| self.fatal(m))?;
         let mut c = match timeout {
             Some(t) => {
                 let mut c = Command::new("timeout");
-                c.arg(t.as_secs().max(1).to_string()).arg("bash");
+                c.arg(t.as_secs().max(1).to_string()).arg(&bash);
                 c
             }
-            None => Command::new("bash"),
+            None => Command::new(&bash),
         };
         if let Some(r) = &self.root {
             c.current_dir(r);

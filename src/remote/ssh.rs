@@ -7,9 +7,9 @@ use super::exec::{self, Io, Liveness};
 use super::transport::{self, Proxy};
 use super::{ExecOutput, RemoteError, Runner, Tunnel, hostkeys};
 use crate::inventory::Endpoint;
+use crate::platform::socket::RawSock;
 use ssh2::{ErrorCode, Session};
 use std::io::{Read, Write};
-use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -63,7 +63,7 @@ impl ConnectOptions {
 /// then the ProxyCommand is killed.
 pub(super) struct Conn {
     pub sess: Session,
-    pub fd: RawFd,
+    pub fd: RawSock,
     proxy: Option<Proxy>,
 }
 

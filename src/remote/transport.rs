@@ -1,12 +1,13 @@
 //! The byte pipe under an SSH session: a TCP connection, or a spawned ProxyCommand's stdio.
 //!
-//! libssh2 needs a socket file descriptor, so a ProxyCommand's pipes are bridged to one end of
-//! a Unix socketpair by two threads; the session gets the other end.
+//! libssh2 needs a socket, so a ProxyCommand's pipes are bridged to one end of a socket pair
+//! (`platform::socket::pair`: a Unix socketpair, a loopback TCP pair on Windows) by two
+//! threads; the session gets the other end. The command runs through the host's `sh`.
 use super::RemoteError;
+pub use crate::platform::socket::Stream;
+use crate::platform::socket::{AsRawSock, RawSock};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
-use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,23 +19,8 @@ const STDERR_LINES: usize = 5;
 /// socket for `poll`, and `proxy` (if any) must live as long as the session.
 pub struct Transport {
     pub stream: Stream,
-    pub fd: RawFd,
+    pub fd: RawSock,
     pub proxy: Option<Proxy>,
-}
-
-/// The socket handed to libssh2.
-pub enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl AsRawFd for Stream {
-    fn as_raw_fd(&self) -> RawFd {
-        match self {
-            Stream::Tcp(s) => s.as_raw_fd(),
-            Stream::Unix(s) => s.as_raw_fd(),
-        }
-    }
 }
 
 /// A running ProxyCommand; killed when dropped.
@@ -113,7 +99,7 @@ pub fn tcp(node: &str, host: &str, port: u16, timeout: Duration) -> Result<Trans
         match TcpStream::connect_timeout(addr, timeout) {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
-                let fd = s.as_raw_fd();
+                let fd = s.raw_sock();
                 return Ok(Transport {
                     stream: Stream::Tcp(s),
                     fd,
@@ -141,15 +127,18 @@ pub fn tcp(node: &str, host: &str, port: u16, timeout: Duration) -> Result<Trans
 }
 
 /// Spawns `command` (already %-expanded) through `sh -c` and bridges its stdio to a socket.
+/// Without a shell (Windows without Git for Windows) the node is refused with what to install.
 pub fn proxy(node: &str, command: &str) -> Result<Transport, RemoteError> {
     let fatal = |message: String| RemoteError::Fatal {
         node: node.to_string(),
         message,
     };
-    let (ours, theirs) =
-        UnixStream::pair().map_err(|e| fatal(format!("cannot create a socketpair: {e}")))?;
+    use crate::platform::shell::{self, Shell};
+    let sh = shell::find(Shell::Sh, "the node's ProxyCommand").map_err(fatal)?;
+    let (ours, theirs) = crate::platform::socket::pair()
+        .map_err(|e| fatal(format!("cannot create a socket pair: {e}")))?;
     // `exec` so that the child we hold (and kill) is the proxy itself, not a shell around it.
-    let mut child = Command::new("/bin/sh")
+    let mut child = Command::new(sh)
         .arg("-c")
         .arg(format!("exec {command}"))
         .stdin(Stdio::piped())
@@ -162,7 +151,10 @@ pub fn proxy(node: &str, command: &str) -> Result<Transport, RemoteError> {
     else {
         return Err(fatal("ProxyCommand has no stdio pipes".to_string()));
     };
-    let clone = |s: &UnixStream| s.try_clone().map_err(|e| fatal(format!("socketpair: {e}")));
+    let clone = |s: &Stream| {
+        s.try_clone()
+            .map_err(|e| fatal(format!("socket pair: {e}")))
+    };
     let (mut to_session, mut from_session) = (clone(&theirs)?, theirs);
     // proxy stdout -> session; at EOF the session sees the connection close.
     std::thread::spawn(move || {
@@ -203,9 +195,9 @@ pub fn proxy(node: &str, command: &str) -> Result<Transport, RemoteError> {
             }
         }
     });
-    let fd = ours.as_raw_fd();
+    let fd = ours.raw();
     Ok(Transport {
-        stream: Stream::Unix(ours),
+        stream: ours,
         fd,
         proxy: Some(Proxy {
             child,

@@ -6,7 +6,13 @@
 pub mod context;
 pub mod egress;
 pub mod manifest;
+// The render folder: descriptor-based (openat) where there is one, by path elsewhere.
+#[cfg(unix)]
 pub mod safe_dir;
+#[cfg(any(test, not(unix)))]
+pub mod safe_dir_portable;
+#[cfg(not(unix))]
+pub use safe_dir_portable as safe_dir;
 
 use crate::plan::{self, Plan};
 use crate::profile::Profile;
@@ -18,6 +24,16 @@ use include_dir::{Dir, include_dir};
 use safe_dir::SafeDir;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Whether `rel` is a plain relative path: no root, no `.` or `..`, no empty component, and
+/// none of what Windows also reads as a separator or a drive (`\`, `:`).
+pub fn is_plain_relative(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.contains(['\0', '\\', ':'])
+        && rel
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
+}
 
 static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
@@ -120,7 +136,7 @@ fn render_some(plan: &Plan, learned: &Addresses, which: &dyn Fn(&str) -> bool) -
         let text = hb
             .render(&tpl, ctx)
             .with_context(|| format!("rendering {tpl}"))?;
-        out.insert(path, text);
+        out.insert(path, lf(text));
     }
     Ok(out)
 }
@@ -142,6 +158,17 @@ pub fn readdress(plan: &Plan, learned: &Addresses, rendered: &mut Rendered) -> R
 /// Every file for `p` as its profile says (no learned addresses): `mlk render`'s output.
 pub fn render_all(p: &Profile) -> Result<Rendered> {
     render(&plan::build(p, ""), &Addresses::new())
+}
+
+/// `text` with LF line endings only. Every rendered file is read on a Linux guest (bash, YAML,
+/// Ruby all accept LF), whatever the host: a Windows checkout with `core.autocrlf` gives the
+/// embedded templates CRLF endings, which would reach the guests as `$'\r': command not found`.
+pub fn lf(text: String) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    }
 }
 
 /// File modes of a render: a user's folder is shared like any project folder; the copy in a

@@ -20,14 +20,7 @@ fn cstr(name: &str) -> Result<CString> {
     CString::new(name).with_context(|| format!("`{}` contains a NUL byte", name.escape_debug()))
 }
 
-/// Whether `rel` is a plain relative path: no root, no `.` or `..`, no empty component.
-pub fn is_plain_relative(rel: &str) -> bool {
-    !rel.is_empty()
-        && !rel.contains('\0')
-        && rel
-            .split('/')
-            .all(|c| !c.is_empty() && c != "." && c != "..")
-}
+pub use super::is_plain_relative;
 
 impl SafeDir {
     /// Opens `path` (the folder the user named; a symlink there is the user's choice).

@@ -43,13 +43,13 @@ fn expand(path: &str) -> PathBuf {
     }
 }
 
-#[cfg(unix)]
+/// Refuses a password file others may read (Unix modes; on Windows the file's ACL is not
+/// inspected: `platform::files` says why).
 fn private(path: &std::path::Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .with_context(|| format!("reading {}", path.display()))?
-        .permissions()
-        .mode();
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    let Some(mode) = crate::platform::files::mode(&meta) else {
+        return Ok(());
+    };
     if mode & 0o077 != 0 {
         bail!(
             "{} has mode {:o}; a password file must be readable by its owner only (chmod 600)",
@@ -57,11 +57,6 @@ fn private(path: &std::path::Path) -> Result<()> {
             mode & 0o777
         );
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn private(_: &std::path::Path) -> Result<()> {
     Ok(())
 }
 

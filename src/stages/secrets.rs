@@ -58,15 +58,10 @@ pub fn wanted(p: &Profile) -> Vec<(&'static str, bool)> {
         .collect()
 }
 
-#[cfg(unix)]
+/// The file's permission bits; 0600 where the OS has none (its ACL is inherited, see
+/// `platform::files`).
 fn mode_of(path: &Path) -> Result<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    Ok(std::fs::metadata(path)?.permissions().mode() & 0o777)
-}
-
-#[cfg(not(unix))]
-fn mode_of(_: &Path) -> Result<u32> {
-    Ok(0o600)
+    Ok(crate::platform::files::mode(&std::fs::metadata(path)?).map_or(0o600, |m| m & 0o777))
 }
 
 fn read_secret(path: &Path) -> Result<String> {
@@ -104,12 +99,8 @@ fn write_secret(path: &Path, value: &str) -> Result<()> {
 pub fn ensure(p: &Profile, cluster_dir: &Path) -> Result<Vec<&'static str>> {
     let d = dir(cluster_dir);
     std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("chmod 700 {}", d.display()))?;
-    }
+    crate::platform::files::set_mode(&d, 0o700)
+        .with_context(|| format!("chmod 700 {}", d.display()))?;
     let mut made = Vec::new();
     for (name, _) in wanted(p) {
         let file = path(cluster_dir, name);

@@ -2,8 +2,8 @@
 //! executable), whatever the umask. Folders made by earlier versions (0755, files 0644) are
 //! fixed when a command opens them. Temp files of atomic writes that a killed run left
 //! (`.mlk-tmp-*`, in the folder and below: rendered/, secrets/...) are removed under the lock.
+use crate::platform::files as platform;
 use anyhow::{Context, Result};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
 /// Prefix of `fsutil::write_atomic`'s (and the render writer's) temp files.
@@ -11,22 +11,23 @@ pub const TEMP_PREFIX: &str = ".mlk-tmp-";
 
 /// Creates the cluster folder (0700) if missing and makes it and everything in it private.
 pub fn prepare(dir: &Path) -> Result<()> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))?;
+    platform::create_dir_all(dir, 0o700).with_context(|| format!("creating {}", dir.display()))?;
     secure(dir);
     Ok(())
 }
 
 /// Takes group and other permissions away from the folder and everything below it, never
-/// following a symlink. Best effort: a file that cannot be changed stays as it is.
+/// following a symlink. Best effort: a file that cannot be changed stays as it is. Without
+/// Unix modes (Windows) the folder keeps the ACL it inherits (`platform::files`).
 pub fn secure(dir: &Path) {
+    if !platform::HAS_MODES {
+        return;
+    }
     walk(dir, 0, &mut |path, meta| {
-        let mode = meta.permissions().mode() & 0o7777;
-        if mode & 0o077 != 0 {
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700));
+        if let Some(mode) = platform::mode(meta)
+            && mode & 0o077 != 0
+        {
+            let _ = platform::set_mode(path, mode & 0o700);
         }
     });
 }
@@ -73,9 +74,11 @@ fn walk(dir: &Path, depth: usize, f: &mut dyn FnMut(&Path, &std::fs::Metadata)) 
     }
 }
 
-#[cfg(test)]
+// Unix modes and symlinks: what these tests look at does not exist on Windows.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn mode(p: &Path) -> u32 {
         std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777

@@ -7,7 +7,6 @@ use crate::exit::{Class, classify};
 use anyhow::{Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Held for as long as the value lives.
@@ -18,11 +17,7 @@ pub struct ClusterLock {
 
 /// This machine's host name.
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "unknown-host".into())
+    crate::platform::host::hostname()
 }
 
 /// Takes the lock of the cluster folder `dir` (created if missing), or fails with class
@@ -31,14 +26,16 @@ pub fn acquire(dir: &Path, command: &str) -> Result<ClusterLock> {
     super::folder::prepare(dir)?;
     let path = crate::layout::of(dir).lock();
     // No truncate here: the holder's info must survive until we own the lock.
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let mut file = crate::platform::files::create_mode(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+        0o600,
+    )
+    .open(&path)
+    .with_context(|| format!("opening {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {

@@ -68,16 +68,9 @@ pub fn ensure(cluster_dir: &Path, cluster: &str) -> Result<ClusterKey> {
     })
 }
 
-#[cfg(unix)]
 fn set_private(p: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600))
+    crate::platform::files::set_mode(p, 0o600)
         .with_context(|| format!("chmod 0600 {}", p.display()))
-}
-
-#[cfg(not(unix))]
-fn set_private(_: &Path) -> Result<()> {
-    Ok(())
 }
 
 /// The shell command that adds `public` to the login user's authorized_keys once.
@@ -163,10 +156,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let k = ensure(dir.path(), "t").unwrap();
         assert!(k.public.starts_with("ssh-ed25519 ") && k.public.ends_with(" mlk-t"));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&k.private).unwrap().permissions().mode();
+        if let Some(mode) = crate::platform::files::mode(&std::fs::metadata(&k.private).unwrap()) {
             assert_eq!(mode & 0o777, 0o600);
         }
         let again = ensure(dir.path(), "t").unwrap();
@@ -180,6 +170,7 @@ mod tests {
         forget_all(dir.path()).unwrap();
     }
 
+    #[cfg(unix)]
     #[test]
     fn install_command_is_idempotent_in_a_real_shell() {
         let home = tempfile::tempdir().unwrap();
