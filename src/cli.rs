@@ -154,4 +154,6 @@ pub enum Command {
     Open(crate::commands::open::OpenArgs),
     /// Rancher chores: `mlk rancher reset-password`.
     Rancher(crate::commands::rancher::RancherArgs),
+    /// Many identical clusters for a class: plan, up, status, roster, down, stop, start.
+    Fleet(crate::commands::fleet::FleetCmd),
 }

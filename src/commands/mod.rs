@@ -6,6 +6,7 @@ mod connect;
 pub mod diagnose;
 pub mod doctor;
 pub mod down;
+pub mod fleet;
 pub mod kubeconfig;
 pub mod list;
 pub mod man;
@@ -53,6 +54,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Open(a) => open::run(&cli.global, &a),
         Command::Rancher(a) => rancher::run(&cli.global, &a),
+        Command::Fleet(a) => fleet::run(&cli.global, &a),
     }
 }
 
