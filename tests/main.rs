@@ -9,6 +9,7 @@ mod diagnose_e2e;
 mod docker_group;
 mod doctor;
 mod download_cache;
+mod fleet;
 mod foundation;
 mod helm_values;
 mod kubeconfig_merge;

@@ -138,8 +138,14 @@ mod tests {
         assert_eq!(
             a,
             vec![
-                vec![Ipv4Addr::new(192, 168, 56, 10), Ipv4Addr::new(192, 168, 56, 12)],
-                vec![Ipv4Addr::new(192, 168, 56, 13), Ipv4Addr::new(192, 168, 56, 14)],
+                vec![
+                    Ipv4Addr::new(192, 168, 56, 10),
+                    Ipv4Addr::new(192, 168, 56, 12)
+                ],
+                vec![
+                    Ipv4Addr::new(192, 168, 56, 13),
+                    Ipv4Addr::new(192, 168, 56, 14)
+                ],
             ]
         );
         let e = allocate(net("192.168.56.0/24"), 100, 3, &BTreeSet::new()).unwrap_err();

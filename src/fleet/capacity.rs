@@ -167,7 +167,10 @@ pub fn admit(need: Need, host: &Host, reserved: Need, running_cpus: u64) -> Admi
         gib(need.mem_mib),
         gib(free),
         if reserved.mem_mib > 0 {
-            format!(" besides {} for clusters still booting", gib(reserved.mem_mib))
+            format!(
+                " besides {} for clusters still booting",
+                gib(reserved.mem_mib)
+            )
         } else {
             String::new()
         }
@@ -196,19 +199,39 @@ mod tests {
     #[test]
     fn fit_refuses_with_the_numbers() {
         let e = fit(MONO, 4, &HOST).unwrap_err();
-        assert!(e.contains("4 clusters × 18.0 GiB = 72.0 GiB of VMs, this host has 64.0 GiB"), "{e}");
+        assert!(
+            e.contains("4 clusters × 18.0 GiB = 72.0 GiB of VMs, this host has 64.0 GiB"),
+            "{e}"
+        );
         assert!(e.contains("at most 3 such cluster(s) fit"), "{e}");
-        let small = Need { cpus: 2, mem_mib: 1024 };
+        let small = Need {
+            cpus: 2,
+            mem_mib: 1024,
+        };
         let e = fit(small, 17, &HOST).unwrap_err();
-        assert!(e.contains("34 vCPUs, this host has 8 CPUs (at most 4 vCPUs per CPU: 32)"), "{e}");
+        assert!(
+            e.contains("34 vCPUs, this host has 8 CPUs (at most 4 vCPUs per CPU: 32)"),
+            "{e}"
+        );
         assert_eq!(fit(small, 16, &HOST).unwrap(), Vec::<String>::new());
-        assert_eq!(fit(MONO, 3, &HOST).unwrap().len(), 1, "54 GiB > 40 GiB available");
+        assert_eq!(
+            fit(MONO, 3, &HOST).unwrap().len(),
+            1,
+            "54 GiB > 40 GiB available"
+        );
     }
 
     #[test]
     fn default_parallel_from_cpus_and_memory() {
-        assert_eq!(default_parallel(true, MONO, 12, &HOST), 2, "40 GiB / 18 GiB");
-        let small = Need { cpus: 2, mem_mib: 1024 };
+        assert_eq!(
+            default_parallel(true, MONO, 12, &HOST),
+            2,
+            "40 GiB / 18 GiB"
+        );
+        let small = Need {
+            cpus: 2,
+            mem_mib: 1024,
+        };
         assert_eq!(default_parallel(true, small, 12, &HOST), 4, "8 CPUs / 2");
         assert_eq!(default_parallel(false, small, 12, &HOST), 12);
         assert_eq!(default_parallel(false, small, 100, &HOST), 32);
@@ -218,12 +241,27 @@ mod tests {
 
     #[test]
     fn admit_waits_for_booting_clusters_and_refuses_otherwise() {
-        let none = Need { cpus: 0, mem_mib: 0 };
+        let none = Need {
+            cpus: 0,
+            mem_mib: 0,
+        };
         assert_eq!(admit(MONO, &HOST, none, 0), Admit::Go);
-        let booting = Need { cpus: 8, mem_mib: 30 * 1024 };
-        assert!(matches!(admit(MONO, &HOST, booting, 8), Admit::Wait(w) if w.contains("10.0 GiB is available besides 30.0 GiB")));
-        let low = Host { mem_available_mib: Some(10 * 1024), ..HOST };
-        assert!(matches!(admit(MONO, &low, none, 0), Admit::Refuse(w) if w.contains("need 18.0 GiB, 10.0 GiB is available")));
-        assert!(matches!(admit(MONO, &HOST, none, 32), Admit::Refuse(w) if w.starts_with("CPUs: 32 vCPUs running")));
+        let booting = Need {
+            cpus: 8,
+            mem_mib: 30 * 1024,
+        };
+        assert!(
+            matches!(admit(MONO, &HOST, booting, 8), Admit::Wait(w) if w.contains("10.0 GiB is available besides 30.0 GiB"))
+        );
+        let low = Host {
+            mem_available_mib: Some(10 * 1024),
+            ..HOST
+        };
+        assert!(
+            matches!(admit(MONO, &low, none, 0), Admit::Refuse(w) if w.contains("need 18.0 GiB, 10.0 GiB is available"))
+        );
+        assert!(
+            matches!(admit(MONO, &HOST, none, 32), Admit::Refuse(w) if w.starts_with("CPUs: 32 vCPUs running"))
+        );
     }
 }

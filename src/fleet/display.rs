@@ -75,7 +75,9 @@ impl Display {
         match m {
             Msg::Waiting { cluster, why } => {
                 if self.json {
-                    emit_json(&json!({"event": "cluster_waiting", "cluster": cluster, "reason": why}));
+                    emit_json(
+                        &json!({"event": "cluster_waiting", "cluster": cluster, "reason": why}),
+                    );
                 } else {
                     self.line(cluster, format!("waiting: {why}"), false);
                 }

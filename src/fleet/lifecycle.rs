@@ -7,13 +7,7 @@ use crate::cluster::Home;
 use anyhow::Result;
 
 /// Runs `mlk <args> -c NAME` for every cluster that has a folder; prints one line per cluster.
-pub fn each(
-    home: &Home,
-    d: &FleetDir,
-    f: &Fleet,
-    args: &[&str],
-    k: usize,
-) -> Result<Vec<Outcome>> {
+pub fn each(home: &Home, d: &FleetDir, f: &Fleet, args: &[&str], k: usize) -> Result<Vec<Outcome>> {
     let verb = args[0];
     let mut jobs = Vec::new();
     for c in &f.clusters {
@@ -39,7 +33,12 @@ pub fn each(
         if let run::Msg::Finished(o) = m {
             let last = o.tail.last().map_or("", |l| l.as_str());
             let mark = if o.code == 0 { "✓" } else { "✗" };
-            eprintln!("{mark} {}: {verb} (exit {}) {}", o.cluster, o.code, crate::text::bounded(last, 160));
+            eprintln!(
+                "{mark} {}: {verb} (exit {}) {}",
+                o.cluster,
+                o.code,
+                crate::text::bounded(last, 160)
+            );
         }
     })
 }

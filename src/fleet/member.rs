@@ -99,7 +99,8 @@ pub fn split_inventory(
     clusters: &[String],
     nodes: &[String],
 ) -> Result<Vec<(String, Vec<Ipv4Addr>)>> {
-    let eps = crate::inventory::parse(text, file).map_err(|e| crate::exit::retag(Class::Usage, e))?;
+    let eps =
+        crate::inventory::parse(text, file).map_err(|e| crate::exit::retag(Class::Usage, e))?;
     let blocks = blocks(text);
     let mut missing = Vec::new();
     let mut bad = Vec::new();
@@ -115,7 +116,10 @@ pub fn split_inventory(
             };
             match ep.host.parse::<Ipv4Addr>() {
                 Ok(ip) => ips.push(ip),
-                Err(_) => bad.push(format!("{alias} (HostName {})", crate::text::shown(&ep.host))),
+                Err(_) => bad.push(format!(
+                    "{alias} (HostName {})",
+                    crate::text::shown(&ep.host)
+                )),
             }
             inv.push_str(&format!("Host {n}\n"));
             if let Some(b) = blocks.iter().find(|b| b.alias == alias) {
@@ -159,7 +163,12 @@ mod tests {
         assert_eq!(v["name"], "lab-02");
         assert_eq!(v["nodes"][0]["ip"], "192.168.56.12");
         assert_eq!(v["ingress"]["domain"], "lab-02.lab.example.org");
-        let e = profile_text("name: a\nnodes: [{name: n}]\ningress: {rancher: r.example}\n", "b", "x", &[Ipv4Addr::LOCALHOST]);
+        let e = profile_text(
+            "name: a\nnodes: [{name: n}]\ningress: {rancher: r.example}\n",
+            "b",
+            "x",
+            &[Ipv4Addr::LOCALHOST],
+        );
         assert!(format!("{:#}", e.unwrap_err()).contains("ingress.rancher"));
         let e = profile_text("name: a\nnodes: [{name: n}]\n", "b", "x", &[]);
         assert!(format!("{:#}", e.unwrap_err()).contains("1 node(s), but 0 address(es)"));
@@ -179,10 +188,25 @@ mod tests {
         let eps = crate::inventory::parse(&parts[1].0, "part").unwrap();
         assert_eq!(eps[0].name, "node1");
         assert_eq!(eps[0].proxy_command.as_deref(), Some("nc %h %p"));
-        let e = split_inventory(inv, "h.cfg", &["lab-01".into(), "lab-03".into()], &["node1".into(), "node2".into()]).unwrap_err();
+        let e = split_inventory(
+            inv,
+            "h.cfg",
+            &["lab-01".into(), "lab-03".into()],
+            &["node1".into(), "node2".into()],
+        )
+        .unwrap_err();
         let e = format!("{e:#}");
-        assert!(e.contains("no Host block for lab-01-node2, lab-03-node1, lab-03-node2"), "{e}");
-        let e = split_inventory("Host a-n\n HostName box.example\n", "h", &["a".into()], &["n".into()]).unwrap_err();
+        assert!(
+            e.contains("no Host block for lab-01-node2, lab-03-node1, lab-03-node2"),
+            "{e}"
+        );
+        let e = split_inventory(
+            "Host a-n\n HostName box.example\n",
+            "h",
+            &["a".into()],
+            &["n".into()],
+        )
+        .unwrap_err();
         assert!(format!("{e:#}").contains("a-n (HostName box.example)"));
     }
 }

@@ -40,7 +40,11 @@ pub fn numbered(prefix: &str, count: usize) -> Result<Vec<Member>> {
     let names: Vec<String> = (1..=count)
         .map(|i| format!("{prefix}-{i:0width$}"))
         .collect();
-    check_names(names.iter().map(|n| (n.as_str(), format!("--prefix {prefix}"))))?;
+    check_names(
+        names
+            .iter()
+            .map(|n| (n.as_str(), format!("--prefix {prefix}"))),
+    )?;
     Ok(names
         .into_iter()
         .map(|cluster| Member {
@@ -81,8 +85,7 @@ pub fn listed(values: &[String]) -> Result<Vec<Member>> {
 fn check_names<'a>(names: impl Iterator<Item = (&'a str, String)>) -> Result<()> {
     let mut seen: Vec<(&str, String)> = Vec::new();
     for (name, at) in names {
-        crate::cluster::ClusterName::check(name)
-            .map_err(|why| usage(format!("{at}: {why}")))?;
+        crate::cluster::ClusterName::check(name).map_err(|why| usage(format!("{at}: {why}")))?;
         if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
             return Err(usage(format!(
                 "{at}: cluster name `{name}` is given twice (first at {first}); every cluster needs its own name"
@@ -105,14 +108,19 @@ pub fn roster(path: &Path) -> Result<Vec<Member>> {
 /// [`roster`] on text; `file` names it in errors.
 pub fn parse_roster(text: &str, file: &str) -> Result<Vec<Member>> {
     let rows = parse_csv(text).map_err(|(line, why)| usage(format!("{file}:{line}: {why}")))?;
-    let mut rows = rows.into_iter().filter(|(_, r)| !r.iter().all(|c| c.trim().is_empty()));
+    let mut rows = rows
+        .into_iter()
+        .filter(|(_, r)| !r.iter().all(|c| c.trim().is_empty()));
     let Some((hline, header)) = rows.next() else {
         return Err(usage(format!(
             "{file}: empty roster; the first line names the columns ({}), e.g. `cluster,student,email`",
             ROSTER_COLUMNS.join(", ")
         )));
     };
-    let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     for (i, h) in header.iter().enumerate() {
         if !ROSTER_COLUMNS.contains(&h.as_str()) {
             return Err(usage(format!(
@@ -123,7 +131,9 @@ pub fn parse_roster(text: &str, file: &str) -> Result<Vec<Member>> {
             )));
         }
         if header[..i].contains(h) {
-            return Err(usage(format!("{file}:{hline}: column `{h}` is given twice")));
+            return Err(usage(format!(
+                "{file}:{hline}: column `{h}` is given twice"
+            )));
         }
     }
     let col = |name: &str| header.iter().position(|h| h == name);
@@ -267,11 +277,20 @@ mod tests {
     #[test]
     fn csv_quotes_commas_and_line_breaks() {
         let rows = parse_csv("a,\"b, c\",\"say \"\"hi\"\"\"\r\nx,\"two\nlines\",z\n").unwrap();
-        assert_eq!(rows[0], (1, vec!["a".into(), "b, c".into(), "say \"hi\"".into()]));
-        assert_eq!(rows[1], (2, vec!["x".into(), "two\nlines".into(), "z".into()]));
+        assert_eq!(
+            rows[0],
+            (1, vec!["a".into(), "b, c".into(), "say \"hi\"".into()])
+        );
+        assert_eq!(
+            rows[1],
+            (2, vec!["x".into(), "two\nlines".into(), "z".into()])
+        );
         assert_eq!(parse_csv("a,b\"c\n").unwrap_err().0, 1);
         assert_eq!(parse_csv("ok\n\"open\n").unwrap_err().0, 2);
-        let back: Vec<String> = ["a,b", "q\"", "plain"].iter().map(|s| csv_field(s)).collect();
+        let back: Vec<String> = ["a,b", "q\"", "plain"]
+            .iter()
+            .map(|s| csv_field(s))
+            .collect();
         assert_eq!(back.join(","), "\"a,b\",\"q\"\"\",plain");
     }
 
@@ -286,7 +305,10 @@ mod tests {
         assert_eq!(ok[1].cluster, "alan");
         assert_eq!(ok[1].email, None);
         let e = |t: &str| format!("{:#}", parse_roster(t, "r.csv").unwrap_err());
-        assert!(e("cluster\nada\nbob\nada\n").contains("r.csv:4: cluster `ada` is given twice (first at line 2)"));
+        assert!(
+            e("cluster\nada\nbob\nada\n")
+                .contains("r.csv:4: cluster `ada` is given twice (first at line 2)")
+        );
         assert!(e("cluster\nAda\n").starts_with("r.csv:2: cluster: `Ada` is not a cluster name"));
         assert!(e("cluster,student\nada\n").contains("r.csv:2: 1 field(s), but the header has 2"));
         assert!(e("cluster,phone\n").contains("r.csv:1: column 2 `phone` is not one mlk knows"));

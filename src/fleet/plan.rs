@@ -129,13 +129,21 @@ pub fn plan(r: &Request) -> Result<Plan> {
     let (other_names, taken) = others(r.home, r.fleet, &mine);
     let clash: Vec<&String> = other_names
         .iter()
-        .filter(|o| names.iter().any(|n| o.split(' ').next() == Some(n.as_str())))
+        .filter(|o| {
+            names
+                .iter()
+                .any(|n| o.split(' ').next() == Some(n.as_str()))
+        })
         .collect();
     if !clash.is_empty() {
         return Err(usage(format!(
             "cluster name(s) already in use in {}: {}; choose other names (--prefix, --names) or remove them (`mlk down -c NAME --purge`)",
             r.home.root.display(),
-            clash.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            clash
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let node_names: Vec<String> = base.nodes.iter().map(|n| n.name.clone()).collect();
@@ -164,11 +172,30 @@ pub fn plan(r: &Request) -> Result<Plan> {
         }
         ProviderKind::Vagrant(_) => {
             let network = r.network.unwrap_or_else(default_network);
+            if kind == ProviderKind::Vagrant(profile::Hypervisor::Virtualbox)
+                && let Some(ranges) = &rules.vbox_ranges
+                && !ranges.iter().any(|g| g.contains(&network))
+            {
+                let allowed: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+                return Err(usage(format!(
+                    "--network {network} is outside the host-only ranges VirtualBox allows ({}, {}); \
+                     choose a range inside them, or allow it with a line `* {network}` in /etc/vbox/networks.conf",
+                    allowed.join(", "),
+                    rules.vbox_source
+                )));
+            }
             // A rerun keeps what was recorded, so a cluster never moves.
             let recorded: Option<Vec<Vec<Ipv4Addr>>> = existing
                 .as_ref()
-                .filter(|f| f.names() == names && f.network.as_deref() == Some(&network.to_string()))
-                .map(|f| f.clusters.iter().map(|c| c.nodes.iter().map(|n| n.ip).collect()).collect());
+                .filter(|f| {
+                    f.names() == names && f.network.as_deref() == Some(&network.to_string())
+                })
+                .map(|f| {
+                    f.clusters
+                        .iter()
+                        .map(|c| c.nodes.iter().map(|n| n.ip).collect())
+                        .collect()
+                });
             let ips = match recorded {
                 Some(v) => v,
                 None => alloc::allocate(network, node_names.len(), names.len(), &taken)
@@ -184,7 +211,10 @@ pub fn plan(r: &Request) -> Result<Plan> {
     for ((m, ips), inv) in r.members.iter().zip(&addresses).zip(inventories) {
         let text = member::profile_text(&src.text, &src.file, &m.cluster, ips)?;
         let msrc = profile::Source {
-            file: format!("{} (cluster {})", src.file, m.cluster),
+            file: format!(
+                "the profile generated for cluster {} from {}",
+                m.cluster, src.file
+            ),
             text: text.clone(),
         };
         match profile::load(&msrc, &profile::Overrides { provider: hv }, &rules) {
@@ -193,7 +223,9 @@ pub fn plan(r: &Request) -> Result<Plan> {
                 profile_text: text,
                 inventory: inv,
             }),
-            Err(e) => problems.push(format!("{e}")),
+            // Every cluster differs only in name and addresses: the first one's problems say it.
+            Err(e) if problems.is_empty() => problems.push(format!("{e}")),
+            Err(_) => {}
         }
         clusters.push(Cluster {
             member: m.clone(),
@@ -253,7 +285,7 @@ pub fn docker_hub_warning(p: &Profile, clusters: usize) -> Option<String> {
     Some(format!(
         "Docker Hub: the profile names no mirror and no login for {hub}, so {} node(s) pull anonymously; \
          Docker Hub allows {ANONYMOUS_PULLS_PER_HOUR} anonymous pulls an hour per address (the VMs of one host share its address), \
-         far below what {clusters} cluster(s) pull (RKE's system images alone are more than 10 per node). \
+         far below what {clusters} cluster(s) pull (every node pulls RKE's system images and the add-ons' images). \
          Set registries.mirrors.docker.io (a pull-through cache) or registries.credentials.docker.io in the profile (docs/nodes.md)",
         clusters * p.nodes.len()
     ))

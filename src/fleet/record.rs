@@ -148,7 +148,9 @@ impl FleetDir {
     }
     /// One cluster's part of the inventory, its Host blocks renamed to the node names.
     pub fn member_inventory(&self, cluster: &str) -> PathBuf {
-        self.0.join("inventories").join(format!("{cluster}.ssh-config"))
+        self.0
+            .join("inventories")
+            .join(format!("{cluster}.ssh-config"))
     }
     /// What the cluster's last `mlk up` (down, stop...) printed on stderr.
     pub fn member_log(&self, cluster: &str) -> PathBuf {
@@ -205,7 +207,11 @@ pub fn open(home: &Home, name: Option<&str>) -> Result<(FleetDir, Fleet)> {
         (None, many) => {
             return Err(classify(
                 Class::Usage,
-                format!("{} fleets ({}); name one with --fleet NAME", many.len(), many.join(", ")),
+                format!(
+                    "{} fleets ({}); name one with --fleet NAME",
+                    many.len(),
+                    many.join(", ")
+                ),
             ));
         }
     };

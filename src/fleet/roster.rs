@@ -65,7 +65,11 @@ fn logins(p: &crate::profile::Profile, dir: &Path) -> Vec<Login> {
         .addons()
         .flat_map(|a| a.dashboards())
         .map(|d| {
-            let url = format!("{}://{}", d.scheme, p.ingress.host(d.addon).unwrap_or_default());
+            let url = format!(
+                "{}://{}",
+                d.scheme,
+                p.ingress.host(d.addon).unwrap_or_default()
+            );
             let (password, note) = match d.password {
                 None => (None, d.note.to_string()),
                 Some(secret) => {
@@ -78,7 +82,10 @@ fn logins(p: &crate::profile::Profile, dir: &Path) -> Vec<Login> {
                     };
                     match files.iter().find_map(|f| read_password(f)) {
                         Some(pw) => (Some(pw), String::new()),
-                        None => (None, "not generated yet (its cluster's secrets stage has not run)".into()),
+                        None => (
+                            None,
+                            "not generated yet (its cluster's secrets stage has not run)".into(),
+                        ),
                     }
                 }
             };
@@ -127,8 +134,17 @@ pub fn markdown(e: &Entry) -> String {
     } else {
         s.push_str("| Dashboard | URL | User | Password |\n|---|---|---|---|\n");
         for l in &e.logins {
-            let pw = l.password.as_deref().map_or_else(|| md(&l.note), |p| format!("`{p}`"));
-            s.push_str(&format!("| {} | <{}> | {} | {} |\n", md(&l.dashboard), l.url, md(&l.user), pw));
+            let pw = l
+                .password
+                .as_deref()
+                .map_or_else(|| md(&l.note), |p| format!("`{p}`"));
+            s.push_str(&format!(
+                "| {} | <{}> | {} | {} |\n",
+                md(&l.dashboard),
+                l.url,
+                md(&l.user),
+                pw
+            ));
         }
         s.push_str("\nThe dashboards' certificates are signed by your cluster's own CA: the browser warns until you trust it (ask for `mlk-ca.crt`).\n\n");
     }
@@ -151,12 +167,14 @@ pub fn page(e: &Entry) -> String {
     if e.logins.is_empty() {
         s.push_str("<p>This lab has no dashboards.</p>\n");
     } else {
-        s.push_str("<table><tr><th>Dashboard</th><th>URL</th><th>User</th><th>Password</th></tr>\n");
+        s.push_str(
+            "<table><tr><th>Dashboard</th><th>URL</th><th>User</th><th>Password</th></tr>\n",
+        );
         for l in &e.logins {
-            let pw = l.password.as_deref().map_or_else(
-                || html(&l.note),
-                |p| format!("<code>{}</code>", html(p)),
-            );
+            let pw = l
+                .password
+                .as_deref()
+                .map_or_else(|| html(&l.note), |p| format!("<code>{}</code>", html(p)));
             s.push_str(&format!(
                 "<tr><td>{}</td><td><a href=\"{u}\">{u}</a></td><td>{}</td><td>{pw}</td></tr>\n",
                 html(&l.dashboard),
@@ -217,7 +235,11 @@ pub fn index_html(f: &Fleet, entries: &[Entry]) -> String {
         entries.len()
     );
     for e in entries {
-        let nodes: Vec<String> = e.nodes.iter().map(|(n, ip)| format!("{} {}", html(n), html(ip))).collect();
+        let nodes: Vec<String> = e
+            .nodes
+            .iter()
+            .map(|(n, ip)| format!("{} {}", html(n), html(ip)))
+            .collect();
         let page = format!("<a href=\"{c}.html\">{c}.html</a>", c = html(&e.cluster));
         let logins: Vec<Option<&Login>> = if e.logins.is_empty() {
             vec![None]
@@ -230,7 +252,9 @@ pub fn index_html(f: &Fleet, entries: &[Entry]) -> String {
                     html(&l.dashboard),
                     html(&l.url),
                     html(&l.user),
-                    l.password.as_deref().map_or_else(|| html(&l.note), |p| format!("<code>{}</code>", html(p))),
+                    l.password
+                        .as_deref()
+                        .map_or_else(|| html(&l.note), |p| format!("<code>{}</code>", html(p))),
                 )
             });
             s.push_str(&format!(
@@ -302,6 +326,8 @@ mod tests {
         assert_eq!(rows[1].1[0], "lab-01");
         assert_eq!(rows[1].1[3], "node1=192.168.56.10");
         assert_eq!(rows[1].1[7], "pw,with\"quote");
-        assert!(markdown(&e).contains("| Rancher | <https://rancher.192.168.56.10.sslip.io> | admin | `pw,with\"quote` |"));
+        assert!(markdown(&e).contains(
+            "| Rancher | <https://rancher.192.168.56.10.sslip.io> | admin | `pw,with\"quote` |"
+        ));
     }
 }

@@ -32,10 +32,18 @@ pub struct Job {
 /// What the workers tell the display, in order per cluster.
 #[derive(Debug, Clone)]
 pub enum Msg {
-    Waiting { cluster: String, why: String },
-    Started { cluster: String },
+    Waiting {
+        cluster: String,
+        why: String,
+    },
+    Started {
+        cluster: String,
+    },
     /// A JSON event line of the child.
-    Event { cluster: String, event: Value },
+    Event {
+        cluster: String,
+        event: Value,
+    },
     Finished(Outcome),
 }
 
@@ -174,7 +182,12 @@ fn one(
             }
         }
     }
-    let release = || ledger.lock().unwrap_or_else(|e| e.into_inner()).booted(&cluster);
+    let release = || {
+        ledger
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .booted(&cluster)
+    };
     if let Some(d) = job.log.parent() {
         let _ = std::fs::create_dir_all(d);
     }

@@ -103,7 +103,12 @@ pub fn collect(home: &Home, d: &FleetDir, f: &Fleet, k: usize) -> Result<Vec<Row
 
 /// One line per cluster: NAME STATE [machines down] URLs.
 pub fn table(rows: &[Row]) -> String {
-    let w = rows.iter().map(|r| r.cluster.len()).max().unwrap_or(0).max(7);
+    let w = rows
+        .iter()
+        .map(|r| r.cluster.len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
     let sw = rows.iter().map(|r| r.state.len()).max().unwrap_or(0).max(5);
     let mut s = format!("{:<w$}  {:<sw$}  DASHBOARDS\n", "CLUSTER", "STATE");
     for r in rows {
@@ -114,7 +119,9 @@ pub fn table(rows: &[Row]) -> String {
         if let Some(e) = &r.error {
             extra.insert(0, format!("[{}]", crate::text::bounded(e, 100)));
         }
-        s.push_str(&format!("{:<w$}  {:<sw$}  {}\n", r.cluster, r.state, extra.join(" ")).trim_end());
+        s.push_str(
+            &format!("{:<w$}  {:<sw$}  {}\n", r.cluster, r.state, extra.join(" ")).trim_end(),
+        );
         s.push('\n');
     }
     let up = rows.iter().filter(|r| r.up).count();

@@ -39,6 +39,10 @@ impl PassThrough {
 /// Saves the record and every cluster's files (atomically, 0600) under the fleet lock.
 pub fn save(d: &FleetDir, plan: &Plan) -> Result<()> {
     record::save(d, &plan.fleet)?;
+    // Owner only, like a cluster folder: the generated files name hosts and keys.
+    for sub in ["profiles", "inventories", "logs"] {
+        crate::state::folder::prepare(&d.dir().join(sub))?;
+    }
     crate::fsutil::write_atomic(&d.profile(), plan.base_text.as_bytes(), Some(0o600))?;
     for (c, m) in plan.fleet.clusters.iter().zip(&plan.members) {
         crate::fsutil::write_atomic(
@@ -47,7 +51,11 @@ pub fn save(d: &FleetDir, plan: &Plan) -> Result<()> {
             Some(0o600),
         )?;
         if let Some(inv) = &m.inventory {
-            crate::fsutil::write_atomic(&d.member_inventory(c.name()), inv.as_bytes(), Some(0o600))?;
+            crate::fsutil::write_atomic(
+                &d.member_inventory(c.name()),
+                inv.as_bytes(),
+                Some(0o600),
+            )?;
         }
     }
     Ok(())
@@ -98,7 +106,9 @@ pub fn standing(home: &Home, cluster: &str, sel: &record::Selection) -> Standing
         _ => None,
     };
     let state = match (&s.phase, up) {
-        (Phase::Partial { .. } | Phase::Up, true) if !sel.is_all() => "up (the fleet's stages)".into(),
+        (Phase::Partial { .. } | Phase::Up, true) if !sel.is_all() => {
+            "up (the fleet's stages)".into()
+        }
         _ => s.state_text.clone(),
     };
     Standing {

@@ -31,7 +31,11 @@ pub fn run(g: &Global, a: &DownArgs) -> Result<()> {
             "Destroy the machines of the {} cluster(s) of fleet {}{}? [y/N] ",
             f.clusters.len(),
             f.name,
-            if a.purge { " and delete their folders" } else { "" }
+            if a.purge {
+                " and delete their folders"
+            } else {
+                ""
+            }
         );
         let _ = std::io::stderr().flush();
         let mut line = String::new();
@@ -47,7 +51,8 @@ pub fn run(g: &Global, a: &DownArgs) -> Result<()> {
     let out = lifecycle::each(&home, &d, &f, &args, a.fleet.k(f.clusters.len()))?;
     up::verdict("fleet down", &out, f.clusters.len())?;
     if a.purge {
-        std::fs::remove_dir_all(d.dir()).with_context(|| format!("deleting {}", d.dir().display()))?;
+        std::fs::remove_dir_all(d.dir())
+            .with_context(|| format!("deleting {}", d.dir().display()))?;
         eprintln!("mlk: fleet {} purged", f.name);
     }
     Ok(())

@@ -58,8 +58,11 @@ pub fn print(p: &Plan, as_json: bool) {
     let f = &p.fleet;
     let vms = !f.is_ssh();
     let k = capacity::default_parallel(vms, p.need, f.clusters.len(), &p.host);
-    let dash: Vec<Vec<plan::DashboardUrl>> =
-        p.members.iter().map(|m| plan::dashboards(&m.profile)).collect();
+    let dash: Vec<Vec<plan::DashboardUrl>> = p
+        .members
+        .iter()
+        .map(|m| plan::dashboards(&m.profile))
+        .collect();
     if as_json {
         let clusters: Vec<serde_json::Value> = f
             .clusters
@@ -103,10 +106,20 @@ pub fn print(p: &Plan, as_json: bool) {
         );
     }
     println!("Default --parallel: {k}\n");
-    let w = f.clusters.iter().map(|c| c.name().len()).max().unwrap_or(0).max(7);
+    let w = f
+        .clusters
+        .iter()
+        .map(|c| c.name().len())
+        .max()
+        .unwrap_or(0)
+        .max(7);
     println!("{:<w$}  NODES", "CLUSTER");
     for (c, d) in f.clusters.iter().zip(&dash) {
-        let nodes: Vec<String> = c.nodes.iter().map(|n| format!("{} {}", n.node, n.ip)).collect();
+        let nodes: Vec<String> = c
+            .nodes
+            .iter()
+            .map(|n| format!("{} {}", n.node, n.ip))
+            .collect();
         let who = c
             .member
             .student

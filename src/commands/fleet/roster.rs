@@ -25,7 +25,11 @@ pub fn run(g: &Global, a: &RosterArgs) -> Result<()> {
     let files = roster::write(&a.out, &f, &entries)?;
     let missing: Vec<&str> = entries
         .iter()
-        .filter(|e| e.logins.iter().any(|l| l.password.is_none() && !l.note.is_empty() && l.note.starts_with("not generated")))
+        .filter(|e| {
+            e.logins.iter().any(|l| {
+                l.password.is_none() && !l.note.is_empty() && l.note.starts_with("not generated")
+            })
+        })
         .map(|e| e.cluster.as_str())
         .collect();
     if !missing.is_empty() {

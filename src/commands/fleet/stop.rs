@@ -20,7 +20,10 @@ pub fn run(g: &Global, a: &StopArgs) -> Result<()> {
     if f.is_ssh() {
         return Err(classify(
             Class::Usage,
-            format!("fleet {} uses provider ssh: mlk did not create its hosts and does not power them off", f.name),
+            format!(
+                "fleet {} uses provider ssh: mlk did not create its hosts and does not power them off",
+                f.name
+            ),
         ));
     }
     let out = lifecycle::each(&home, &d, &f, &["stop"], a.fleet.k(f.clusters.len()))?;

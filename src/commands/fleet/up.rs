@@ -96,7 +96,10 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     }
     // Unknown stage ids: one error now rather than one per cluster.
     if let Some(m) = p.members.first() {
-        crate::executor::select::select(&crate::plan::build(&m.profile, "").stages, &p.fleet.selection.to_select())?;
+        crate::executor::select::select(
+            &crate::plan::build(&m.profile, "").stages,
+            &p.fleet.selection.to_select(),
+        )?;
     }
     for w in &p.warnings {
         eprintln!("mlk: warning: {w}");
@@ -129,10 +132,7 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
             "failed": failed.iter().map(|o| serde_json::json!({"cluster": o.cluster, "exit_code": o.code})).collect::<Vec<_>>()}));
     } else {
         if !report.already_up.is_empty() {
-            eprintln!(
-                "mlk: already up: {}",
-                report.already_up.join(", ")
-            );
+            eprintln!("mlk: already up: {}", report.already_up.join(", "));
         }
         for o in &failed {
             eprintln!(
