@@ -183,10 +183,13 @@ pub fn parse_roster(text: &str, file: &str) -> Result<Vec<Member>> {
     Ok(out)
 }
 
+/// Rows of a CSV file: (line where the row starts, its fields).
+pub type CsvRows = Vec<(usize, Vec<String>)>;
+
 /// RFC 4180 CSV: fields separated by commas, optionally in double quotes (`""` is a quote;
 /// a quoted field may hold commas and line breaks). Returns (line where the row starts,
 /// fields). An error gives the line and why.
-pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, (usize, String)> {
+pub fn parse_csv(text: &str) -> Result<CsvRows, (usize, String)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text); // a BOM from spreadsheet exports
     let mut rows = Vec::new();
     let mut row: Vec<String> = Vec::new();

@@ -120,7 +120,7 @@ pub fn table(rows: &[Row]) -> String {
             extra.insert(0, format!("[{}]", crate::text::bounded(e, 100)));
         }
         s.push_str(
-            &format!("{:<w$}  {:<sw$}  {}\n", r.cluster, r.state, extra.join(" ")).trim_end(),
+            format!("{:<w$}  {:<sw$}  {}\n", r.cluster, r.state, extra.join(" ")).trim_end(),
         );
         s.push('\n');
     }

@@ -131,17 +131,17 @@ impl Report {
     }
 }
 
-/// Runs `mlk up` for every cluster of `f` that is not up, `k` at a time.
-pub fn run(
-    home: &Home,
-    d: &FleetDir,
-    f: &Fleet,
-    need: Need,
-    k: usize,
-    pass: &PassThrough,
-    progress: ProgressMode,
-    json: bool,
-) -> Result<Report> {
+/// How `fleet up` runs its clusters.
+pub struct Settings {
+    /// Clusters at once.
+    pub k: usize,
+    pub pass: PassThrough,
+    pub progress: ProgressMode,
+    pub json: bool,
+}
+
+/// Runs `mlk up` for every cluster of `f` that is not up, `s.k` at a time.
+pub fn run(home: &Home, d: &FleetDir, f: &Fleet, need: Need, s: &Settings) -> Result<Report> {
     let vms = !f.is_ssh();
     let mut already_up = Vec::new();
     let mut jobs = Vec::new();
@@ -165,7 +165,7 @@ pub fn run(
         }
         args.push("--json".into());
         args.extend(f.selection.args());
-        args.extend(pass.args());
+        args.extend(s.pass.args());
         jobs.push(Job {
             cluster: name.to_string(),
             args,
@@ -180,8 +180,8 @@ pub fn run(
         });
     }
     let names: Vec<String> = jobs.iter().map(|j| j.cluster.clone()).collect();
-    let mut display = Display::new(progress, json, &names);
-    let outcomes = run::run_all(&home.root, jobs, k, running_cpus, |m| display.show(&m))?;
+    let mut display = Display::new(s.progress, s.json, &names);
+    let outcomes = run::run_all(&home.root, jobs, s.k, running_cpus, |m| display.show(&m))?;
     Ok(Report {
         already_up,
         outcomes,

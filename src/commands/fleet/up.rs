@@ -117,12 +117,17 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
             d.record().display()
         );
     }
-    let pass = up::PassThrough {
-        retry_budget: a.retry_budget,
-        connect_timeout: a.connect_timeout,
-        skip_preflight: a.skip_preflight,
+    let settings = up::Settings {
+        k,
+        pass: up::PassThrough {
+            retry_budget: a.retry_budget,
+            connect_timeout: a.connect_timeout,
+            skip_preflight: a.skip_preflight,
+        },
+        progress: g.progress,
+        json: a.json,
     };
-    let report = up::run(&home, &d, f, p.need, k, &pass, g.progress, a.json)?;
+    let report = up::run(&home, &d, f, p.need, &settings)?;
     let failed = report.failed();
     if a.json {
         crate::progress::emit_json(&serde_json::json!({"event": "fleet_end",
