@@ -61,6 +61,12 @@ fn fleet_of_three_on_test_hosts_isolates_a_failure_and_resumes_only_it() {
     let home = lab.tmp.path().join("mlk");
     let inv = fleet_inventory(&lab);
     let prof = profile(&lab);
+    let roster = lab.tmp.path().join("students.csv");
+    std::fs::write(
+        &roster,
+        "student,cluster,email\n\"Lovelace, Ada\",lab-01,ada@example.org\nAlan Turing,lab-02,\nGrace Hopper,lab-03,grace@example.org\n",
+    )
+    .unwrap();
     // Node 3 is lab-02's node1: its sshd is down for the first run.
     lab.ctl(&["kill-sshd", "3"]);
     let o = mlk(
@@ -70,8 +76,8 @@ fn fleet_of_three_on_test_hosts_isolates_a_failure_and_resumes_only_it() {
             "up",
             "-p",
             prof.to_str().unwrap(),
-            "--count",
-            "3",
+            "--roster",
+            roster.to_str().unwrap(),
             "--provider",
             "ssh",
             "--inventory",
@@ -173,6 +179,15 @@ fn fleet_of_three_on_test_hosts_isolates_a_failure_and_resumes_only_it() {
     let rows = mlk::fleet::names::parse_csv(&csv).unwrap();
     assert_eq!(rows.len(), 4, "header + 3: {csv}");
     let mut seen = std::collections::HashSet::new();
+    // The rerun kept who each cluster is for.
+    let students: Vec<&str> = rows[1..].iter().map(|(_, r)| r[1].as_str()).collect();
+    assert_eq!(students, ["Lovelace, Ada", "Alan Turing", "Grace Hopper"]);
+    assert_eq!(rows[1].1[2], "ada@example.org");
+    assert!(
+        std::fs::read_to_string(out.join("lab-03.html"))
+            .unwrap()
+            .contains("For: Grace Hopper")
+    );
     for (c, (_, row)) in CLUSTERS.iter().zip(&rows[1..]) {
         let secret =
             std::fs::read_to_string(home.join(c).join("secrets/rancher-bootstrap-password"))

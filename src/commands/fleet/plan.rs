@@ -4,6 +4,7 @@ use super::DefineArgs;
 use crate::cli::Global;
 use crate::exit::{Class, classify};
 use crate::fleet::capacity;
+use crate::fleet::names::Member;
 use crate::fleet::plan::{self, Plan};
 use anyhow::Result;
 use clap::Args;
@@ -22,10 +23,11 @@ pub struct PlanArgs {
     pub json: bool,
 }
 
-/// Plans from the flags (every one needed: plan never reads a recorded fleet's flags).
-pub fn make(g: &Global, d: &DefineArgs) -> Result<Plan> {
+/// Plans from the flags (every one needed: plan never reads a recorded fleet's flags), or
+/// with `recorded` members (a rerun of `fleet up` keeps each cluster's student).
+pub fn make(g: &Global, d: &DefineArgs, recorded: Option<Vec<Member>>) -> Result<Plan> {
     let home = g.home()?;
-    let Some(members) = d.members()? else {
+    let Some(members) = recorded.map_or_else(|| d.members(), |m| Ok(Some(m)))? else {
         return Err(classify(
             Class::Usage,
             "name the clusters: --count N, --names a,b,... or --roster FILE",
@@ -44,7 +46,7 @@ pub fn make(g: &Global, d: &DefineArgs) -> Result<Plan> {
 }
 
 pub fn run(g: &Global, a: &PlanArgs) -> Result<()> {
-    let p = make(g, &a.define)?;
+    let p = make(g, &a.define, None)?;
     print(&p, a.json);
     Ok(())
 }

@@ -53,7 +53,6 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
     let define = match (&existing, a.define.given()) {
         (Some(f), false) => DefineArgs {
             profile: Some(d.profile().display().to_string()),
-            names: f.names(),
             provider: crate::provider::ProviderKind::check(&f.provider).ok(),
             inventory: f.inventory.as_ref().map(Into::into),
             network: f.network.as_ref().and_then(|n| n.parse().ok()),
@@ -70,7 +69,11 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
         _ => a.define.clone(),
     };
     let _lock = crate::state::lock::acquire(d.dir(), "mlk fleet up")?;
-    let mut p = super::plan::make(g, &define)?;
+    let recorded = match (&existing, a.define.given()) {
+        (Some(f), false) => Some(f.clusters.iter().map(|c| c.member.clone()).collect()),
+        _ => None,
+    };
+    let mut p = super::plan::make(g, &define, recorded)?;
     if let (Some(old), false) = (&existing, a.define.given()) {
         p.fleet.profile = old.profile.clone();
         p.fleet.inventory = old.inventory.clone();
