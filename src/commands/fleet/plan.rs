@@ -55,7 +55,7 @@ fn gib(mib: u64) -> String {
     format!("{:.1} GiB", mib as f64 / 1024.0)
 }
 
-/// The plan as text (stdout) with warnings on stderr, or one JSON document.
+/// The plan as text, or one JSON document, on stdout; warnings on stderr in both.
 pub fn print(p: &Plan, as_json: bool) {
     let f = &p.fleet;
     let vms = !f.is_ssh();
@@ -65,6 +65,9 @@ pub fn print(p: &Plan, as_json: bool) {
         .iter()
         .map(|m| plan::dashboards(&m.profile))
         .collect();
+    for warn in &p.warnings {
+        eprintln!("mlk: warning: {warn}");
+    }
     if as_json {
         let clusters: Vec<serde_json::Value> = f
             .clusters
@@ -131,8 +134,5 @@ pub fn print(p: &Plan, as_json: bool) {
         for x in d {
             println!("{:<w$}    {} {} (user {})", "", x.name, x.url, x.user);
         }
-    }
-    for warn in &p.warnings {
-        eprintln!("mlk: warning: {warn}");
     }
 }
