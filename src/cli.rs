@@ -157,4 +157,6 @@ pub enum Command {
     PortForward(crate::commands::port_forward::PortForwardArgs),
     /// Rancher chores: `mlk rancher reset-password`.
     Rancher(crate::commands::rancher::RancherArgs),
+    /// Many identical clusters for a class: plan, up, status, roster, down, stop, start.
+    Fleet(crate::commands::fleet::FleetCmd),
 }

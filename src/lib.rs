@@ -10,6 +10,7 @@ pub mod distribution;
 pub mod doctor;
 pub mod executor;
 pub mod exit;
+pub mod fleet;
 pub mod fsutil;
 pub mod inventory;
 pub mod kubeconfig;

@@ -18,6 +18,7 @@ mod docker_group;
 mod doctor;
 mod doctor_os;
 mod download_cache;
+mod fleet;
 mod foundation;
 mod helm_values;
 mod host_paths;

@@ -3,6 +3,7 @@ pub mod completion;
 pub mod diagnose;
 pub mod doctor;
 pub mod down;
+pub mod fleet;
 pub mod kubeconfig;
 pub mod list;
 pub mod man;
@@ -52,6 +53,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Open(a) => open::run(&cli.global, &a),
         Command::PortForward(a) => port_forward::run(&cli.global, &a),
         Command::Rancher(a) => rancher::run(&cli.global, &a),
+        Command::Fleet(a) => fleet::run(&cli.global, &a),
     }
 }
 
