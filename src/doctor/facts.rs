@@ -49,6 +49,8 @@ pub struct Facts {
     pub disks: Vec<Disk>,
     pub cpu_flags: Option<CpuFlags>,
     pub dev_kvm: bool,
+    /// Linux, provider virtualbox: the loaded KVM modules (`virt::kvm_state`).
+    pub kvm: Option<super::virt::KvmState>,
     /// This host's fs.inotify.max_user_instances and max_user_watches.
     pub host_inotify: (Option<u64>, Option<u64>),
     /// The os-prep stage script as rendered for this profile (it sets the nodes' sysctls).
@@ -139,6 +141,8 @@ pub fn gather(p: &Profile, target: ProviderKind, home: &Path) -> Facts {
         disks,
         cpu_flags: host::read("/proc/cpuinfo").and_then(|t| host::parse_cpuinfo(&t)),
         dev_kvm: Path::new("/dev/kvm").exists(),
+        kvm: (vagrant_target == Some(Hypervisor::Virtualbox) && cfg!(target_os = "linux"))
+            .then(|| super::virt::kvm_state(Path::new("/sys"), host::read("/proc/sys/kernel/osrelease"))),
         host_inotify: (
             host::sysctl("fs/inotify/max_user_instances"),
             host::sysctl("fs/inotify/max_user_watches"),

@@ -132,7 +132,9 @@ fn vagrantfile_has_one_define_per_node_with_its_ip_cpus_and_memory() {
                         n.memory.to_string()
                     );
                 }
-                assert_eq!(setting(b, "hv.maxmemory"), n.maxmemory.to_string());
+                // Embedded profiles set no maxmemory: no dynamic memory under Hyper-V.
+                assert_eq!(n.maxmemory, n.memory);
+                assert!(!b.contains("hv.maxmemory"), "{b}");
                 assert_eq!(setting(b, "vb.name"), format!("'mlk-{name}-{}'", n.name));
                 assert_eq!(setting(b, "lv.driver"), "'kvm'");
             }
@@ -320,5 +322,57 @@ fn default_host_names_point_at_the_first_worker() {
     assert_eq!(
         rancher["hostname"].as_str(),
         Some("rancher.192.168.57.21.sslip.io")
+    );
+}
+
+/// The Hyper-V block of a node's define block.
+fn hyperv_block(b: &str) -> String {
+    let start = b.find("node.vm.provider \"hyperv\"").expect("hyperv block");
+    let rest = &b[start..];
+    rest[..rest.find("\n    end").unwrap()].to_string()
+}
+
+#[test]
+fn hyperv_names_its_switch_pins_its_box_and_sets_maxmemory_only_above_memory() {
+    for name in PROFILES {
+        let vf = &render(name, Hypervisor::Hyperv)["Vagrantfile"];
+        let p = load(name, Some(Hypervisor::Hyperv));
+        for ((_, b), n) in define_blocks(vf).iter().zip(&p.nodes) {
+            let hv = hyperv_block(b);
+            // The node's own private network (same id), with the switch named: no prompt.
+            assert!(
+                hv.contains(&format!(
+                    "override.vm.network \"private_network\", ip: '{}', id: \"mlk\", bridge: 'Default Switch'",
+                    n.ip
+                )),
+                "{hv}"
+            );
+            assert!(
+                b.contains(&format!("\"private_network\", ip: '{}', id: \"mlk\"\n", n.ip)),
+                "{b}"
+            );
+            assert_eq!(setting(&hv, "override.vm.box"), "'generic/ubuntu2204'");
+            assert_eq!(setting(&hv, "override.vm.box_version"), "'4.3.12'");
+            assert!(!vf.contains(">= 0"), "{vf}");
+        }
+    }
+    // The fixture with every option: its own switch, and maxmemory above memory on cp1 only.
+    let full = super::common::fixture("profiles/good/full.yaml");
+    let p = super::common::load(full.to_str().unwrap(), Some(Hypervisor::Hyperv));
+    let vf = &mlk::render::render_all(&p).unwrap()["Vagrantfile"];
+    let blocks = define_blocks(vf);
+    for ((_, b), n) in blocks.iter().zip(&p.nodes) {
+        let hv = hyperv_block(b);
+        assert!(hv.contains("bridge: 'mlk-nat'"), "{hv}");
+        if n.maxmemory > n.memory {
+            assert_eq!(setting(&hv, "hv.maxmemory"), n.maxmemory.to_string());
+        } else {
+            assert!(!hv.contains("hv.maxmemory"), "{}: {hv}", n.name);
+        }
+    }
+    assert!(
+        p.nodes.iter().any(|n| n.maxmemory > n.memory)
+            && p.nodes.iter().any(|n| n.maxmemory == n.memory),
+        "the fixture has both kinds of node"
     );
 }
