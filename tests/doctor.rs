@@ -473,7 +473,10 @@ fn vagrant_supports_the_virtualbox_releases_of_its_own_table() {
         assert_eq!(c.status, want, "VirtualBox {vbox} with {vagrant}: {c:?}");
     }
     let c = status("7.2.0r170228", "Vagrant 2.4.8");
-    assert!(c.detail.contains("Vagrant 2.4.9 is the first release"), "{c:?}");
+    assert!(
+        c.detail.contains("Vagrant 2.4.9 is the first release"),
+        "{c:?}"
+    );
     assert!(c.fix.unwrap().contains("upgrade Vagrant to 2.4.9"));
     let c = status("7.3.0r180000", "Vagrant 2.4.9");
     assert!(c.detail.contains("not in Vagrant's table"), "{c:?}");
@@ -579,7 +582,10 @@ fn this_hosts_real_kvm_state_is_read() {
             assert!(k.modules.iter().any(|x| x == m), "{k:?}");
         }
     }
-    assert!(k.kernel.is_some_and(|r| !r.is_empty() && !r.ends_with('\n')));
+    assert!(
+        k.kernel
+            .is_some_and(|r| !r.is_empty() && !r.ends_with('\n'))
+    );
 }
 
 #[test]
@@ -618,7 +624,10 @@ fn memory_keeps_a_reserve_for_the_host() {
     for vm in [2048, 8192, 12 * 1024, 18 * 1024] {
         let h = host_memory_for(vm);
         assert!(h - host_reserve_mib(h) >= vm, "{vm}: {h}");
-        assert!(h - 256 - host_reserve_mib(h - 256) < vm, "{vm}: {h} is not the smallest");
+        assert!(
+            h - 256 - host_reserve_mib(h - 256) < vm,
+            "{vm}: {h} is not the smallest"
+        );
     }
 }
 

@@ -96,7 +96,12 @@ fn up_adds_the_box_as_its_own_step_then_names_an_unusable_provider_exit_3() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let catalog = local_catalog(dir.path(), "bento/ubuntu-24.04", "202510.26.0", "virtualbox");
+    let catalog = local_catalog(
+        dir.path(),
+        "bento/ubuntu-24.04",
+        "202510.26.0",
+        "virtualbox",
+    );
     let up = || {
         mlk(dir.path())
             .args([
@@ -137,7 +142,10 @@ fn up_adds_the_box_as_its_own_step_then_names_an_unusable_provider_exit_3() {
     );
     // Vagrant's progress lines went to the log.
     let log = std::fs::read_to_string(dir.path().join("mono/mlk.log")).unwrap();
-    assert!(log.contains("Adding box 'bento/ubuntu-24.04' (v202510.26.0)"), "{log}");
+    assert!(
+        log.contains("Adding box 'bento/ubuntu-24.04' (v202510.26.0)"),
+        "{log}"
+    );
     // Then `vagrant up`: VirtualBox is not installed here, and Vagrant says so.
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("(ProviderNotUsable)"), "{err}");

@@ -141,8 +141,9 @@ pub fn gather(p: &Profile, target: ProviderKind, home: &Path) -> Facts {
         disks,
         cpu_flags: host::read("/proc/cpuinfo").and_then(|t| host::parse_cpuinfo(&t)),
         dev_kvm: Path::new("/dev/kvm").exists(),
-        kvm: (vagrant_target == Some(Hypervisor::Virtualbox) && cfg!(target_os = "linux"))
-            .then(|| super::virt::kvm_state(Path::new("/sys"), host::read("/proc/sys/kernel/osrelease"))),
+        kvm: (vagrant_target == Some(Hypervisor::Virtualbox) && cfg!(target_os = "linux")).then(
+            || super::virt::kvm_state(Path::new("/sys"), host::read("/proc/sys/kernel/osrelease")),
+        ),
         host_inotify: (
             host::sysctl("fs/inotify/max_user_instances"),
             host::sysctl("fs/inotify/max_user_watches"),

@@ -3,8 +3,8 @@
 use super::Check;
 use super::facts::Facts;
 use super::host::Iface;
-use crate::profile::{Hypervisor, Profile};
 use crate::profile::validate::{VBOX_DEFAULT_RANGE, parse_networks_conf};
+use crate::profile::{Hypervisor, Profile};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 

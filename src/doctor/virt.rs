@@ -55,8 +55,8 @@ pub fn kvm(f: &Facts) -> Option<Check> {
     }
     let loaded = k.modules.join(", ");
     let kernel = k.kernel.as_deref().unwrap_or("?");
-    let new_kernel = super::host::version_numbers(kernel).as_slice()
-        >= KVM_VIRT_AT_LOAD_SINCE.as_slice();
+    let new_kernel =
+        super::host::version_numbers(kernel).as_slice() >= KVM_VIRT_AT_LOAD_SINCE.as_slice();
     let holds = k.virt_at_load.unwrap_or(new_kernel);
     if !holds {
         let why = if k.virt_at_load == Some(false) {
@@ -66,7 +66,9 @@ pub fn kvm(f: &Facts) -> Option<Check> {
         };
         return Some(Check::pass(
             id,
-            format!("{loaded} loaded on Linux {kernel}, but {why}: VirtualBox works while no KVM VM runs"),
+            format!(
+                "{loaded} loaded on Linux {kernel}, but {why}: VirtualBox works while no KVM VM runs"
+            ),
         ));
     }
     let error = if k.modules.iter().any(|m| m == "kvm_amd") {

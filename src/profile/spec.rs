@@ -5,7 +5,8 @@
 //! the resolved [`super::Profile`] (every default filled from the lock table, no `Option`
 //! left for them), which is all the rest of mlk sees.
 use super::types::{
-    CustomStage, HypervOptions, Hypervisor, LibvirtOptions, NetworkPlugin, Role, VirtualboxOptions, VmBox,
+    CustomStage, HypervOptions, Hypervisor, LibvirtOptions, NetworkPlugin, Role, VirtualboxOptions,
+    VmBox,
 };
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;

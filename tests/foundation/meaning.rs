@@ -166,23 +166,26 @@ fn values_files_use_sslip_host_names_of_node1() {
             Some(format!("chronograf.{ip}.sslip.io").as_str())
         );
         assert_eq!(chrono["ingress"]["className"].as_str(), Some("nginx"));
-        let kf = yaml(&files["kubeflow/ingress.yaml"]);
         let kf_host = format!("kubeflow.{ip}.sslip.io");
-        assert_eq!(
-            kf["spec"]["rules"][0]["host"].as_str(),
-            Some(kf_host.as_str())
-        );
-        assert_eq!(kf["spec"]["ingressClassName"].as_str(), Some("nginx"));
+        let mut want = vec![
+            format!("https://rancher.{ip}.sslip.io"),
+            format!("http://chronograf.{ip}.sslip.io"),
+        ];
+        // mono-lite has no Kubeflow: no Ingress of it, and no dashboard.
+        if p.components.kubeflow.enabled {
+            let kf = yaml(&files["kubeflow/ingress.yaml"]);
+            assert_eq!(
+                kf["spec"]["rules"][0]["host"].as_str(),
+                Some(kf_host.as_str())
+            );
+            assert_eq!(kf["spec"]["ingressClassName"].as_str(), Some("nginx"));
+            want.push(format!("https://{kf_host}"));
+        } else {
+            assert!(!files.contains_key("kubeflow/ingress.yaml"), "{name}");
+        }
         let plan = mlk::plan::build(&p, name);
         let urls: Vec<&str> = plan.dashboards.iter().map(|d| d.url.as_str()).collect();
-        assert_eq!(
-            urls,
-            [
-                format!("https://rancher.{ip}.sslip.io"),
-                format!("http://chronograf.{ip}.sslip.io"),
-                format!("https://{kf_host}"),
-            ]
-        );
+        assert_eq!(urls, want);
         for (path, text) in &files {
             assert!(!text.contains("xip.io"), "{path} mentions the dead xip.io");
         }
@@ -248,10 +251,20 @@ fn plan_json_versions_and_releases_match_the_lock_and_the_render() {
             let values = r["values"].as_str().unwrap();
             assert!(files.contains_key(values), "{values} is not rendered");
         }
-        assert_eq!(
-            j["kubeflow"]["manifests_release"],
-            lock.kubeflow.version.as_str()
-        );
+        if p.components.kubeflow.enabled {
+            assert_eq!(
+                j["kubeflow"]["manifests_release"],
+                lock.kubeflow.version.as_str()
+            );
+        } else {
+            assert!(j.get("kubeflow").is_none(), "{name}: {j}");
+        }
+        // What the host needs is in the plan, as `mlk profile list` says it.
+        let needs = mlk::doctor::capacity::needs(&p);
+        assert_eq!(j["needs"]["vm_memory_mib"], needs.vm_memory_mib);
+        let mem: u64 = p.nodes.iter().map(|n| u64::from(n.memory)).sum();
+        assert_eq!(needs.vm_memory_mib, mem);
+        assert!(needs.host_memory_mib > mem && needs.disk_mib > 0 && needs.download_mib > 0);
         let ns =
             |rel: &str| releases.iter().find(|r| r["release"] == rel).unwrap()["namespace"].clone();
         assert_eq!(ns("rancher"), "cattle-system");
@@ -348,7 +361,10 @@ fn hyperv_names_its_switch_pins_its_box_and_sets_maxmemory_only_above_memory() {
                 "{hv}"
             );
             assert!(
-                b.contains(&format!("\"private_network\", ip: '{}', id: \"mlk\"\n", n.ip)),
+                b.contains(&format!(
+                    "\"private_network\", ip: '{}', id: \"mlk\"\n",
+                    n.ip
+                )),
                 "{b}"
             );
             assert_eq!(setting(&hv, "override.vm.box"), "'generic/ubuntu2204'");
@@ -357,8 +373,7 @@ fn hyperv_names_its_switch_pins_its_box_and_sets_maxmemory_only_above_memory() {
         }
     }
     // The fixture with every option: its own switch, and maxmemory above memory on cp1 only.
-    let full = super::common::fixture("profiles/good/full.yaml");
-    let p = super::common::load(full.to_str().unwrap(), Some(Hypervisor::Hyperv));
+    let p = full_under_hyperv();
     let vf = &mlk::render::render_all(&p).unwrap()["Vagrantfile"];
     let blocks = define_blocks(vf);
     for ((_, b), n) in blocks.iter().zip(&p.nodes) {
@@ -375,4 +390,16 @@ fn hyperv_names_its_switch_pins_its_box_and_sets_maxmemory_only_above_memory() {
             && p.nodes.iter().any(|n| n.maxmemory == n.memory),
         "the fixture has both kinds of node"
     );
+}
+
+/// The fixture with every option, as a Hyper-V profile: without its synced folder, which
+/// Hyper-V refuses (SMB asks for credentials).
+pub fn full_under_hyperv() -> mlk::profile::Profile {
+    let text = std::fs::read_to_string(super::common::fixture("profiles/good/full.yaml"))
+        .unwrap()
+        .replace("syncedFolder: true", "syncedFolder: false");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("full-hyperv.yaml");
+    std::fs::write(&path, text).unwrap();
+    super::common::load(path.to_str().unwrap(), Some(Hypervisor::Hyperv))
 }

@@ -86,7 +86,7 @@ fn vagrant_validate_rejects_corrupted_vagrantfiles() {
 /// Vagrant's own configuration loader (lib/vagrant/vagrantfile.rb, `machine_config` without
 /// the provider usability check, so Hyper-V's config loads on Linux) prints what each
 /// machine gets under a provider after the provider block's overrides are merged.
-const PROBE: &str = r#"
+const PROBE: &str = r##"
 require "vagrant"
 env = Vagrant::Environment.new(cwd: Dir.pwd, ui_class: Vagrant::UI::Silent)
 env.vagrantfile.machine_names.each do |m|
@@ -95,7 +95,7 @@ env.vagrantfile.machine_names.each do |m|
   pc = cfg.vm.get_provider_config(ARGV[0].to_sym)
   puts [m, cfg.vm.box, cfg.vm.box_version, nets.join(";"), pc.respond_to?(:maxmemory) ? pc.maxmemory.inspect : "-"].join(" ")
 end
-"#;
+"##;
 
 /// Runs [`PROBE`] on `vagrantfile` for `provider`; None when Vagrant's Ruby library is not
 /// loadable with the system `ruby` (HashiCorp's packages embed their own).
@@ -150,8 +150,7 @@ fn vagrant_merges_the_hyperv_overrides_into_one_network_with_the_switch() {
         "{vb}"
     );
     // The fixture's own switch, and maxmemory where it exceeds memory.
-    let full = super::common::fixture("profiles/good/full.yaml");
-    let p = super::common::load(full.to_str().unwrap(), Some(Hypervisor::Hyperv));
+    let p = super::meaning::full_under_hyperv();
     let vf = mlk::render::render_all(&p).unwrap()["Vagrantfile"].clone();
     let hv = probe(&vf, "hyperv").unwrap();
     assert!(
