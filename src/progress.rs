@@ -162,6 +162,17 @@ impl Progress {
         self.emit(json!({"event": "stage_start", "stage": id, "current": index, "total": total, "nodes": nodes}));
     }
 
+    /// A line the user should see during stage `id` (a long step starting or ending): above
+    /// the spinners, or on its own line without them; also in the log.
+    pub fn note(&self, id: &str, text: &str) {
+        let text = self.redact(text);
+        self.log_line("mlk", id, &text);
+        match &self.bars {
+            Some(mp) => mp.suspend(|| eprintln!("  {id}: {text}")),
+            None => eprintln!("mlk: {id}: {text}"),
+        }
+    }
+
     /// A node's state within a running stage: connecting, checking, running, done...
     pub fn node_state(&self, id: &str, node: &str, state: &str) {
         let mut stages = self.stages.lock().unwrap_or_else(|e| e.into_inner());

@@ -60,6 +60,30 @@ Call to virConnectOpen failed: Failed to connect socket to '/var/run/libvirt/lib
         "https://github.com/ains/aircast/issues/14",
     ),
     (
+        "VAGRANT_UI_EXPECTS_TTY",
+        // hashicorp/vagrant#6026 (vagrant destroy without a TTY); the same text is
+        // `ui_expects_tty` in templates/locales/en.yml at v2.4.9
+        "\u{203a} vagrant destroy\nVagrant is attempting to interface with the UI in a way that requires\n\
+a TTY. Most actions in Vagrant that require a TTY have configuration\n\
+switches to disable this requirement. Please do that or run Vagrant\n\
+with TTY.",
+        "https://github.com/hashicorp/vagrant/issues/6026",
+    ),
+    (
+        "VBOX_KVM_VMX_IN_USE",
+        // NixOS/nixpkgs#363887 (VirtualBox on Linux 6.12, kvm_intel loaded)
+        "VirtualBox can't operate in VMX root mode.\n\
+Please disable the KVM kernel extension, recompile your kernel and reboot \n\
+(VERR_VMX_IN_VMX_ROOT_MODE).",
+        "https://github.com/NixOS/nixpkgs/issues/363887",
+    ),
+    (
+        "VBOX_KVM_SVM_IN_USE",
+        // void-linux/void-packages#53855 (VirtualBox 7.0.20 on Linux 6.12.7, kvm_amd loaded)
+        "VirtualBox can't enable the AMD-V extension. Please disable the KVM kernel extension, recompile your kernel and reboot (VERR_SVM_IN_USE)",
+        "https://github.com/void-linux/void-packages/issues/53855",
+    ),
+    (
         "RKE_SSH_TUNNEL_FORWARDING",
         // rancher-archives/rke#1417
         "WARN[0000] Failed to set up SSH tunneling for host [192.168.1.201]: Can't retrieve Docker Info: error during connect: Get http://%2Fvar%2Frun%2Fdocker.sock/v1.24/info: Unable to access the service on /var/run/docker.sock. The service might be still starting up. Error: ssh: rejected: connect failed (open failed) ",

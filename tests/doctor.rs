@@ -235,13 +235,17 @@ fn have_root() -> bool {
 
 /// `mlk doctor --json` inside namespace `ns`, for the mono profile (192.168.56.10).
 fn doctor_in(ns: &Netns, home: &Path, conf: &Path) -> Value {
+    doctor_in_as(ns, home, conf, "virtualbox")
+}
+
+fn doctor_in_as(ns: &Netns, home: &Path, conf: &Path, provider: &str) -> Value {
     let args = [
         "--dir",
         home.to_str().unwrap(),
         "doctor",
         "--json",
         "--provider",
-        "virtualbox",
+        provider,
     ];
     doctor_json(
         &["ip", "netns", "exec", &ns.0],
@@ -290,6 +294,38 @@ fn host_subnet_clash_in_a_real_namespace() {
             .contains("vboxnet0 192.168.56.1/24"),
         "{c}"
     );
+
+    // ...but only VirtualBox's: under libvirt a vboxnet0 holding 192.168.56.1 is in the way
+    // of the libvirt network that wants the same /24.
+    let c = json_check(
+        &doctor_in_as(&vbox, dir.path(), &conf, "libvirt"),
+        "host-subnet",
+    )
+    .clone();
+    assert_eq!(c["status"], "FAIL", "{c}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("vboxnet0 has 192.168.56.1/24"),
+        "{c}"
+    );
+    // And the other way round: libvirt's bridge is libvirt's own side, not VirtualBox's.
+    let virbr = Netns::new("l");
+    virbr.link("virbr1");
+    virbr.ip(&["addr", "add", "192.168.56.1/24", "dev", "virbr1"]);
+    let c = json_check(
+        &doctor_in_as(&virbr, dir.path(), &conf, "libvirt"),
+        "host-subnet",
+    )
+    .clone();
+    assert_eq!(c["status"], "PASS", "{c}");
+    assert!(
+        c["detail"].as_str().unwrap().contains("libvirt's own"),
+        "{c}"
+    );
+    let c = json_check(&doctor_in(&virbr, dir.path(), &conf), "host-subnet").clone();
+    assert_eq!(c["status"], "FAIL", "{c}");
 
     // A VPN's broad route: the host-only /24 still wins, so only a warning...
     let vpn = Netns::new("r");
@@ -400,4 +436,205 @@ fn disk_for_boxes_on_a_real_tiny_file_system() {
         "{disk}"
     );
     assert_eq!(out.status.code(), Some(5));
+}
+
+/// Facts for `p` with VirtualBox `vbox` and Vagrant `vagrant` as the version lines.
+fn vbox_facts(p: &mlk::profile::Profile, vbox: &str, vagrant: &str) -> facts::Facts {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = facts::gather(p, ProviderKind::Vagrant(Hypervisor::Virtualbox), dir.path());
+    f.vboxmanage = Some(Ok(vbox.into()));
+    f.vagrant = Ok(vagrant.into());
+    f
+}
+
+#[test]
+fn vagrant_supports_the_virtualbox_releases_of_its_own_table() {
+    // Vagrant's driver table (plugins/providers/virtualbox/driver/meta.rb): 7.0 from 2.3.2,
+    // 7.1 from 2.4.2, 7.2 from 2.4.9 (docs/contracts.md).
+    let p = load(&mono_at("vb", "192.168.56.10"));
+    let target = ProviderKind::Vagrant(Hypervisor::Virtualbox);
+    let status = |vbox: &str, vagrant: &str| {
+        let f = vbox_facts(&p, vbox, vagrant);
+        check(&doctor::checks(&p, target, &f), "vagrant").clone()
+    };
+    for (vbox, vagrant, want) in [
+        ("6.1.50r161033", "Vagrant 2.2.19", Status::Pass),
+        ("7.0.20r163906", "Vagrant 2.3.1", Status::Fail),
+        ("7.0.20r163906", "Vagrant 2.3.2", Status::Pass),
+        ("7.1.4r165100", "Vagrant 2.4.1", Status::Fail),
+        ("7.1.4r165100", "Vagrant 2.4.2", Status::Pass),
+        ("7.2.0r170228", "Vagrant 2.4.8", Status::Fail),
+        ("7.2.0r170228", "Vagrant 2.4.9", Status::Pass),
+        // A release the table does not know: Vagrant refuses it (VirtualBoxInvalidVersion).
+        ("7.3.0r180000", "Vagrant 2.4.9", Status::Fail),
+        ("8.0.0r190000", "Vagrant 2.4.9", Status::Fail),
+    ] {
+        let c = status(vbox, vagrant);
+        assert_eq!(c.status, want, "VirtualBox {vbox} with {vagrant}: {c:?}");
+    }
+    let c = status("7.2.0r170228", "Vagrant 2.4.8");
+    assert!(
+        c.detail.contains("Vagrant 2.4.9 is the first release"),
+        "{c:?}"
+    );
+    assert!(c.fix.unwrap().contains("upgrade Vagrant to 2.4.9"));
+    let c = status("7.3.0r180000", "Vagrant 2.4.9");
+    assert!(c.detail.contains("not in Vagrant's table"), "{c:?}");
+    assert!(c.detail.contains("7.0, 7.1, 7.2"), "{c:?}");
+}
+
+#[test]
+fn macos_with_virtualbox_7_skips_the_host_only_range_check_as_vagrant_does() {
+    // Outside every networks.conf range: Linux fails it.
+    let p = load(&mono_at("mac", "10.77.0.10"));
+    let target = ProviderKind::Vagrant(Hypervisor::Virtualbox);
+    let mut f = vbox_facts(&p, "7.0.20r163906", "Vagrant 2.3.3");
+    f.networks_conf = ("/nonexistent/networks.conf".into(), None);
+    f.os = "linux".into();
+    assert_eq!(
+        check(&doctor::checks(&p, target, &f), "vbox-ranges").status,
+        Status::Fail
+    );
+    // macOS, VirtualBox 7.0, Vagrant 2.3.3: Vagrant does not check (validate_hostonly_ip!).
+    f.os = "macos".into();
+    let c = check(&doctor::checks(&p, target, &f), "vbox-ranges").clone();
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    assert!(c.detail.contains("macOS"), "{c:?}");
+    // But Vagrant 2.3.2 still did, and VirtualBox 6.1 is checked on macOS too.
+    f.vagrant = Ok("Vagrant 2.3.2".into());
+    assert_eq!(
+        check(&doctor::checks(&p, target, &f), "vbox-ranges").status,
+        Status::Fail
+    );
+    f.vagrant = Ok("Vagrant 2.4.9".into());
+    f.vboxmanage = Some(Ok("6.1.50r161033".into()));
+    assert_eq!(
+        check(&doctor::checks(&p, target, &f), "vbox-ranges").status,
+        Status::Fail
+    );
+}
+
+/// A fake /sys with the given modules loaded and, when set, KVM's enable_virt_at_load.
+fn sys_with(modules: &[&str], virt_at_load: Option<&str>) -> tempfile::TempDir {
+    let sys = tempfile::tempdir().unwrap();
+    for m in modules {
+        std::fs::create_dir_all(sys.path().join("module").join(m)).unwrap();
+    }
+    if let Some(v) = virt_at_load {
+        let params = sys.path().join("module/kvm/parameters");
+        std::fs::create_dir_all(&params).unwrap();
+        std::fs::write(params.join("enable_virt_at_load"), format!("{v}\n")).unwrap();
+    }
+    sys
+}
+
+#[test]
+fn kvm_modules_loaded_on_linux_6_12_warn_for_virtualbox() {
+    use mlk::doctor::virt::kvm_state;
+    let p = load(&mono_at("kvm", "192.168.56.10"));
+    let target = ProviderKind::Vagrant(Hypervisor::Virtualbox);
+    let mut f = vbox_facts(&p, "7.1.4r165100", "Vagrant 2.4.9");
+    let kvm = |f: &facts::Facts| check(&doctor::checks(&p, target, f), "kvm").clone();
+
+    // Linux 6.12, kvm_intel loaded, the default enable_virt_at_load=Y: VirtualBox cannot run.
+    let sys = sys_with(&["kvm_intel", "kvm"], Some("Y"));
+    f.kvm = Some(kvm_state(sys.path(), Some("6.12.3-amd64\n".into())));
+    let c = kvm(&f);
+    assert_eq!(c.status, Status::Warn, "{c:?}");
+    assert!(c.detail.contains("VERR_VMX_IN_VMX_ROOT_MODE"), "{c:?}");
+    let fix = c.fix.unwrap();
+    assert!(fix.contains("sudo modprobe -r kvm_intel kvm"), "{fix}");
+    assert!(fix.contains("options kvm enable_virt_at_load=0"), "{fix}");
+    // AMD says VERR_SVM_IN_USE.
+    let sys = sys_with(&["kvm_amd", "kvm"], Some("Y"));
+    f.kvm = Some(kvm_state(sys.path(), Some("6.14.0-24-generic".into())));
+    assert!(kvm(&f).detail.contains("VERR_SVM_IN_USE"));
+    // The documented fix applied (enable_virt_at_load=0): fine.
+    let sys = sys_with(&["kvm_intel", "kvm"], Some("N"));
+    f.kvm = Some(kvm_state(sys.path(), Some("6.12.3-amd64".into())));
+    assert_eq!(kvm(&f).status, Status::Pass);
+    // Before 6.12 KVM holds VT-x only while its own VMs run.
+    let sys = sys_with(&["kvm_intel", "kvm"], None);
+    f.kvm = Some(kvm_state(sys.path(), Some("6.1.0-40-amd64".into())));
+    assert_eq!(kvm(&f).status, Status::Pass);
+    // No module loaded: nothing to say.
+    let sys = sys_with(&[], None);
+    f.kvm = Some(kvm_state(sys.path(), Some("6.12.3-amd64".into())));
+    let c = kvm(&f);
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    // Other providers are not affected: libvirt is KVM.
+    let lv = ProviderKind::Vagrant(Hypervisor::Libvirt);
+    let f = facts::gather(&p, lv, tempfile::tempdir().unwrap().path());
+    assert!(doctor::checks(&p, lv, &f).iter().all(|c| c.id != "kvm"));
+}
+
+#[test]
+fn this_hosts_real_kvm_state_is_read() {
+    // This machine's own /sys: whatever it holds, the reader agrees with /proc/modules.
+    let k = mlk::doctor::virt::kvm_state(
+        Path::new("/sys"),
+        std::fs::read_to_string("/proc/sys/kernel/osrelease").ok(),
+    );
+    let modules = std::fs::read_to_string("/proc/modules").unwrap_or_default();
+    for m in ["kvm_intel", "kvm_amd"] {
+        let listed = modules.lines().any(|l| l.starts_with(&format!("{m} ")));
+        if listed {
+            assert!(k.modules.iter().any(|x| x == m), "{k:?}");
+        }
+    }
+    assert!(
+        k.kernel
+            .is_some_and(|r| !r.is_empty() && !r.ends_with('\n'))
+    );
+}
+
+#[test]
+fn memory_keeps_a_reserve_for_the_host() {
+    use mlk::doctor::capacity::{host_memory_for, host_reserve_mib};
+    // A 16 GB laptop shows about 15.5 GiB: it keeps 3.9 GiB, so 11.6 GiB are left for VMs.
+    let laptop = 15_872;
+    assert_eq!(host_reserve_mib(laptop), 3968);
+    assert_eq!(host_reserve_mib(4096), 2048);
+    assert_eq!(host_reserve_mib(64 * 1024), 4096);
+    let target = ProviderKind::Vagrant(Hypervisor::Virtualbox);
+    let memory = |name: &str| {
+        let p = load(profile::embedded_source(name).unwrap());
+        let mut f = facts::gather(&p, target, tempfile::tempdir().unwrap().path());
+        f.mem_total_mib = Some(laptop);
+        f.mem_available_mib = Some(laptop - 1024);
+        check(&doctor::checks(&p, target, &f), "memory").clone()
+    };
+    // mono's 18 GiB cannot fit; mono-lite's 8 GiB does, with the reserve kept.
+    let c = memory("mono");
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.detail.contains("keeps 3.9 GiB for itself"), "{c:?}");
+    assert!(c.fix.unwrap().contains("mono-lite"));
+    let c = memory("mono-lite");
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    // A VM that fits the total but not the total minus the reserve fails (no reserve before).
+    let p = load(&mono_memory_at(14 * 1024));
+    let mut f = facts::gather(&p, target, tempfile::tempdir().unwrap().path());
+    f.mem_total_mib = Some(laptop);
+    f.mem_available_mib = Some(laptop);
+    assert_eq!(
+        check(&doctor::checks(&p, target, &f), "memory").status,
+        Status::Fail
+    );
+    // The smallest host for a profile leaves its VMs whole after the reserve.
+    for vm in [2048, 8192, 12 * 1024, 18 * 1024] {
+        let h = host_memory_for(vm);
+        assert!(h - host_reserve_mib(h) >= vm, "{vm}: {h}");
+        assert!(
+            h - 256 - host_reserve_mib(h - 256) < vm,
+            "{vm}: {h} is not the smallest"
+        );
+    }
+}
+
+/// mono with every add-on off and `mib` of memory.
+fn mono_memory_at(mib: u32) -> String {
+    profile::embedded_source("mono")
+        .unwrap()
+        .replace("{enabled: true}", "{enabled: false}")
+        .replace(&mono_memory(), &format!("memory: {mib}"))
 }

@@ -52,27 +52,101 @@ fn up_without_vagrant_says_how_to_install_it_exit_3() {
     assert!(err.contains("apt-get install vagrant"), "{err}");
 }
 
-#[test]
-fn up_with_an_unusable_provider_names_it_and_what_to_install_exit_3() {
-    let Some(_) = vagrant() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    // VirtualBox is not installed on this machine: Vagrant refuses before touching any box.
-    let out = mlk(dir.path())
-        .args([
-            "up",
-            "--provider",
-            "virtualbox",
-            "--skip-preflight",
-            "--profile",
-            "mono",
-        ])
-        .output()
+/// A box catalog in files, as Vagrant reads one for a short box name: `VAGRANT_SERVER_URL`
+/// (here a file:// URL) + `/NAME` is the catalog entry (the JSON Vagrant Cloud serves), whose
+/// one version points at a tiny box file for `provider`. Nothing leaves the machine.
+fn local_catalog(root: &Path, name: &str, version: &str, provider: &str) -> String {
+    let build = root.join("box-build");
+    std::fs::create_dir_all(&build).unwrap();
+    std::fs::write(
+        build.join("metadata.json"),
+        format!("{{\"provider\": \"{provider}\"}}"),
+    )
+    .unwrap();
+    std::fs::write(build.join("box.img"), vec![7u8; 1 << 20]).unwrap();
+    let file = root.join("tiny.box");
+    let tar = Command::new("tar")
+        .arg("czf")
+        .arg(&file)
+        .arg("-C")
+        .arg(&build)
+        .args(["metadata.json", "box.img"])
+        .status()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(tar.success());
+    let srv = root.join("catalog");
+    let entry = srv.join(name);
+    std::fs::create_dir_all(entry.parent().unwrap()).unwrap();
+    std::fs::write(
+        &entry,
+        format!(
+            "{{\"name\": \"{name}\", \"versions\": [{{\"version\": \"{version}\", \"providers\": [{{\"name\": \"{provider}\", \"url\": \"file://{}\"}}]}}]}}",
+            file.display()
+        ),
+    )
+    .unwrap();
+    format!("file://{}", srv.display())
+}
+
+#[test]
+fn up_adds_the_box_as_its_own_step_then_names_an_unusable_provider_exit_3() {
+    let Some(_) = vagrant() else { return };
     if which("VBoxManage") {
         eprintln!("skipped: VirtualBox is installed here");
         return;
     }
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = local_catalog(
+        dir.path(),
+        "bento/ubuntu-24.04",
+        "202510.26.0",
+        "virtualbox",
+    );
+    let up = || {
+        mlk(dir.path())
+            .args([
+                "up",
+                "--provider",
+                "virtualbox",
+                "--skip-preflight",
+                "--profile",
+                "mono",
+            ])
+            .env("VAGRANT_SERVER_URL", &catalog)
+            .output()
+            .unwrap()
+    };
+    // The box is not installed (HOME, and so VAGRANT_HOME, is empty): mlk adds it first, as a
+    // step of its own that says what it does and how large it is.
+    let out = up();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("box bento/ubuntu-24.04 202510.26.0 (virtualbox) is not installed: `vagrant box add bento/ubuntu-24.04 --provider virtualbox --box-version 202510.26.0` downloads it once"),
+        "{err}"
+    );
+    assert!(err.contains("GiB"), "{err}");
+    assert!(
+        err.contains("box bento/ubuntu-24.04 202510.26.0 added in"),
+        "{err}"
+    );
+    let boxes = Command::new("vagrant")
+        .args(["box", "list"])
+        .env("VAGRANT_HOME", dir.path().join(".vagrant.d"))
+        .env("VAGRANT_CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&boxes.stdout);
+    assert!(
+        list.contains("bento/ubuntu-24.04 (virtualbox, 202510.26.0)"),
+        "{list}"
+    );
+    // Vagrant's progress lines went to the log.
+    let log = std::fs::read_to_string(dir.path().join("mono/mlk.log")).unwrap();
+    assert!(
+        log.contains("Adding box 'bento/ubuntu-24.04' (v202510.26.0)"),
+        "{log}"
+    );
+    // Then `vagrant up`: VirtualBox is not installed here, and Vagrant says so.
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("(ProviderNotUsable)"), "{err}");
     assert!(
@@ -83,6 +157,11 @@ fn up_with_an_unusable_provider_names_it_and_what_to_install_exit_3() {
     // The machines were not created, and the failure is recorded.
     let state = std::fs::read_to_string(dir.path().join("mono/state.json")).unwrap();
     assert!(state.contains("\"failed\""), "{state}");
+    // Again: the box is there now, so no second download.
+    let out = up();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("is not installed"), "{err}");
+    assert!(err.contains("(ProviderNotUsable)"), "{err}");
 }
 
 fn which(p: &str) -> bool {

@@ -14,7 +14,7 @@ pub struct ProfileCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileAction {
-    /// The embedded profiles, each with its nodes.
+    /// The embedded profiles, each with its nodes and what it needs (RAM, disk, download).
     #[command(after_help = "Examples:
   mlk profile list")]
     List,
@@ -23,7 +23,7 @@ pub enum ProfileAction {
   mlk profile show distributed
   mlk profile show mono > my-lab.yaml && mlk plan -p ./my-lab.yaml")]
     Show {
-        /// mono or distributed (`mlk profile list`).
+        /// mono, mono-lite or distributed (`mlk profile list`).
         name: String,
     },
 }
@@ -42,6 +42,7 @@ pub fn run(a: &ProfileCmd) -> Result<()> {
                     .map(|n| format!("{} {} ({} CPU, {} MiB)", n.name, n.ip, n.cpus, n.memory))
                     .collect();
                 println!("{name:<12} {}", nodes.join(", "));
+                println!("{:<12} {}", "", crate::doctor::capacity::needs(&p).text());
             }
             Ok(())
         }

@@ -51,6 +51,8 @@ pub struct Facts {
     /// The OS's own answer on virtualisation where there is no /proc/cpuinfo (macOS, Windows).
     pub host_virt: Option<crate::platform::host::Virt>,
     pub dev_kvm: bool,
+    /// Linux, provider virtualbox: the loaded KVM modules (`virt::kvm_state`).
+    pub kvm: Option<super::virt::KvmState>,
     /// This host's fs.inotify.max_user_instances and max_user_watches.
     pub host_inotify: (Option<u64>, Option<u64>),
     /// The os-prep stage script as rendered for this profile (it sets the nodes' sysctls).
@@ -138,6 +140,9 @@ pub fn gather(p: &Profile, target: ProviderKind, home: &Path) -> Facts {
         cpu_flags: host::read("/proc/cpuinfo").and_then(|t| host::parse_cpuinfo(&t)),
         host_virt: crate::platform::host::virtualisation(),
         dev_kvm: Path::new("/dev/kvm").exists(),
+        kvm: (vagrant_target == Some(Hypervisor::Virtualbox) && cfg!(target_os = "linux")).then(
+            || super::virt::kvm_state(Path::new("/sys"), host::read("/proc/sys/kernel/osrelease")),
+        ),
         host_inotify: (
             host::sysctl("fs/inotify/max_user_instances"),
             host::sysctl("fs/inotify/max_user_watches"),

@@ -41,7 +41,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// Stable id: arch, vagrant, provider, vbox-ranges, host-subnet, memory, cpus, disk, virtualization,
-    /// inotify, other-clusters.
+    /// kvm, inotify, other-clusters.
     pub id: &'static str,
     pub status: Status,
     /// What was found.
@@ -99,11 +99,12 @@ pub fn checks(p: &Profile, target: ProviderKind, f: &facts::Facts) -> Vec<Check>
         if provider == Hypervisor::Virtualbox {
             v.push(network::vbox_ranges(p, f));
         }
-        v.push(network::host_subnet(p, f));
+        v.push(network::host_subnet(p, provider, f));
         v.push(capacity::memory(p, f));
         v.push(capacity::cpus(p, f));
         v.extend(capacity::disks(p, f));
         v.push(virt::virtualization(p, provider, f));
+        v.extend(virt::kvm(f));
     }
     v.push(virt::inotify(p, target, f));
     v.push(network::other_clusters(p, f));

@@ -3,17 +3,67 @@
 use super::Check;
 use super::facts::Facts;
 use super::host::Iface;
-use crate::profile::Profile;
 use crate::profile::validate::{VBOX_DEFAULT_RANGE, parse_networks_conf};
+use crate::profile::{Hypervisor, Profile};
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 
-/// Interfaces a hypervisor makes for its host-only networks: an address of theirs in the
-/// nodes' subnet is the host side of the lab's own network, not a clash.
-const HYPERVISOR_IFACES: [&str; 3] = ["vboxnet", "virbr", "vnet"];
+/// Interfaces `provider` makes for its own networks: an address of theirs in the nodes' subnet
+/// is the host side of the lab's own network, not a clash. Only the chosen provider's: a
+/// `vboxnet0` holding 192.168.56.1 is VirtualBox's, and it breaks a libvirt lab in that /24.
+pub fn own_ifaces(provider: Hypervisor) -> &'static [&'static str] {
+    match provider {
+        Hypervisor::Virtualbox => &["vboxnet"],
+        // vagrant-libvirt's networks are libvirt bridges (virbrN); vnetN are the VMs' taps.
+        Hypervisor::Libvirt => &["virbr", "vnet"],
+        // Hyper-V's virtual switches show up as host adapters named `vEthernet (<switch>)`.
+        Hypervisor::Hyperv => &["vEthernet"],
+    }
+}
 
-fn is_hypervisor(name: &str) -> bool {
-    HYPERVISOR_IFACES.iter().any(|p| name.starts_with(p))
+fn is_own(provider: Hypervisor, name: &str) -> bool {
+    own_ifaces(provider).iter().any(|p| name.starts_with(p))
+}
+
+/// Vagrant skips its host-only range check on macOS from VirtualBox 7.0 (host-only networks
+/// there are `hostonlynet`s without networks.conf ranges) since Vagrant 2.3.3:
+/// plugins/providers/virtualbox/action/network.rb, `validate_hostonly_ip!` and
+/// `DARWIN_IGNORE_HOSTONLY_VALIDATE_VERSION` (docs/contracts.md).
+const DARWIN_IGNORE_VBOX: [u32; 2] = [7, 0];
+const DARWIN_IGNORE_VAGRANT: [u32; 3] = [2, 3, 3];
+
+/// Whether Vagrant applies networks.conf ranges on this host; `Err(why not)` otherwise.
+pub fn ranges_apply(f: &Facts) -> Result<(), String> {
+    if f.os == "windows" {
+        return Err("VirtualBox does not restrict host-only ranges on Windows".into());
+    }
+    if f.os != "macos" {
+        return Ok(());
+    }
+    let num = |t: &Option<Result<String, String>>| {
+        t.as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|l| super::host::version_numbers(l))
+    };
+    let vbox = num(&f.vboxmanage);
+    let vagrant = num(&Some(f.vagrant.clone()));
+    match (vbox, vagrant) {
+        (Some(vb), Some(va))
+            if vb.as_slice() >= DARWIN_IGNORE_VBOX.as_slice()
+                && va.as_slice() >= DARWIN_IGNORE_VAGRANT.as_slice() =>
+        {
+            Err(format!(
+                "on macOS, Vagrant 2.3.3+ does not check host-only ranges for VirtualBox 7.0+ (VirtualBox {}, Vagrant {})",
+                dotted(&vb),
+                dotted(&va)
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn dotted(v: &[u32]) -> String {
+    v.iter().map(u32::to_string).collect::<Vec<_>>().join(".")
 }
 
 /// The /24 each node's host-only network has (Vagrant's private_network default netmask).
@@ -23,11 +73,8 @@ fn node_net(ip: Ipv4Addr) -> Ipv4Net {
 
 pub fn vbox_ranges(p: &Profile, f: &Facts) -> Check {
     let id = "vbox-ranges";
-    if f.os == "windows" {
-        return Check::pass(
-            id,
-            "VirtualBox does not restrict host-only ranges on Windows",
-        );
+    if let Err(why) = ranges_apply(f) {
+        return Check::pass(id, why);
     }
     let (path, text) = &f.networks_conf;
     let (ranges, source) = match text {
@@ -96,7 +143,7 @@ fn free_subnet(f: &Facts, avoid: &[Ipv4Net]) -> Option<Ipv4Net> {
     })
 }
 
-pub fn host_subnet(p: &Profile, f: &Facts) -> Check {
+pub fn host_subnet(p: &Profile, provider: Hypervisor, f: &Facts) -> Check {
     let id = "host-subnet";
     let ifaces = match &f.interfaces {
         Ok(v) => v,
@@ -126,7 +173,7 @@ pub fn host_subnet(p: &Profile, f: &Facts) -> Check {
         else {
             continue;
         };
-        if is_hypervisor(&i.name) {
+        if is_own(provider, &i.name) {
             own.push(format!("{} {}/{}", i.name, i.addr, i.prefix));
         } else {
             clashes.push(format!(
@@ -139,7 +186,7 @@ pub fn host_subnet(p: &Profile, f: &Facts) -> Check {
     // (a VPN's 192.168.0.0/16) loses to the /24 the hypervisor adds, unless the VPN enforces it.
     let mut broader = Vec::new();
     for r in &f.routes {
-        if r.net.prefix_len() == 0 || is_hypervisor(&r.iface) {
+        if r.net.prefix_len() == 0 || is_own(provider, &r.iface) {
             continue;
         }
         let Some(net) = nets
@@ -177,7 +224,8 @@ pub fn host_subnet(p: &Profile, f: &Facts) -> Check {
         let mut d = format!("no host address or route in {}", nodes.join(", "));
         if !own.is_empty() {
             d.push_str(&format!(
-                " (besides the hypervisor's host-only side: {})",
+                " (besides {}'s own host-only side: {})",
+                provider.as_str(),
                 own.join(", ")
             ));
         }

@@ -7,13 +7,49 @@ use crate::profile::Hypervisor;
 /// Vagrant 2.2.19 is the first release that knows VirtualBox 6.1.28's host-only range rule
 /// (kit-tm/sdn-cockpit#14 ran 6.1.28 with it); MiniKF users hit "too old" below 2.2.9.
 const VAGRANT_MIN: [u32; 3] = [2, 2, 19];
-/// VirtualBox 7.1 is only recognised by Vagrant 2.4.2 and later.
-const VAGRANT_FOR_VBOX71: [u32; 3] = [2, 4, 2];
+
+/// Which VirtualBox releases Vagrant drives: the `driver_map` of Vagrant's VirtualBox provider
+/// (plugins/providers/virtualbox/driver/meta.rb), read at every tag from v2.2.19 to v2.4.9
+/// (docs/contracts.md). Each VirtualBox major.minor with the first Vagrant release whose table
+/// has it; 4.0 to 6.1 are in every release mlk accepts. Vagrant refuses any other release
+/// with `VirtualBoxInvalidVersion`, so a VirtualBox this table does not know fails here too.
+pub const VBOX_SUPPORT: [((u32, u32), [u32; 3]); 12] = [
+    ((4, 0), VAGRANT_MIN),
+    ((4, 1), VAGRANT_MIN),
+    ((4, 2), VAGRANT_MIN),
+    ((4, 3), VAGRANT_MIN),
+    ((5, 0), VAGRANT_MIN),
+    ((5, 1), VAGRANT_MIN),
+    ((5, 2), VAGRANT_MIN),
+    ((6, 0), VAGRANT_MIN),
+    ((6, 1), VAGRANT_MIN),
+    ((7, 0), [2, 3, 2]),
+    ((7, 1), [2, 4, 2]),
+    ((7, 2), [2, 4, 9]),
+];
+
+/// The Vagrant release whose table `VBOX_SUPPORT` copies.
+pub const VBOX_TABLE_FROM: &str = "2.4.9";
 
 fn older(v: &[u32], min: &[u32; 3]) -> bool {
     let mut v = v.to_vec();
     v.resize(3, 0);
     v.as_slice() < min.as_slice()
+}
+
+fn dotted(v: &[u32; 3]) -> String {
+    format!("{}.{}.{}", v[0], v[1], v[2])
+}
+
+/// The first Vagrant release that drives VirtualBox `vbox` (a version line such as
+/// `7.1.4r165100`); None for a release Vagrant's table does not know.
+pub fn vagrant_for_vbox(vbox: &str) -> Option<[u32; 3]> {
+    let v = version_numbers(vbox);
+    let (major, minor) = (*v.first()?, *v.get(1)?);
+    VBOX_SUPPORT
+        .iter()
+        .find(|(mm, _)| *mm == (major, minor))
+        .map(|(_, min)| *min)
 }
 
 pub fn vagrant(f: &Facts, provider: Hypervisor) -> Check {
@@ -45,14 +81,37 @@ pub fn vagrant(f: &Facts, provider: Hypervisor) -> Check {
     }
     if provider == Hypervisor::Virtualbox
         && let Some(Ok(vbox)) = &f.vboxmanage
+        && version_numbers(vbox).len() >= 2
     {
-        let vb = version_numbers(vbox);
-        if vb.len() >= 2 && (vb[0], vb[1]) >= (7, 1) && older(&v, &VAGRANT_FOR_VBOX71) {
-            return Check::fail(
-                id,
-                format!("{line} does not support VirtualBox {vbox}"),
-                "upgrade Vagrant to 2.4.2 or later, or use VirtualBox 7.0",
-            );
+        let known: Vec<String> = VBOX_SUPPORT
+            .iter()
+            .map(|((a, b), _)| format!("{a}.{b}"))
+            .collect();
+        match vagrant_for_vbox(vbox) {
+            None => {
+                return Check::fail(
+                    id,
+                    format!(
+                        "VirtualBox {vbox} is not in Vagrant's table of supported releases ({}, as of Vagrant {VBOX_TABLE_FROM}): Vagrant stops with \"Vagrant has detected that you have a version of VirtualBox installed that is not supported by this version of Vagrant\" (VirtualBoxInvalidVersion)",
+                        known.join(", ")
+                    ),
+                    "install a VirtualBox release Vagrant supports (7.2 needs Vagrant 2.4.9 or later); if your Vagrant is newer and its release notes list this VirtualBox, run `mlk up --skip-preflight`",
+                );
+            }
+            Some(min) if older(&v, &min) => {
+                return Check::fail(
+                    id,
+                    format!(
+                        "{line} does not support VirtualBox {vbox}: Vagrant {} is the first release that drives it",
+                        dotted(&min)
+                    ),
+                    format!(
+                        "upgrade Vagrant to {} or later, or use a VirtualBox release this Vagrant knows",
+                        dotted(&min)
+                    ),
+                );
+            }
+            Some(_) => {}
         }
     }
     Check::pass(id, line.clone())

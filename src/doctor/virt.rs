@@ -1,8 +1,92 @@
-//! Virtualisation support (VT-x/AMD-V, /dev/kvm) and the inotify limits Kubeflow needs.
+//! Virtualisation support (VT-x/AMD-V, /dev/kvm, KVM holding them against VirtualBox) and the
+//! inotify limits Kubeflow needs.
 use super::Check;
 use super::facts::Facts;
 use crate::profile::{Hypervisor, LibvirtDriver, Profile};
 use crate::provider::ProviderKind;
+use serde::Serialize;
+use std::path::Path;
+
+/// What a Linux host says about KVM: which vendor modules are loaded, and whether KVM turns
+/// VT-x/AMD-V on when it loads rather than when a KVM VM starts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct KvmState {
+    /// `kvm_intel` / `kvm_amd`, when /sys/module has them (loaded, or built in).
+    pub modules: Vec<String>,
+    /// /sys/module/kvm/parameters/enable_virt_at_load: Some(true) for `Y`. The parameter exists
+    /// from Linux 6.12 on (torvalds/linux v6.12 virt/kvm/kvm_main.c,
+    /// `module_param(enable_virt_at_load, bool, 0444)`, default true); None before, or when
+    /// kvm is not loaded.
+    pub virt_at_load: Option<bool>,
+    /// The running kernel's release (/proc/sys/kernel/osrelease), e.g. `6.12.3-amd64`.
+    pub kernel: Option<String>,
+}
+
+/// Reads [`KvmState`] under `sys` (normally /sys); `osrelease` is the kernel release text.
+pub fn kvm_state(sys: &Path, osrelease: Option<String>) -> KvmState {
+    let module = sys.join("module");
+    KvmState {
+        modules: ["kvm_intel", "kvm_amd"]
+            .into_iter()
+            .filter(|m| module.join(m).is_dir())
+            .map(String::from)
+            .collect(),
+        virt_at_load: std::fs::read_to_string(module.join("kvm/parameters/enable_virt_at_load"))
+            .ok()
+            .map(|t| matches!(t.trim(), "Y" | "y" | "1")),
+        kernel: osrelease.map(|t| t.trim().to_string()),
+    }
+}
+
+/// Linux 6.12: from this release KVM enables VT-x/AMD-V when its module loads.
+const KVM_VIRT_AT_LOAD_SINCE: [u32; 2] = [6, 12];
+
+/// The `kvm` check (provider virtualbox, Linux): VirtualBox cannot enter VMX root mode / use
+/// SVM while KVM holds them, which it does from module load on Linux 6.12+
+/// (`VERR_VMX_IN_VMX_ROOT_MODE`, `VERR_SVM_IN_USE`; NixOS/nixpkgs#363887).
+pub fn kvm(f: &Facts) -> Option<Check> {
+    let id = "kvm";
+    let k = f.kvm.as_ref()?;
+    if k.modules.is_empty() {
+        return Some(Check::pass(
+            id,
+            "no KVM module is loaded: VirtualBox has VT-x/AMD-V to itself",
+        ));
+    }
+    let loaded = k.modules.join(", ");
+    let kernel = k.kernel.as_deref().unwrap_or("?");
+    let new_kernel =
+        super::host::version_numbers(kernel).as_slice() >= KVM_VIRT_AT_LOAD_SINCE.as_slice();
+    let holds = k.virt_at_load.unwrap_or(new_kernel);
+    if !holds {
+        let why = if k.virt_at_load == Some(false) {
+            "kvm.enable_virt_at_load=0"
+        } else {
+            "before Linux 6.12 KVM takes VT-x/AMD-V only while a KVM VM runs"
+        };
+        return Some(Check::pass(
+            id,
+            format!(
+                "{loaded} loaded on Linux {kernel}, but {why}: VirtualBox works while no KVM VM runs"
+            ),
+        ));
+    }
+    let error = if k.modules.iter().any(|m| m == "kvm_amd") {
+        "VERR_SVM_IN_USE"
+    } else {
+        "VERR_VMX_IN_VMX_ROOT_MODE"
+    };
+    Some(Check::warn(
+        id,
+        format!(
+            "{loaded} loaded on Linux {kernel}, which turns VT-x/AMD-V on when KVM loads (kvm.enable_virt_at_load=1): VirtualBox VMs will not start ({error})"
+        ),
+        format!(
+            "unload KVM until the next boot: `sudo modprobe -r {} kvm`; or for good: `echo 'options kvm enable_virt_at_load=0' | sudo tee /etc/modprobe.d/kvm-virtualbox.conf` and reboot (the line Debian's virtualbox package installs, Debian bug 1082157); or use `--provider libvirt`",
+            k.modules.join(" ")
+        ),
+    ))
+}
 
 /// Smallest inotify limits Kubeflow runs with (deployKF's local quickstart); mlk's os-prep
 /// stage sets kubeflow/manifests' larger values (2280 / 1255360).

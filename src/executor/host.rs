@@ -16,8 +16,23 @@ use std::sync::Arc;
 /// the addresses the provider learned too (Hyper-V's).
 pub fn machines(ctx: &Ctx, stage: &Stage) -> Result<(String, Addresses)> {
     let id = stage.id.as_str();
+    // The provider's output is the host's state on the progress line, so a long step (a box
+    // download, a VM booting) is visible, not only in mlk.log.
+    let mut log = |l: &str| {
+        ctx.progress.log_line(HOST, id, l);
+        ctx.progress
+            .node_state(id, HOST, &short(&ctx.progress.redact(l)));
+    };
+    let mut note = |l: &str| ctx.progress.note(id, l);
+    ctx.progress.node_state(id, HOST, "prepare");
+    ctx.provider.prepare(&mut note, &mut log).map_err(|e| {
+        tag(
+            Class::Provider,
+            format!("provider {}", ctx.provider.name()),
+            e,
+        )
+    })?;
     ctx.progress.node_state(id, HOST, "provider up");
-    let mut log = |l: &str| ctx.progress.log_line(HOST, id, l);
     let up = ctx.provider.up(&mut log).map_err(|e| {
         tag(
             Class::Provider,
@@ -29,6 +44,16 @@ pub fn machines(ctx: &Ctx, stage: &Stage) -> Result<(String, Addresses)> {
     let n = up.endpoints.len();
     ctx.pool.set_endpoints(up.endpoints);
     Ok((format!("{n} machine(s) up"), up.learned))
+}
+
+/// One output line as a progress-line state: printable, at most 72 characters.
+fn short(line: &str) -> String {
+    let line = crate::text::printable(line.lines().next().unwrap_or("").trim());
+    if line.chars().count() <= 72 {
+        return line;
+    }
+    let cut: String = line.chars().take(71).collect();
+    format!("{cut}…")
 }
 
 /// Host work (`crate::stages`): its check, then its run when the check fails.

@@ -25,6 +25,8 @@ pub struct Plan {
     pub distribution: &'static str,
     pub network_plugin: String,
     pub nodes: Vec<PlanNode>,
+    /// What the profile needs from the host: RAM, disk, download (estimates).
+    pub needs: crate::doctor::capacity::Needs,
     pub binaries: Vec<BinaryPin>,
     pub stages: Vec<Stage>,
     pub helm_releases: Vec<HelmRelease>,
@@ -104,6 +106,7 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
                 roles: n.roles.iter().map(|r| r.as_str().to_string()).collect(),
             })
             .collect(),
+        needs: crate::doctor::capacity::needs(p),
         binaries: lock
             .binaries
             .iter()
@@ -168,6 +171,7 @@ impl Plan {
                 n.roles.join(",")
             );
         }
+        let _ = writeln!(s, "Needs: {}", self.needs.text());
         let _ = writeln!(s, "\nStages:");
         for (i, st) in self.stages.iter().enumerate() {
             let on = if st.nodes.is_empty() {

@@ -102,6 +102,7 @@ pub fn resolve(p: spec::Profile, lock: &Lock) -> Profile {
         ingress,
         virtualbox: p.virtualbox,
         libvirt: p.libvirt,
+        hyperv: p.hyperv,
         synced_folder: p.synced_folder,
         registries: p.registries,
         proxy: p.proxy,

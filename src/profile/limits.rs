@@ -180,6 +180,9 @@ fn versioned(p: &Profile) -> Vec<(&'static str, &str, &'static str, &'static str
     if let Some(b) = &p.vm_box.hyperv {
         v.push(("box.hyperv", b, forms::BOX_NAME, BOX_NAME));
     }
+    if let Some(b) = &p.vm_box.hyperv_version {
+        v.push(("box.hypervVersion", b, forms::BOX_VERSION, BOX_VERSION));
+    }
     v
 }
 

@@ -5,7 +5,8 @@
 //! the resolved [`super::Profile`] (every default filled from the lock table, no `Option`
 //! left for them), which is all the rest of mlk sees.
 use super::types::{
-    CustomStage, Hypervisor, LibvirtOptions, NetworkPlugin, Role, VirtualboxOptions, VmBox,
+    CustomStage, HypervOptions, Hypervisor, LibvirtOptions, NetworkPlugin, Role, VirtualboxOptions,
+    VmBox,
 };
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
@@ -32,6 +33,8 @@ pub struct Profile {
     pub virtualbox: VirtualboxOptions,
     #[serde(default)]
     pub libvirt: LibvirtOptions,
+    #[serde(default, skip_serializing_if = "HypervOptions::is_default")]
+    pub hyperv: HypervOptions,
     /// Share the render folder at /vagrant in every VM. Off: mlk uploads what nodes need, and
     /// a synced folder costs boot time and, under libvirt, an NFS or rsync setup.
     #[serde(default)]

@@ -31,6 +31,9 @@ pub struct Profile {
     pub ingress: Ingress,
     pub virtualbox: VirtualboxOptions,
     pub libvirt: LibvirtOptions,
+    /// Left out of the JSON when default, so host stages hash as before the setting existed.
+    #[serde(skip_serializing_if = "HypervOptions::is_default")]
+    pub hyperv: HypervOptions,
     /// Share the render folder at /vagrant in every VM. Off: mlk uploads what nodes need, and
     /// a synced folder costs boot time and, under libvirt, an NFS or rsync setup.
     pub synced_folder: bool,
@@ -204,6 +207,14 @@ pub struct VmBox {
     /// Box to use under Hyper-V instead, since many boxes (bento's Ubuntu ones) have no Hyper-V build.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hyperv: Option<String>,
+    /// That box's version: required with `hyperv` (validation), so no Hyper-V lab takes
+    /// whatever release of the box happens to be newest.
+    #[serde(
+        default,
+        rename = "hypervVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hyperv_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -263,6 +274,37 @@ pub struct VirtualboxOptions {
 impl Default for VirtualboxOptions {
     fn default() -> Self {
         VirtualboxOptions { linked_clone: true }
+    }
+}
+
+/// Hyper-V's virtual switch that every VM joins.
+pub const HYPERV_DEFAULT_SWITCH: &str = "Default Switch";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HypervOptions {
+    /// The switch's name, rendered as the private network's `bridge:`. Without one Vagrant
+    /// asks "What switch would you like to use?", which fails without a terminal
+    /// (plugins/providers/hyperv/action/configure.rb, Vagrant v2.4.9).
+    #[serde(default = "default_switch")]
+    pub switch: String,
+}
+
+fn default_switch() -> String {
+    HYPERV_DEFAULT_SWITCH.to_string()
+}
+
+impl Default for HypervOptions {
+    fn default() -> Self {
+        HypervOptions {
+            switch: default_switch(),
+        }
+    }
+}
+
+impl HypervOptions {
+    pub fn is_default(&self) -> bool {
+        *self == HypervOptions::default()
     }
 }
 

@@ -84,7 +84,19 @@ pub fn validate(p: &Profile, rules: &HostRules, lines: &HashMap<String, usize>) 
         && p.vm_box.hyperv.is_none()
         && p.vm_box.name.starts_with("bento/")
     {
-        c.add("box.hyperv", format!("{} has no Hyper-V build; set box.hyperv to a box that has one, e.g. generic/ubuntu2204", p.vm_box.name));
+        c.add("box.hyperv", format!("{} has no Hyper-V build; set box.hyperv to a box that has one, e.g. generic/ubuntu2204 with box.hypervVersion 4.3.12", p.vm_box.name));
+    }
+    if let Some(h) = &p.vm_box.hyperv
+        && *h != p.vm_box.name
+        && p.vm_box.hyperv_version.is_none()
+    {
+        c.add(
+            "box.hypervVersion",
+            format!("required with box.hyperv ({h}): pin the Hyper-V box's version, e.g. 4.3.12 for generic/ubuntu2204 (`vagrant box list` shows installed ones)"),
+        );
+    }
+    if p.provider == Hypervisor::Hyperv {
+        check_hyperv(&mut c, p);
     }
     check_nodes(&mut c, p, rules);
     check_kubernetes(&mut c, p);
@@ -181,6 +193,23 @@ fn check_nodes(c: &mut Checker, p: &Profile, rules: &HostRules) {
         .count();
     if etcd > 1 && etcd % 2 == 0 {
         c.add("nodes", format!("{etcd} etcd nodes: an even etcd count tolerates no more failures than one fewer; use 1 or 3"));
+    }
+}
+
+/// Hyper-V asks questions that fail without a terminal (`UIExpectsTTY`): the switch, unless
+/// one is named, and SMB credentials for a synced folder.
+fn check_hyperv(c: &mut Checker, p: &Profile) {
+    if p.hyperv.switch.trim().is_empty() {
+        c.add(
+            "hyperv.switch",
+            "must name a Hyper-V virtual switch (`Get-VMSwitch` lists them); default \"Default Switch\"",
+        );
+    }
+    if p.synced_folder {
+        c.add(
+            "syncedFolder",
+            "not allowed with provider hyperv: Vagrant shares folders with Hyper-V over SMB and asks for a Windows user name and password, which mlk cannot answer; allowed: false (mlk uploads what the nodes need)",
+        );
     }
 }
 
@@ -400,6 +429,14 @@ pub fn host_rules_from_env() -> HostRules {
         return HostRules {
             vbox_ranges: None,
             vbox_source: "Windows: not checked".into(),
+        };
+    }
+    // Vagrant 2.3.3+ skips the range check for VirtualBox 7.0+ on macOS; which VirtualBox is
+    // installed is the doctor's question (`doctor::network::ranges_apply`), not the profile's.
+    if cfg!(target_os = "macos") {
+        return HostRules {
+            vbox_ranges: None,
+            vbox_source: "macOS: checked by `mlk doctor` (VirtualBox 6.1 only)".into(),
         };
     }
     let path = std::env::var("MLK_VBOX_NETWORKS_CONF")

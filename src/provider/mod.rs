@@ -95,6 +95,13 @@ pub struct Up {
 pub trait Provider: Send + Sync {
     /// Short name for messages: vagrant/libvirt, ssh...
     fn name(&self) -> String;
+    /// What must exist before `up` and may take long enough to be its own visible step
+    /// (Vagrant: downloading the box). `note` lines are shown to the user, `log` lines go to
+    /// the log and the progress line. Idempotent; nothing to do by default.
+    fn prepare(&self, note: &mut dyn FnMut(&str), log: &mut dyn FnMut(&str)) -> Result<()> {
+        let _ = (note, log);
+        Ok(())
+    }
     /// Creates or starts every machine; idempotent. Returns how to reach each node, and the
     /// addresses it learned (kept in the cluster folder for later commands too).
     fn up(&self, log: &mut dyn FnMut(&str)) -> Result<Up>;

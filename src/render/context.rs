@@ -17,6 +17,8 @@ pub struct Ctx {
     pub first_controlplane: NodeCtx,
     pub kubernetes: K8sCtx,
     pub libvirt_driver: String,
+    /// Hyper-V's virtual switch (`hyperv.switch`), the private network's `bridge:`.
+    pub hyperv_switch: String,
     pub linked_clone: bool,
     pub synced_folder: bool,
     pub hosts: Hosts,
@@ -71,6 +73,8 @@ pub struct BoxCtx {
     pub has_version: bool,
     pub hyperv: String,
     pub hyperv_differs: bool,
+    /// The Hyper-V box's version (`box.hypervVersion`), when it differs.
+    pub hyperv_version: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -82,6 +86,8 @@ pub struct NodeCtx {
     pub cpus: u32,
     pub memory: u32,
     pub maxmemory: u32,
+    /// Hyper-V dynamic memory: only when maxmemory exceeds memory (`hv.maxmemory` turns it on).
+    pub dynamic_memory: bool,
     pub roles: Vec<String>,
     pub is_worker: bool,
 }
@@ -134,6 +140,7 @@ fn node(cluster: &str, n: &crate::profile::Node) -> NodeCtx {
         cpus: n.cpus,
         memory: n.memory,
         maxmemory: n.maxmemory,
+        dynamic_memory: n.maxmemory > n.memory,
         roles: n.roles.iter().map(|r| r.as_str().to_string()).collect(),
         is_worker: n.roles.contains(&Role::Worker),
     }
@@ -160,6 +167,7 @@ pub fn build(p: &Profile) -> Ctx {
                 .hyperv
                 .as_ref()
                 .is_some_and(|h| *h != p.vm_box.name),
+            hyperv_version: p.vm_box.hyperv_version.clone().unwrap_or_default(),
         },
         nodes: p.nodes.iter().map(|n| node(&p.name, n)).collect(),
         node_names: p
@@ -176,6 +184,7 @@ pub fn build(p: &Profile) -> Ctx {
             iface: p.kubernetes.iface.clone().unwrap_or_default(),
         },
         libvirt_driver: p.libvirt.driver.as_str().to_string(),
+        hyperv_switch: p.hyperv.switch.clone(),
         linked_clone: p.virtualbox.linked_clone,
         synced_folder: p.synced_folder,
         hosts: Hosts {

@@ -183,3 +183,33 @@ fn provider_ssh_is_accepted_by_plan_and_render() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("ssh, virtualbox, hyperv, libvirt"));
 }
+
+#[test]
+fn profile_list_says_what_each_profile_needs_up_front() {
+    let out = run(&["profile", "list"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let lines: Vec<&str> = s.lines().collect();
+    // Each profile's line, then what it needs: RAM for the VMs and the host, disk, download.
+    for (name, ram, host) in [
+        ("mono ", "RAM 18.0 GiB", "a host with 22.0 GiB"),
+        ("mono-lite ", "RAM 8.0 GiB", "a host with 10.8 GiB"),
+        ("distributed ", "RAM 18.0 GiB", "a host with 22.0 GiB"),
+    ] {
+        let i = lines
+            .iter()
+            .position(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{s}"));
+        let needs = lines[i + 1];
+        assert!(needs.contains(ram) && needs.contains(host), "{needs}");
+        assert!(
+            needs.contains("disk about") && needs.contains("first download about"),
+            "{needs}"
+        );
+    }
+    // The plan says the same.
+    let out = run(&["plan", "-p", "mono-lite"]);
+    assert!(
+        text(&out.stdout).contains("Needs: RAM 8.0 GiB for the VMs (a host with 10.8 GiB or more)")
+    );
+}

@@ -3,7 +3,7 @@ use mlk::profile::{self, Hypervisor, Overrides, Profile, validate::HostRules};
 use mlk::render::Rendered;
 use std::path::{Path, PathBuf};
 
-pub const PROFILES: [&str; 2] = ["mono", "distributed"];
+pub const PROFILES: [&str; 3] = ["mono", "mono-lite", "distributed"];
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -132,7 +132,9 @@ fn vagrantfile_has_one_define_per_node_with_its_ip_cpus_and_memory() {
                         n.memory.to_string()
                     );
                 }
-                assert_eq!(setting(b, "hv.maxmemory"), n.maxmemory.to_string());
+                // Embedded profiles set no maxmemory: no dynamic memory under Hyper-V.
+                assert_eq!(n.maxmemory, n.memory);
+                assert!(!b.contains("hv.maxmemory"), "{b}");
                 assert_eq!(setting(b, "vb.name"), format!("'mlk-{name}-{}'", n.name));
                 assert_eq!(setting(b, "lv.driver"), "'kvm'");
             }
@@ -164,23 +166,26 @@ fn values_files_use_sslip_host_names_of_node1() {
             Some(format!("chronograf.{ip}.sslip.io").as_str())
         );
         assert_eq!(chrono["ingress"]["className"].as_str(), Some("nginx"));
-        let kf = yaml(&files["kubeflow/ingress.yaml"]);
         let kf_host = format!("kubeflow.{ip}.sslip.io");
-        assert_eq!(
-            kf["spec"]["rules"][0]["host"].as_str(),
-            Some(kf_host.as_str())
-        );
-        assert_eq!(kf["spec"]["ingressClassName"].as_str(), Some("nginx"));
+        let mut want = vec![
+            format!("https://rancher.{ip}.sslip.io"),
+            format!("http://chronograf.{ip}.sslip.io"),
+        ];
+        // mono-lite has no Kubeflow: no Ingress of it, and no dashboard.
+        if p.components.kubeflow.enabled {
+            let kf = yaml(&files["kubeflow/ingress.yaml"]);
+            assert_eq!(
+                kf["spec"]["rules"][0]["host"].as_str(),
+                Some(kf_host.as_str())
+            );
+            assert_eq!(kf["spec"]["ingressClassName"].as_str(), Some("nginx"));
+            want.push(format!("https://{kf_host}"));
+        } else {
+            assert!(!files.contains_key("kubeflow/ingress.yaml"), "{name}");
+        }
         let plan = mlk::plan::build(&p, name);
         let urls: Vec<&str> = plan.dashboards.iter().map(|d| d.url.as_str()).collect();
-        assert_eq!(
-            urls,
-            [
-                format!("https://rancher.{ip}.sslip.io"),
-                format!("http://chronograf.{ip}.sslip.io"),
-                format!("https://{kf_host}"),
-            ]
-        );
+        assert_eq!(urls, want);
         for (path, text) in &files {
             assert!(!text.contains("xip.io"), "{path} mentions the dead xip.io");
         }
@@ -246,10 +251,20 @@ fn plan_json_versions_and_releases_match_the_lock_and_the_render() {
             let values = r["values"].as_str().unwrap();
             assert!(files.contains_key(values), "{values} is not rendered");
         }
-        assert_eq!(
-            j["kubeflow"]["manifests_release"],
-            lock.kubeflow.version.as_str()
-        );
+        if p.components.kubeflow.enabled {
+            assert_eq!(
+                j["kubeflow"]["manifests_release"],
+                lock.kubeflow.version.as_str()
+            );
+        } else {
+            assert!(j.get("kubeflow").is_none(), "{name}: {j}");
+        }
+        // What the host needs is in the plan, as `mlk profile list` says it.
+        let needs = mlk::doctor::capacity::needs(&p);
+        assert_eq!(j["needs"]["vm_memory_mib"], needs.vm_memory_mib);
+        let mem: u64 = p.nodes.iter().map(|n| u64::from(n.memory)).sum();
+        assert_eq!(needs.vm_memory_mib, mem);
+        assert!(needs.host_memory_mib > mem && needs.disk_mib > 0 && needs.download_mib > 0);
         let ns =
             |rel: &str| releases.iter().find(|r| r["release"] == rel).unwrap()["namespace"].clone();
         assert_eq!(ns("rancher"), "cattle-system");
@@ -321,4 +336,70 @@ fn default_host_names_point_at_the_first_worker() {
         rancher["hostname"].as_str(),
         Some("rancher.192.168.57.21.sslip.io")
     );
+}
+
+/// The Hyper-V block of a node's define block.
+fn hyperv_block(b: &str) -> String {
+    let start = b.find("node.vm.provider \"hyperv\"").expect("hyperv block");
+    let rest = &b[start..];
+    rest[..rest.find("\n    end").unwrap()].to_string()
+}
+
+#[test]
+fn hyperv_names_its_switch_pins_its_box_and_sets_maxmemory_only_above_memory() {
+    for name in PROFILES {
+        let vf = &render(name, Hypervisor::Hyperv)["Vagrantfile"];
+        let p = load(name, Some(Hypervisor::Hyperv));
+        for ((_, b), n) in define_blocks(vf).iter().zip(&p.nodes) {
+            let hv = hyperv_block(b);
+            // The node's own private network (same id), with the switch named: no prompt.
+            assert!(
+                hv.contains(&format!(
+                    "override.vm.network \"private_network\", ip: '{}', id: \"mlk\", bridge: 'Default Switch'",
+                    n.ip
+                )),
+                "{hv}"
+            );
+            assert!(
+                b.contains(&format!(
+                    "\"private_network\", ip: '{}', id: \"mlk\"\n",
+                    n.ip
+                )),
+                "{b}"
+            );
+            assert_eq!(setting(&hv, "override.vm.box"), "'generic/ubuntu2204'");
+            assert_eq!(setting(&hv, "override.vm.box_version"), "'4.3.12'");
+            assert!(!vf.contains(">= 0"), "{vf}");
+        }
+    }
+    // The fixture with every option: its own switch, and maxmemory above memory on cp1 only.
+    let p = full_under_hyperv();
+    let vf = &mlk::render::render_all(&p).unwrap()["Vagrantfile"];
+    let blocks = define_blocks(vf);
+    for ((_, b), n) in blocks.iter().zip(&p.nodes) {
+        let hv = hyperv_block(b);
+        assert!(hv.contains("bridge: 'mlk-nat'"), "{hv}");
+        if n.maxmemory > n.memory {
+            assert_eq!(setting(&hv, "hv.maxmemory"), n.maxmemory.to_string());
+        } else {
+            assert!(!hv.contains("hv.maxmemory"), "{}: {hv}", n.name);
+        }
+    }
+    assert!(
+        p.nodes.iter().any(|n| n.maxmemory > n.memory)
+            && p.nodes.iter().any(|n| n.maxmemory == n.memory),
+        "the fixture has both kinds of node"
+    );
+}
+
+/// The fixture with every option, as a Hyper-V profile: without its synced folder, which
+/// Hyper-V refuses (SMB asks for credentials).
+pub fn full_under_hyperv() -> mlk::profile::Profile {
+    let text = std::fs::read_to_string(super::common::fixture("profiles/good/full.yaml"))
+        .unwrap()
+        .replace("syncedFolder: true", "syncedFolder: false");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("full-hyperv.yaml");
+    std::fs::write(&path, text).unwrap();
+    super::common::load(path.to_str().unwrap(), Some(Hypervisor::Hyperv))
 }

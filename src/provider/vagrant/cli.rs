@@ -109,6 +109,12 @@ pub fn explain(provider: Hypervisor, args: &[&str], e: &ErrorExit) -> anyhow::Er
         "MachineLocked" | "EnvironmentLockedError" => Some(
             "another vagrant command is running on this cluster; wait for it, then retry".into(),
         ),
+        "UIExpectsTTY" => Some(
+            "Vagrant asked a question and mlk runs it without a terminal. Under Hyper-V that \
+             is the virtual switch: set `hyperv: {switch: NAME}` in the profile to a switch \
+             `Get-VMSwitch` lists (default \"Default Switch\")"
+                .into(),
+        ),
         "FogLibvirtConnectionError" => Some(format!(
             "libvirtd is not reachable: {}",
             provider_hint(Hypervisor::Libvirt)

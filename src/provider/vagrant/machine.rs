@@ -109,6 +109,44 @@ pub fn provider_names(lines: &[Line]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One box of `vagrant box list --machine-readable`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledBox {
+    pub name: String,
+    pub provider: String,
+    pub version: String,
+}
+
+/// The boxes `vagrant box list --machine-readable` names: per box a `box-name`, a
+/// `box-provider` and a `box-version` line, in that order (plugins/commands/box/command/list.rb).
+pub fn boxes(lines: &[Line]) -> Vec<InstalledBox> {
+    let mut out: Vec<InstalledBox> = Vec::new();
+    for l in lines {
+        let Some(v) = l.data.first().cloned() else {
+            continue;
+        };
+        match l.kind.as_str() {
+            "box-name" => out.push(InstalledBox {
+                name: v,
+                provider: String::new(),
+                version: String::new(),
+            }),
+            "box-provider" => {
+                if let Some(b) = out.last_mut() {
+                    b.provider = v;
+                }
+            }
+            "box-version" => {
+                if let Some(b) = out.last_mut() {
+                    b.version = v;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The ssh_config text of `vagrant ssh-config --machine-readable` (one `ssh-config` line per
 /// machine, each a whole `Host` block), ready for `inventory::parse`.
 pub fn ssh_config_text(lines: &[Line]) -> String {

@@ -117,8 +117,65 @@ impl UpMode {
     }
 }
 
+/// The box a hypervisor's machines are made from: name and version (or constraint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoxPin {
+    pub name: String,
+    pub version: Option<String>,
+}
+
+impl BoxPin {
+    /// The profile's box for `h`: Hyper-V's own when the profile names one.
+    pub fn of(p: &Profile, h: Hypervisor) -> BoxPin {
+        match (&p.vm_box.hyperv, h) {
+            (Some(name), Hypervisor::Hyperv) if *name != p.vm_box.name => BoxPin {
+                name: name.clone(),
+                version: p.vm_box.hyperv_version.clone(),
+            },
+            _ => BoxPin {
+                name: p.vm_box.name.clone(),
+                version: p.vm_box.version.clone(),
+            },
+        }
+    }
+
+    /// Whether `installed` holds it for `provider`. An exact version must be there; a
+    /// constraint or no version is met by any installed version (Vagrant then picks one,
+    /// or downloads a matching one itself during `up`).
+    pub fn installed_in(&self, installed: &[machine::InstalledBox], provider: Hypervisor) -> bool {
+        let exact = self
+            .version
+            .as_deref()
+            .filter(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+        installed.iter().any(|b| {
+            b.name == self.name
+                && b.provider == provider.as_str()
+                && exact.is_none_or(|v| b.version == v)
+        })
+    }
+
+    /// `vagrant box add` arguments for it.
+    pub fn add_args(&self, provider: Hypervisor) -> Vec<String> {
+        let mut a: Vec<String> = ["box", "add", &self.name, "--provider", provider.as_str()]
+            .map(String::from)
+            .to_vec();
+        if let Some(v) = &self.version {
+            a.extend(["--box-version".to_string(), v.clone()]);
+        }
+        a
+    }
+
+    pub fn shown(&self) -> String {
+        match &self.version {
+            Some(v) => format!("{} {v}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 pub struct VagrantProvider {
     vagrant: Vagrant,
+    vm_box: BoxPin,
     cluster: String,
     cluster_dir: PathBuf,
     nodes: Vec<String>,
@@ -141,6 +198,7 @@ impl VagrantProvider {
                 dir: layout::of(cluster_dir).rendered(),
                 provider: p.provider,
             },
+            vm_box: BoxPin::of(p, p.provider),
             cluster: p.name.clone(),
             cluster_dir: cluster_dir.to_path_buf(),
             nodes: p.nodes.iter().map(|n| n.name.clone()).collect(),
@@ -251,8 +309,10 @@ impl VagrantProvider {
         Ok(key.endpoints(eps))
     }
 
-    /// Hyper-V: learns each node's real address, and keeps it for later commands.
+    /// Hyper-V: learns each node's real address, and keeps it for later commands. Fails when a
+    /// node had another address before (see [`moved`]), keeping the recorded ones.
     fn learn_addresses(&self, eps: &[Endpoint], log: &mut dyn FnMut(&str)) -> Result<Addresses> {
+        let before = addresses::load(&self.cluster_dir)?;
         let mut over = Addresses::new();
         for ep in eps {
             let ip = match ep.host.parse::<Ipv4Addr>() {
@@ -265,6 +325,7 @@ impl VagrantProvider {
             ));
             over.insert(ep.name.clone(), ip);
         }
+        moved(&self.cluster, &before, &over)?;
         addresses::save(&self.cluster_dir, &over)?;
         Ok(over)
     }
@@ -288,6 +349,32 @@ impl VagrantProvider {
     }
 }
 
+/// Refuses addresses that changed since they were recorded. Hyper-V's Default Switch picks a
+/// new subnet at every host reboot (hashicorp/vagrant#8384), while the cluster made on the old
+/// addresses keeps them: RKE's certificates, the etcd member, cluster.yml, the kubeconfig
+/// and the sslip.io dashboard names. Nothing on the new addresses would answer, so `mlk up`
+/// and `mlk start` stop here and say what to do (docs/vagrant.md says why mlk does not pin
+/// addresses with a NAT switch instead).
+pub fn moved(cluster: &str, before: &Addresses, now: &Addresses) -> Result<()> {
+    let changes: Vec<String> = now
+        .iter()
+        .filter_map(|(node, ip)| {
+            let old = before.get(node)?;
+            (old != ip).then(|| format!("{node} was {old} and is now {ip}"))
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    Err(classify(
+        Class::Provider,
+        format!(
+            "the VMs' addresses changed: {}. Hyper-V's Default Switch hands out addresses from a new range after every host reboot (hashicorp/vagrant#8384), and cluster {cluster} was built on the old ones: its certificates, etcd member, kubeconfig and dashboard names (sslip.io) still name them.\n  fix: rebuild it on the new addresses: `mlk down -c {cluster} --force`, then `mlk up -c {cluster}` (run records are kept); keep the host running while the lab is needed (docs/vagrant.md, \"Hyper-V and host reboots\")",
+            changes.join(", ")
+        ),
+    ))
+}
+
 fn remote(e: RemoteError) -> anyhow::Error {
     classify(Class::Remote, e.to_string())
 }
@@ -304,6 +391,37 @@ pub fn first_ipv4(text: &str) -> Option<Ipv4Addr> {
 impl Provider for VagrantProvider {
     fn name(&self) -> String {
         format!("vagrant/{}", self.vagrant.provider.as_str())
+    }
+
+    /// Adds the box with `vagrant box add` when it is not installed, as a step of its own:
+    /// inside `vagrant up` the download (about a gigabyte) showed only as "provider up".
+    fn prepare(&self, note: &mut dyn FnMut(&str), log: &mut dyn FnMut(&str)) -> Result<()> {
+        self.check_vagrantfile()?;
+        let h = self.vagrant.provider;
+        let list = self.vagrant.run(&["box", "list"], &mut |_| {})?;
+        let b = &self.vm_box;
+        if b.installed_in(&machine::boxes(&list.lines), h) {
+            log(&format!("box {} ({}) is installed", b.shown(), h.as_str()));
+            return Ok(());
+        }
+        let args = b.add_args(h);
+        note(&format!(
+            "box {} ({}) is not installed: `vagrant {}` downloads it once for this host (about {:.1} GiB; {:.0} GiB unpacked)",
+            b.shown(),
+            h.as_str(),
+            args.join(" "),
+            crate::doctor::capacity::BOX_DOWNLOAD_MIB as f64 / 1024.0,
+            crate::doctor::capacity::BOX_MIB as f64 / 1024.0,
+        ));
+        let started = std::time::Instant::now();
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.vagrant.run(&argv, log)?;
+        note(&format!(
+            "box {} added in {:.0} s",
+            b.shown(),
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(())
     }
 
     fn up(&self, log: &mut dyn FnMut(&str)) -> Result<Up> {

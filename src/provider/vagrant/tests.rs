@@ -103,3 +103,77 @@ fn ssh_config_file_reads_back_as_the_same_endpoints() {
     let back = crate::inventory::parse(&ssh_config(&eps), "t").unwrap();
     assert_eq!(back, eps);
 }
+
+fn provider_in(dir: &Path) -> VagrantProvider {
+    VagrantProvider {
+        vagrant: Vagrant {
+            program: PathBuf::from("vagrant"),
+            dir: dir.join("rendered"),
+            provider: Hypervisor::Hyperv,
+        },
+        vm_box: BoxPin {
+            name: "generic/ubuntu2204".into(),
+            version: Some("4.3.12".into()),
+        },
+        cluster: "lab".into(),
+        cluster_dir: dir.to_path_buf(),
+        nodes: vec!["node1".into(), "node2".into()],
+        mode: UpMode::Sequential,
+        connect: Box::new(|ep| {
+            Err(RemoteError::Fatal {
+                node: ep.name.clone(),
+                message: "no SSH in this test".into(),
+            })
+        }),
+    }
+}
+
+fn at(name: &str, ip: &str) -> Endpoint {
+    Endpoint {
+        name: name.into(),
+        host: ip.into(),
+        port: 22,
+        user: "vagrant".into(),
+        identity_files: vec![],
+        proxy_command: None,
+    }
+}
+
+#[test]
+fn hyperv_addresses_that_moved_after_a_host_reboot_are_refused_and_kept() {
+    // hashicorp/vagrant#8384: the Default Switch's range changes at every host reboot.
+    let dir = tempfile::tempdir().unwrap();
+    let prov = provider_in(dir.path());
+    let first = [at("node1", "172.29.80.7"), at("node2", "172.29.80.8")];
+    prov.learn_addresses(&first, &mut |_| {}).unwrap();
+    let saved = addresses::load(dir.path()).unwrap();
+    assert_eq!(saved["node1"], Ipv4Addr::new(172, 29, 80, 7));
+    // The same addresses again (a resumed `mlk up`, `mlk start` without a reboot): fine.
+    prov.learn_addresses(&first, &mut |_| {}).unwrap();
+    // After a reboot: node2 moved to another range.
+    let after = [at("node1", "172.29.80.7"), at("node2", "172.22.144.3")];
+    let err = prov.learn_addresses(&after, &mut |_| {}).unwrap_err();
+    assert_eq!(crate::exit::class_of(&err), Class::Provider);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("node2 was 172.29.80.8 and is now 172.22.144.3"),
+        "{msg}"
+    );
+    assert!(!msg.contains("node1 was"), "{msg}");
+    assert!(msg.contains("hashicorp/vagrant#8384"), "{msg}");
+    assert!(msg.contains("`mlk down -c lab --force`"), "{msg}");
+    // The recorded addresses stay those the cluster was built on.
+    assert_eq!(addresses::load(dir.path()).unwrap(), saved);
+}
+
+#[test]
+fn ui_expects_tty_says_which_setting_answers_vagrants_question() {
+    let e = machine::ErrorExit {
+        class: "Vagrant::Errors::UIExpectsTTY".into(),
+        message: "Vagrant is attempting to interface with the UI in a way that requires\na TTY."
+            .into(),
+    };
+    let msg = cli::explain(Hypervisor::Hyperv, &["up"], &e).to_string();
+    assert!(msg.contains("hyperv: {switch: NAME}"), "{msg}");
+    assert!(msg.contains("Get-VMSwitch"), "{msg}");
+}
