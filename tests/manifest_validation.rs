@@ -11,6 +11,7 @@ pub fn load(name: &str, provider: Hypervisor) -> mlk::profile::Profile {
         &src,
         &mlk::profile::Overrides {
             provider: Some(provider),
+            distribution: None,
         },
         &mlk::profile::validate::host_rules_from_env(),
     )

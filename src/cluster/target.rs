@@ -9,6 +9,7 @@ use crate::layout;
 use crate::profile::validate::HostRules;
 use crate::profile::{self, Hypervisor, Profile};
 use crate::provider::ProviderKind;
+use crate::distribution::Distribution;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,8 @@ pub struct Request<'a> {
     pub profile: Option<&'a str>,
     pub cluster: Option<&'a ClusterName>,
     pub provider: Option<ProviderKind>,
+    /// `--distribution`; without it, what the cluster recorded, else the profile's.
+    pub distribution: Option<Distribution>,
     pub inventory: Option<&'a Path>,
     /// This host's rules for validating the profile.
     pub rules: HostRules,
@@ -33,6 +36,8 @@ pub struct Target {
     pub inventory: Option<PathBuf>,
     /// `--inventory` was given (its copy is refreshed), not taken from the record.
     pub inventory_given: bool,
+    /// The `--distribution` to record (given now, or recorded before).
+    pub distribution: Option<Distribution>,
     pub dir: PathBuf,
 }
 
@@ -60,7 +65,12 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
         (None, None) => bare(home)?,
     };
     let hypervisor = a.provider.and_then(ProviderKind::hypervisor).or(recorded);
-    let mut p = load(&src, hypervisor, &a.rules)?;
+    let recorded_dist = match (a.profile, a.cluster.map(|n| home.find(n))) {
+        (None, Some(Some(found))) => Record::load_or_infer(&found.dir, &found.name)?.distribution(),
+        _ => None,
+    };
+    let distribution = a.distribution.or(recorded_dist);
+    let mut p = load(&src, hypervisor, distribution, &a.rules)?;
     if let Some(n) = a.cluster
         && n.as_str() != p.name
     {
@@ -107,7 +117,7 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
     if let Some(h) = kind.hypervisor()
         && h != p.provider
     {
-        p = load(&src, Some(h), &a.rules)?;
+        p = load(&src, Some(h), distribution, &a.rules)?;
     }
     let inventory = match (kind, a.inventory) {
         (ProviderKind::Ssh, Some(f)) => Some(absolute(f)?),
@@ -139,6 +149,7 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
         kind,
         inventory,
         inventory_given: a.inventory.is_some(),
+        distribution,
         dir,
     })
 }
@@ -146,10 +157,12 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
 fn load(
     src: &profile::Source,
     hypervisor: Option<Hypervisor>,
+    distribution: Option<Distribution>,
     rules: &HostRules,
 ) -> Result<Profile> {
     let overrides = profile::Overrides {
         provider: hypervisor,
+        distribution,
     };
     Ok(profile::load(src, &overrides, rules)?)
 }
@@ -234,6 +247,7 @@ pub fn record(t: &Target) -> Result<()> {
     };
     rec.provider = t.kind.as_str().to_string();
     rec.profile = t.profile_label.clone();
+    rec.distribution = t.distribution.map(|d| d.as_str().to_string());
     rec.dir = dir.display().to_string();
     rec.stopped = None;
     rec.destroyed = None;

@@ -73,9 +73,12 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
             cluster.clone()
         }
     });
+    // The distribution `mlk up --distribution` recorded, when the profile does not say it.
+    let distribution = crate::cluster::Record::load(&dir)?.and_then(|r| r.distribution());
     let (p, _) = super::load_profile(&crate::cli::ProfileArgs {
         profile: profile_arg,
         provider: None,
+        distribution,
     })?;
     let now = time::now();
     let name = a

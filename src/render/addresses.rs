@@ -76,6 +76,7 @@ mod tests {
             provider: Some(crate::provider::ProviderKind::Vagrant(
                 crate::profile::Hypervisor::Hyperv,
             )),
+            distribution: None,
         })
         .unwrap();
         let old = p.nodes[1].ip.to_string();

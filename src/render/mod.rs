@@ -66,6 +66,7 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
     let ctx = context::build(p);
     let plan = plan::build(p, "");
     let mut out = Rendered::new();
+    p.distribution().render(&hb, p, &ctx, &mut out)?;
     let mut put = |tpl: &str, path: String| -> Result<()> {
         let text = hb
             .render(tpl, &ctx)
@@ -74,9 +75,6 @@ pub fn render_all(p: &Profile) -> Result<Rendered> {
         Ok(())
     };
     put("Vagrantfile", "Vagrantfile".into())?;
-    for (tpl, path) in p.distribution().files() {
-        put(tpl, path.to_string())?;
-    }
     for r in &plan.helm_releases {
         put(&format!("helm/{}.yaml", r.release), r.values.clone())?;
     }

@@ -69,7 +69,7 @@ fn mode_of(_: &Path) -> Result<u32> {
     Ok(0o600)
 }
 
-fn read_secret(path: &Path) -> Result<String> {
+pub fn read_secret(path: &Path) -> Result<String> {
     let mode = mode_of(path).with_context(|| format!("reading {}", path.display()))?;
     if mode & 0o077 != 0 {
         bail!(

@@ -24,7 +24,7 @@ pub fn rules() -> HostRules {
 /// An embedded profile (or a path) loaded with an optional provider override.
 pub fn load(name: &str, provider: Option<Hypervisor>) -> Profile {
     let src = profile::Source::resolve(name).unwrap();
-    profile::load(&src, &Overrides { provider }, &rules())
+    profile::load(&src, &Overrides { provider, distribution: None }, &rules())
         .unwrap_or_else(|e| panic!("{name} does not load: {e}"))
 }
 
