@@ -28,6 +28,16 @@ pub fn load(name: &str, provider: Option<Hypervisor>) -> Profile {
         .unwrap_or_else(|e| panic!("{name} does not load: {e}"))
 }
 
+/// An embedded profile loaded as `mlk up --distribution` would load it.
+pub fn load_with(name: &str, provider: Option<Hypervisor>, d: mlk::distribution::Distribution) -> Profile {
+    let src = profile::Source::resolve(name).unwrap();
+    let o = Overrides {
+        provider,
+        distribution: Some(d),
+    };
+    profile::load(&src, &o, &rules()).unwrap_or_else(|e| panic!("{name} does not load: {e}"))
+}
+
 pub fn render(name: &str, provider: Hypervisor) -> Rendered {
     mlk::render::render_all(&load(name, Some(provider))).unwrap()
 }
