@@ -5,6 +5,12 @@ use mlk::advice;
 /// (expected id, real text, source).
 const REAL: &[(&str, &str, &str)] = &[
     (
+        "RKE2_NAT_ADDRESS_IN_ETCD",
+        // rancher/rke2#1263 (rke2 v1.21.2+rke2r1, VirtualBox nodes made by Vagrant)
+        "Failed to test data store connection: this server is a not a member of the etcd cluster. Found [rke2-c3c74926=https: //10.0.2.15:2380], expect: rke2-c3c74926=172.28.128.24",
+        "https://github.com/rancher/rke2/issues/1263",
+    ),
+    (
         "VBOX_HOSTONLY_RANGE",
         // openfoodfoundation/ofn-install#982 (vagrant up, VirtualBox, Debian host)
         "The IP address configured for the host-only network is not within the\n\

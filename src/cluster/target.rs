@@ -4,12 +4,12 @@
 //! resumes or suggests the one unfinished cluster, else takes the embedded mono profile.
 //! Also writes the record, the profile's text and the inventory's copy for later commands.
 use super::{ClusterName, Found, Home, Record};
+use crate::distribution::Distribution;
 use crate::exit::{Class, classify};
 use crate::layout;
 use crate::profile::validate::HostRules;
 use crate::profile::{self, Hypervisor, Profile};
 use crate::provider::ProviderKind;
-use crate::distribution::Distribution;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 

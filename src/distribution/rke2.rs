@@ -214,7 +214,10 @@ pub fn render(hb: &Handlebars<'_>, p: &Profile, out: &mut crate::render::Rendere
 
 /// registries.yaml with the logins added (`configs.<registry>.auth`), built at run time from
 /// the rendered mirrors; never written on the host. `logins` are (registry, user, password).
-pub fn registries_with_logins(rendered: &str, logins: &[(String, String, String)]) -> Result<String> {
+pub fn registries_with_logins(
+    rendered: &str,
+    logins: &[(String, String, String)],
+) -> Result<String> {
     let mut doc: serde_yaml_ng::Mapping =
         serde_yaml_ng::from_str(rendered).context("rke2/registries.yaml is not YAML")?;
     if !logins.is_empty() {

@@ -103,8 +103,7 @@ fn re(pattern: &'static str) -> &'static Regex {
 const K8S: &str = "is not an RKE1 Kubernetes version; allowed: v1.27 to v1.32 in RKE's form vX.Y.Z-rancherN-N, e.g. v1.32.5-rancher1-1 (RKE1 never shipped 1.33+)";
 const K8S_RKE2: &str = "is not an RKE2 release for this lab; allowed: v1.33 to v1.36 in RKE2's form vX.Y.Z+rke2rN, e.g. v1.36.3+rke2r1 (Rancher 2.15 refuses 1.37)";
 const CHART: &str = "is not a chart version; allowed: a SemVer version (Helm needs one), e.g. 1.2.3, v1.20.3 or 2.14.0-rc1";
-const KUBEFLOW: &str =
-    "is not a kubeflow/manifests release tag; allowed: vX.Y.Z, vX.Y.Z-rc.N or YY.MM, e.g. v1.11.0 or 26.03";
+const KUBEFLOW: &str = "is not a kubeflow/manifests release tag; allowed: vX.Y.Z, vX.Y.Z-rc.N or YY.MM, e.g. v1.11.0 or 26.03";
 const BOX_VERSION: &str = "is not a Vagrant box version or constraint; allowed: numbers and dots, with an optional operator (= != > < >= <= ~>), up to 4 joined by commas, e.g. 202510.26.0 or >= 202510, < 202601";
 const BOX_NAME: &str = "is not a Vagrant box name; allowed: NAME or ORG/NAME of letters, digits, '.', '_' and '-', e.g. bento/ubuntu-24.04";
 

@@ -241,14 +241,16 @@ pub fn run_with(ctx: &HostCtx, art: &Artifacts) -> Result<()> {
         bring_up(ctx, s, Kind::Server, art, &token)?;
     }
     if !agents.is_empty() {
-        (ctx.log)(&format!(
-            "{}: RKE2 agents, together",
-            agents.join(", ")
-        ));
+        (ctx.log)(&format!("{}: RKE2 agents, together", agents.join(", ")));
         let results: Vec<(String, Result<()>)> = std::thread::scope(|sc| {
             let handles: Vec<_> = agents
                 .iter()
-                .map(|a| (a.clone(), sc.spawn(|| bring_up(ctx, a, Kind::Agent, art, &token))))
+                .map(|a| {
+                    (
+                        a.clone(),
+                        sc.spawn(|| bring_up(ctx, a, Kind::Agent, art, &token)),
+                    )
+                })
                 .collect();
             handles
                 .into_iter()

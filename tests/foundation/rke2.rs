@@ -17,20 +17,35 @@ fn each_node_config_has_its_private_address_and_the_servers_join_order() {
     let first = &p.nodes[0];
     for n in &p.nodes {
         let c = yaml(&files[&format!("rke2/{}/config.yaml", n.name)]);
-        assert_eq!(c["node-ip"].as_str(), Some(n.ip.to_string().as_str()), "{}", n.name);
+        assert_eq!(
+            c["node-ip"].as_str(),
+            Some(n.ip.to_string().as_str()),
+            "{}",
+            n.name
+        );
         assert_eq!(c["node-name"].as_str(), Some(n.name.as_str()));
-        assert_eq!(c["token-file"].as_str(), Some("/etc/rancher/rke2/mlk-token"));
+        assert_eq!(
+            c["token-file"].as_str(),
+            Some("/etc/rancher/rke2/mlk-token")
+        );
         assert!(c.get("token").is_none(), "no token value in config.yaml");
         if n.name == first.name {
             assert!(c.get("server").is_none(), "the first server joins no one");
-            assert_eq!(c["advertise-address"].as_str(), Some(n.ip.to_string().as_str()));
+            assert_eq!(
+                c["advertise-address"].as_str(),
+                Some(n.ip.to_string().as_str())
+            );
             let sans: Vec<&str> = c["tls-san"]
                 .as_sequence()
                 .unwrap()
                 .iter()
                 .filter_map(Value::as_str)
                 .collect();
-            for want in [n.ip.to_string().as_str(), n.name.as_str(), "mlk-distributed-node1"] {
+            for want in [
+                n.ip.to_string().as_str(),
+                n.name.as_str(),
+                "mlk-distributed-node1",
+            ] {
                 assert!(sans.contains(&want), "{want} in {sans:?}");
             }
             assert_eq!(c["write-kubeconfig-mode"].as_str(), Some("0600"));
@@ -52,7 +67,11 @@ fn each_node_config_has_its_private_address_and_the_servers_join_order() {
 
 #[test]
 fn canal_takes_the_private_nic_and_hyperv_matches_the_node_addresses() {
-    let vb = load_with("distributed", Some(Hypervisor::Virtualbox), Distribution::Rke2);
+    let vb = load_with(
+        "distributed",
+        Some(Hypervisor::Virtualbox),
+        Distribution::Rke2,
+    );
     let c = yaml(&mlk::render::render_all(&vb).unwrap()["rke2/rke2-canal-config.yaml"]);
     assert_eq!(c["kind"].as_str(), Some("HelmChartConfig"));
     assert_eq!(c["metadata"]["name"].as_str(), Some("rke2-canal"));
@@ -90,7 +109,9 @@ fn every_ingress_uses_the_installed_class_without_nginx_annotations() {
         for (path, text) in &files {
             if path.starts_with("values/") || path.starts_with("kubeflow/") {
                 assert!(
-                    !text.lines().any(|l| !l.trim_start().starts_with('#') && l.contains("nginx")),
+                    !text
+                        .lines()
+                        .any(|l| !l.trim_start().starts_with('#') && l.contains("nginx")),
                     "{name}: {path} still names nginx"
                 );
             }
@@ -110,7 +131,10 @@ fn the_plan_shows_the_rke2_matrix_and_the_stages_of_rke2() {
     let plan = mlk::plan::build(&p, "x");
     let text = plan.to_text();
     let lock = mlk::lockfile::of(Distribution::Rke2);
-    assert!(text.contains("Kubernetes v1.36.3+rke2r1 via RKE2"), "{text}");
+    assert!(
+        text.contains("Kubernetes v1.36.3+rke2r1 via RKE2"),
+        "{text}"
+    );
     let ids: Vec<&str> = plan.stages.iter().map(|s| s.id.as_str()).collect();
     assert!(ids.contains(&"rke2-up") && !ids.contains(&"rke-up") && !ids.contains(&"docker"));
     let versions: Vec<(&str, &str)> = plan
@@ -119,14 +143,26 @@ fn the_plan_shows_the_rke2_matrix_and_the_stages_of_rke2() {
         .map(|r| (r.release.as_str(), r.version.as_str()))
         .collect();
     assert!(versions.contains(&("rancher", "2.15.0")), "{versions:?}");
-    assert!(versions.contains(&("cert-manager", "v1.21.1")), "{versions:?}");
+    assert!(
+        versions.contains(&("cert-manager", "v1.21.1")),
+        "{versions:?}"
+    );
     assert!(versions.contains(&("local-path-provisioner", "0.0.37")));
-    assert!(versions.contains(&("influxdb", "4.12.5")), "InfluxData charts unchanged");
+    assert!(
+        versions.contains(&("influxdb", "4.12.5")),
+        "InfluxData charts unchanged"
+    );
     assert_eq!(plan.kubeflow.as_ref().unwrap().manifests_release, "26.03");
     // Every download has a pinned sha256; RKE2 has no rke binary.
     let names: Vec<&str> = plan.binaries.iter().map(|b| b.name.as_str()).collect();
     assert!(!names.contains(&"rke"), "{names:?}");
-    for want in ["kubectl", "helm", "kustomize", "rke2.linux-amd64.tar.gz", "sha256sum-amd64.txt"] {
+    for want in [
+        "kubectl",
+        "helm",
+        "kustomize",
+        "rke2.linux-amd64.tar.gz",
+        "sha256sum-amd64.txt",
+    ] {
         assert!(names.contains(&want), "{want} in {names:?}");
     }
     for b in &plan.binaries {
@@ -138,20 +174,29 @@ fn the_plan_shows_the_rke2_matrix_and_the_stages_of_rke2() {
     // The RKE matrix is untouched.
     let rke = mlk::plan::build(&load("distributed", None), "x");
     assert!(rke.to_text().contains("via RKE,"));
-    assert!(rke.helm_releases.iter().any(|r| r.release == "rancher" && r.version == "2.13.8"));
+    assert!(
+        rke.helm_releases
+            .iter()
+            .any(|r| r.release == "rancher" && r.version == "2.13.8")
+    );
 }
 
 #[test]
 fn the_profile_key_and_the_flag_choose_rke2_and_bad_values_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let text = mlk::profile::embedded_source("mono")
-        .unwrap()
-        .replace("components:", "kubernetes:\n  distribution: rke2\ncomponents:");
+    let text = mlk::profile::embedded_source("mono").unwrap().replace(
+        "components:",
+        "kubernetes:\n  distribution: rke2\ncomponents:",
+    );
     assert!(text.contains("distribution: rke2"));
     let f = dir.path().join("p.yaml");
     std::fs::write(&f, &text).unwrap();
     let out = mlk().args(["plan", "-p"]).arg(&f).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("via RKE2"));
     let out = mlk()
         .args(["plan", "-p", "mono", "--distribution", "rke2"])
@@ -165,12 +210,18 @@ fn the_profile_key_and_the_flag_choose_rke2_and_bad_values_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("rke2"));
     // An RKE version on RKE2 names the field and what is allowed.
-    let bad = text.replace("distribution: rke2", "distribution: rke2\n  version: v1.32.5-rancher1-1");
+    let bad = text.replace(
+        "distribution: rke2",
+        "distribution: rke2\n  version: v1.32.5-rancher1-1",
+    );
     std::fs::write(&f, bad).unwrap();
     let out = mlk().args(["plan", "-p"]).arg(&f).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("kubernetes.version") && err.contains("rke2r"), "{err}");
+    assert!(
+        err.contains("kubernetes.version") && err.contains("rke2r"),
+        "{err}"
+    );
 }
 
 #[test]

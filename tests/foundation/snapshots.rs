@@ -32,8 +32,12 @@ fn plan_text_and_json() {
 fn rke2_rendered_files_and_plan_of_every_profile() {
     for p in PROFILES {
         for prov in Hypervisor::ALL {
-            let files = mlk::render::render_all(&load_with(p, Some(prov), Distribution::Rke2)).unwrap();
-            insta::assert_snapshot!(format!("render-rke2-{p}-{}", prov.as_str()), combined(&files));
+            let files =
+                mlk::render::render_all(&load_with(p, Some(prov), Distribution::Rke2)).unwrap();
+            insta::assert_snapshot!(
+                format!("render-rke2-{p}-{}", prov.as_str()),
+                combined(&files)
+            );
         }
         let plan = mlk::plan::build(
             &load_with(p, None, Distribution::Rke2),
