@@ -21,6 +21,7 @@ mod registry_mirror;
 mod reliability;
 mod report;
 mod requests_table;
+mod rke2_stage;
 mod schema_validation;
 mod secrets_host;
 mod ssh_connect;
