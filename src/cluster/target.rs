@@ -114,6 +114,30 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
             ),
         ));
     }
+    // Kubernetes runs on the machines: switching distributions needs new ones.
+    if let (true, Some(want)) = (live, a.distribution)
+        && let Some(rec) = Record::load(&dir)?
+    {
+        let saved = profile::Source {
+            file: layout::of(&dir).profile().display().to_string(),
+            text: std::fs::read_to_string(layout::of(&dir).profile()).unwrap_or_default(),
+        };
+        let was = rec.distribution().or_else(|| {
+            profile::load(&saved, &profile::Overrides::default(), &a.rules)
+                .ok()
+                .map(|q| q.distribution())
+        });
+        if let Some(was) = was
+            && was != want
+        {
+            return Err(classify(
+                Class::Usage,
+                format!(
+                    "cluster {name} was brought up with distribution {was}; to use {want} instead, `mlk down -c {name}` first"
+                ),
+            ));
+        }
+    }
     if let Some(h) = kind.hypervisor()
         && h != p.provider
     {
