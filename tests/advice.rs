@@ -5,12 +5,6 @@ use mlk::advice;
 /// (expected id, real text, source).
 const REAL: &[(&str, &str, &str)] = &[
     (
-        "RKE2_NAT_ADDRESS_IN_ETCD",
-        // rancher/rke2#1263 (rke2 v1.21.2+rke2r1, VirtualBox nodes made by Vagrant)
-        "Failed to test data store connection: this server is a not a member of the etcd cluster. Found [rke2-c3c74926=https: //10.0.2.15:2380], expect: rke2-c3c74926=172.28.128.24",
-        "https://github.com/rancher/rke2/issues/1263",
-    ),
-    (
         "VBOX_HOSTONLY_RANGE",
         // openfoodfoundation/ofn-install#982 (vagrant up, VirtualBox, Debian host)
         "The IP address configured for the host-only network is not within the\n\
@@ -222,6 +216,19 @@ FATA[0051] Failed to get job complete status for job rke-network-plugin-deploy-j
         // rootsongjc/kubernetes-vagrant-centos-cluster#53 (curl error 6 through yum)
         "    node2: http://mirrors.163.com/centos/7/os/x86_64/Packages/PyYAML-3.10-11.el7.x86_64.rpm: [Errno 14] curl#6 - \"Could not resolve host: mirrors.163.com; Unknown error\"",
         "https://github.com/rootsongjc/kubernetes-vagrant-centos-cluster/issues/53",
+    ),
+    // --- RKE2 (issue 17) ---
+    (
+        "CHART_KUBE_VERSION_TOO_NEW",
+        // rancher/rancher#35425 (helm upgrade of Rancher on RKE2 v1.22.3+rke2r1)
+        "Error: UPGRADE FAILED: chart requires kubeVersion: < 1.22.0-0 which is incompatible with Kubernetes v1.22.3+rke2r1",
+        "https://github.com/rancher/rancher/issues/35425",
+    ),
+    (
+        "RKE2_NAT_ADDRESS_IN_ETCD",
+        // rancher/rke2#1263 (rke2 v1.21.2+rke2r1, VirtualBox nodes made by Vagrant)
+        "Failed to test data store connection: this server is a not a member of the etcd cluster. Found [rke2-c3c74926=https: //10.0.2.15:2380], expect: rke2-c3c74926=172.28.128.24",
+        "https://github.com/rancher/rke2/issues/1263",
     ),
 ];
 
