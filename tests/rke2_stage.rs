@@ -263,7 +263,7 @@ fn rke2_up_installs_from_the_artifacts_places_config_and_token_and_keeps_the_joi
         );
         assert_eq!(
             run(r, "sudo cat /var/lib/mlk-standin/token-digest").1,
-            [digest.clone()]
+            std::slice::from_ref(&digest)
         );
         assert_eq!(
             run(r, "test -e /opt/mlk/secrets/rke2-token").0,
