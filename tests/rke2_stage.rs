@@ -235,6 +235,19 @@ fn rke2_up_installs_from_the_artifacts_places_config_and_token_and_keeps_the_joi
         runners: &rs,
         log: &log_fn,
     };
+    // The configuration goes in place before any release file is needed (the stage does
+    // this first, so a failed download still leaves every node configured).
+    mlk::stages::rke2::place_all(&ctx).unwrap();
+    for r in rs.values() {
+        let (st, out) = run(
+            r.as_ref(),
+            "sudo stat -c '%a %U' /etc/rancher/rke2/config.yaml /etc/rancher/rke2/mlk-token && ! test -e /usr/local/bin/rke2",
+        );
+        assert_eq!(
+            (st, out),
+            (0, vec!["600 root".to_string(), "600 root".to_string()])
+        );
+    }
     let art = stand_in_release();
     run_with(&ctx, &art).unwrap_or_else(|e| panic!("{e:#}\n{:#?}", log.lock().unwrap()));
 

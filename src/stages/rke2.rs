@@ -113,22 +113,16 @@ fn registries(ctx: &HostCtx) -> Result<String> {
     rke2::registries_with_logins(rendered, &logins)
 }
 
-/// Puts everything node `name` needs in its node folder: the script, the release files
-/// (checked there with sha256sum), its config, the cluster files and the 0600 secrets.
-pub fn stage_node(
-    ctx: &HostCtx,
-    name: &str,
-    kind: Kind,
-    art: &Artifacts,
-    token: &str,
-) -> Result<()> {
+/// Puts node `name`'s files in its node folder: the script, its config, the cluster files
+/// and the 0600 secrets (the release files are [`stage_artifacts`]).
+pub fn stage_files(ctx: &HostCtx, name: &str, kind: Kind, token: &str) -> Result<()> {
     let r = runner(ctx, name)?;
-    let dir = artifact_dir();
     let secrets = node::secrets_dir();
     must(
         r,
         &format!(
-            "mkdir -p {dir} {} {} {secrets} && chmod 700 {secrets}",
+            "mkdir -p {} {} {} {secrets} && chmod 700 {secrets}",
+            artifact_dir(),
             node::path("stages"),
             node::path("rke2"),
         ),
@@ -141,42 +135,6 @@ pub fn stage_node(
     let script = StageId::Rke2Up.script_path();
     r.upload(text(&script)?.as_bytes(), &node::path(&script), 0o755)
         .map_err(anyhow::Error::from)?;
-    // The release files, unless the node has them with the right digest already.
-    let mut want = Vec::new();
-    for (f, data) in &art.files {
-        want.push(format!("{}  {dir}/{f}", sha256_hex(data)));
-    }
-    let have_cmd = format!(
-        "cd {dir} && sha256sum {} 2>/dev/null || true",
-        art.files
-            .iter()
-            .map(|(f, _)| *f)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    let have = must(r, &have_cmd)?;
-    for (f, data) in &art.files {
-        let line = format!("{}  {f}", sha256_hex(data));
-        if !have.contains(&line) {
-            r.upload(data, &format!("{dir}/{f}"), 0o644)
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("{name}: uploading {f}"))?;
-        }
-    }
-    let check = must(
-        r,
-        &format!(
-            "sha256sum {}",
-            art.files
-                .iter()
-                .map(|(f, _)| format!("{dir}/{f}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-    )?;
-    if !want.iter().all(|w| check.contains(w)) {
-        bail!("{name}: the RKE2 release files in {dir} do not have the expected sha256");
-    }
     r.upload(
         text(&rke2::config_path(name))?.as_bytes(),
         &node::path("rke2/config.yaml"),
@@ -204,6 +162,43 @@ pub fn stage_node(
     Ok(())
 }
 
+/// Copies the release files to node `name` unless it has them, then checks them there with
+/// its own sha256sum.
+pub fn stage_artifacts(ctx: &HostCtx, name: &str, art: &Artifacts) -> Result<()> {
+    let r = runner(ctx, name)?;
+    let dir = artifact_dir();
+    let list = |f: &dyn Fn(&str) -> String| {
+        art.files
+            .iter()
+            .map(|(n, _)| f(n))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let have = must(
+        r,
+        &format!(
+            "cd {dir} && sha256sum {} 2>/dev/null || true",
+            list(&|n| n.to_string())
+        ),
+    )?;
+    for (f, data) in &art.files {
+        if !have.contains(&format!("{}  {f}", sha256_hex(data))) {
+            r.upload(data, &format!("{dir}/{f}"), 0o644)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("{name}: uploading {f}"))?;
+        }
+    }
+    let check = must(r, &format!("sha256sum {}", list(&|n| format!("{dir}/{n}"))))?;
+    let ok = art
+        .files
+        .iter()
+        .all(|(f, data)| check.contains(&format!("{}  {dir}/{f}", sha256_hex(data))));
+    if !ok {
+        bail!("{name}: the RKE2 release files in {dir} do not have the expected sha256");
+    }
+    Ok(())
+}
+
 fn runner<'a>(ctx: &'a HostCtx, name: &str) -> Result<&'a dyn Runner> {
     ctx.runners
         .get(name)
@@ -226,7 +221,8 @@ fn script(ctx: &HostCtx, name: &str, args: &str) -> Result<()> {
 
 /// Installs and starts one node (staging, `install`, `start`).
 fn bring_up(ctx: &HostCtx, name: &str, kind: Kind, art: &Artifacts, token: &str) -> Result<()> {
-    stage_node(ctx, name, kind, art, token)?;
+    stage_files(ctx, name, kind, token)?;
+    stage_artifacts(ctx, name, art)?;
     script(ctx, name, &format!("install {}", kind.as_str()))?;
     script(ctx, name, &format!("start {}", kind.as_str()))
 }
@@ -277,6 +273,20 @@ pub fn run_with(ctx: &HostCtx, art: &Artifacts) -> Result<()> {
     super::node_ips::verify(ctx)
 }
 
+/// Puts every node's configuration and token in place before anything else (they must be
+/// there before the first start, and need no release files).
+pub fn place_all(ctx: &HostCtx) -> Result<()> {
+    let token = token(ctx.cluster_dir)?;
+    let (servers, agents) = rke2::join_order(ctx.profile);
+    for (names, kind) in [(&servers, Kind::Server), (&agents, Kind::Agent)] {
+        for n in names {
+            stage_files(ctx, n, kind, &token)?;
+            script(ctx, n, &format!("place {}", kind.as_str()))?;
+        }
+    }
+    Ok(())
+}
+
 pub struct Rke2Up;
 
 impl HostStage for Rke2Up {
@@ -309,6 +319,7 @@ impl HostStage for Rke2Up {
     }
 
     fn run(&self, ctx: &HostCtx) -> Result<()> {
+        place_all(ctx)?;
         let art = artifacts(ctx.profile.lock(), ctx.log)?;
         run_with(ctx, &art)
     }
