@@ -67,6 +67,9 @@ pub mod forms {
     /// RKE2's release: v1.33 to v1.36 (Rancher 2.15 refuses 1.37, cert-manager 1.21 stops at
     /// 1.36; docs/rke2.md), e.g. v1.36.3+rke2r1.
     pub const KUBERNETES_RKE2: &str = r"^v1\.3[3-6]\.[0-9]{1,3}\+rke2r[0-9]{1,3}$";
+    /// Either distribution's form: the schema's pattern for `kubernetes.version` (the loader
+    /// then checks the form of the profile's distribution).
+    pub const KUBERNETES_ANY: &str = r"^(v1\.(2[7-9]|3[0-2])\.[0-9]{1,3}-rancher[0-9]{1,3}-[0-9]{1,3}|v1\.3[3-6]\.[0-9]{1,3}\+rke2r[0-9]{1,3})$";
     /// A Helm chart version: SemVer 2 (Helm requires it), with the `v` some charts use.
     pub const CHART: &str = r"^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$";
     /// A kubeflow/manifests release tag, e.g. v1.11.0 or v1.10.0-rc.1, or since 2026 the
@@ -85,6 +88,7 @@ fn re(pattern: &'static str) -> &'static Regex {
         [
             forms::KUBERNETES,
             forms::KUBERNETES_RKE2,
+            forms::KUBERNETES_ANY,
             forms::CHART,
             forms::KUBEFLOW,
             forms::BOX_VERSION,
@@ -306,6 +310,8 @@ mod tests {
         assert!(re(forms::KUBERNETES_RKE2).is_match(&rke2.kubernetes));
         assert!(re(forms::KUBEFLOW).is_match(&rke2.kubeflow.version));
         assert!(!re(forms::KUBERNETES_RKE2).is_match("v1.37.1+rke2r1"));
+        assert!(re(forms::KUBERNETES_ANY).is_match(&lock.kubernetes));
+        assert!(re(forms::KUBERNETES_ANY).is_match(&rke2.kubernetes));
         for c in [
             "local-path-provisioner",
             "cert-manager",
