@@ -12,7 +12,13 @@
 #   TIMES      file to append "profile seconds" timings to (optional)
 #   KEEP_LOGS  non-empty: keep mlk.log and the daemons' logs in /tmp/<prefix>-logs on success too
 #   CAPTURE_DIR  save real `vagrant status`/`ssh-config` output of the running VMs there (optional)
+#   DISTRIBUTION rke (default) or rke2: with rke2, `mlk up --distribution rke2`, and after the
+#              probe the rke2-up stage, which puts each node's RKE2 configuration and token in
+#              place first and then fails at the tarball download (the namespace has no
+#              internet): the files, their modes and addresses are checked on the VM
 set -euo pipefail
+dist=${DISTRIBUTION:-rke}
+case "$dist" in rke|rke2) ;; *) echo "e2e-libvirt: DISTRIBUTION is rke or rke2" >&2; exit 2 ;; esac
 profile=${1:-}
 case "$profile" in mono|distributed) ;; *) sed -n '2,12p' "$0"; exit 2 ;; esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -89,7 +95,7 @@ m() { ns "$mlk" --dir "$lab/clusters" --progress never "$@"; }
 
 step "mlk up"
 t0=$SECONDS
-m up --provider libvirt --profile "$lab/profile.yaml" --only machines,os-prep,e2e-probe --destroy-on-failure
+m up --provider libvirt --profile "$lab/profile.yaml" --distribution "$dist" --only machines,os-prep,e2e-probe --destroy-on-failure
 up_s=$((SECONDS - t0))
 echo "mlk up (machines, os-prep, e2e-probe): ${up_s}s"
 [ -n "${TIMES:-}" ] && echo "$profile mlk-up ${up_s}" >> "$TIMES"
@@ -109,16 +115,18 @@ status_rc=$?
 set -e
 # Not every stage of the plan ran (docker, rke... were left out), so "not fully up" = 1.
 [ "$status_rc" = 1 ] || fail "mlk status exited $status_rc, expected 1 (stages left out)"
-python3 - "$lab/status.json" "$cluster" <<'PY'
+python3 - "$lab/status.json" "$cluster" "$dist" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+k8s = {"rke": "rke-up", "rke2": "rke2-up"}[sys.argv[3]]
 assert r["cluster"] == sys.argv[2], r["cluster"]
 assert r["provider"] == "vagrant/libvirt", r["provider"]
 assert r["machines"] and all(m["state"] == "running" for m in r["machines"]), r["machines"]
 st = {s["id"]: s["status"] for s in r["stages"]}
 for s in ("machines", "os-prep", "e2e-probe"):
     assert st[s] == "done", (s, st[s])
-assert st["rke-up"] == "pending", st
+assert st[k8s] == "pending", st
+assert (sys.argv[3] == "rke2") == ("docker" not in st), st
 assert r["fully_up"] is False
 print("status ok:", [m["name"] for m in r["machines"]], {k: st[k] for k in ("machines", "os-prep", "e2e-probe")})
 PY
@@ -134,6 +142,25 @@ set +e; m ssh -c "$cluster" node1 -- exit 7; rc=$?; set -e
 grep -q "$(cut -d' ' -f2 "$key.pub")" <(m ssh -c "$cluster" node1 -- cat .ssh/authorized_keys) ||
   fail "mlk's key is not in node1's authorized_keys"
 echo "ssh ok: $got"
+
+if [ "$dist" = rke2 ]; then
+  step "rke2-up: configuration in place before the (offline) download"
+  set +e
+  m up -c "$cluster" --skip-preflight --only rke2-up > "$lab/rke2-up.out" 2>&1
+  rc=$?
+  set -e
+  [ "$rc" != 0 ] || fail "rke2-up succeeded in a namespace without internet"
+  grep -q "rke2.linux-amd64.tar.gz" "$lab/rke2-up.out" || { cat "$lab/rke2-up.out" >&2; fail "rke2-up did not fail at the tarball download"; }
+  got=$(m ssh -c "$cluster" node1 -- sudo stat -c "'%a %U'" /etc/rancher/rke2/config.yaml /etc/rancher/rke2/mlk-token /var/lib/rancher/rke2/server/manifests/rke2-canal-config.yaml | tr '\n' ' ')
+  [ "$got" = "600 root 600 root 600 root " ] || fail "RKE2 files on node1: '$got'"
+  m ssh -c "$cluster" node1 -- sudo grep -qx "'node-ip: \"192.168.56.10\"'" /etc/rancher/rke2/config.yaml ||
+    fail "node1's config.yaml has no node-ip 192.168.56.10"
+  m ssh -c "$cluster" node1 -- test ! -e /opt/mlk/secrets/rke2-token || fail "the staged token was left on node1"
+  m ssh -c "$cluster" node1 -- test ! -e /usr/local/bin/rke2 || fail "rke2 installed without its tarball?"
+  token=$(cat "$lab/clusters/$cluster/secrets/rke2-token")
+  ! grep -qF "$token" "$lab/clusters/$cluster/mlk.log" || fail "the join token is in mlk.log"
+  echo "rke2 config ok"
+fi
 
 step "mlk stop / mlk start"
 m stop -c "$cluster"

@@ -17,6 +17,7 @@ pub enum StageId {
     Binaries,
     Secrets,
     RkeUp,
+    Rke2Up,
     Kubeconfig,
     Storage,
     CertManager,
@@ -33,6 +34,9 @@ pub enum HostWork {
     Secrets,
     /// RKE: `rke up` on the first controlplane node, cluster.rkestate kept on the host.
     RkeUp,
+    /// RKE2: the release tarball to every node, config, then servers one at a time and agents
+    /// together (`crate::stages::rke2`).
+    Rke2Up,
     Kubeconfig,
     Summary,
 }
@@ -79,7 +83,7 @@ pub struct Def {
 }
 
 /// Every built-in stage, in plan order.
-pub const DEFS: [Def; 13] = [
+pub const DEFS: [Def; 14] = [
     Def {
         id: StageId::Machines,
         name: "machines",
@@ -107,7 +111,7 @@ pub const DEFS: [Def; 13] = [
     Def {
         id: StageId::Binaries,
         name: "binaries",
-        title: "Download rke, kubectl, helm and kustomize once and upload them",
+        title: "Download the pinned binaries (rke on RKE, kubectl, helm, kustomize) once and upload them",
         work: Work::Host(HostWork::Binaries),
         script: false,
         when: When::Always,
@@ -127,6 +131,14 @@ pub const DEFS: [Def; 13] = [
         work: Work::Host(HostWork::RkeUp),
         script: true,
         when: When::Distribution(Distribution::Rke),
+    },
+    Def {
+        id: StageId::Rke2Up,
+        name: "rke2-up",
+        title: "Install RKE2 from the cached release tarball: servers one at a time, then the agents together",
+        work: Work::Host(HostWork::Rke2Up),
+        script: true,
+        when: When::Distribution(Distribution::Rke2),
     },
     Def {
         id: StageId::Kubeconfig,
@@ -223,6 +235,7 @@ impl HostWork {
             HostWork::Binaries => StageId::Binaries,
             HostWork::Secrets => StageId::Secrets,
             HostWork::RkeUp => StageId::RkeUp,
+            HostWork::Rke2Up => StageId::Rke2Up,
             HostWork::Kubeconfig => StageId::Kubeconfig,
             HostWork::Summary => StageId::Summary,
         }

@@ -67,6 +67,9 @@ pub struct ProfileArgs {
     /// no Vagrantfile).
     #[arg(long, value_parser = parse_provider, value_name = "PROVIDER")]
     pub provider: Option<ProviderKind>,
+    /// Override the profile's `kubernetes.distribution`: rke (the default) or rke2.
+    #[arg(long, value_parser = crate::distribution::Distribution::check, value_name = "DIST")]
+    pub distribution: Option<crate::distribution::Distribution>,
 }
 
 /// clap's value parser for `--provider` (exit 2 on anything else).

@@ -13,6 +13,33 @@ pub struct Lock {
     pub charts: BTreeMap<String, Chart>,
     pub kubeflow: Kubeflow,
     pub docker: Docker,
+    /// RKE2's matrix: what differs from the RKE one. Absent from the effective lock of a
+    /// distribution ([`of`]), which has it merged in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rke2: Option<Rke2Matrix>,
+}
+
+/// The lock table's `rke2:` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rke2Matrix {
+    pub kubernetes: String,
+    pub artifacts: Rke2Artifacts,
+    /// Replace the shared binaries of the same name; RKE2 has no `rke`.
+    pub binaries: BTreeMap<String, Binary>,
+    /// Replace the shared charts of the same name.
+    pub charts: BTreeMap<String, Chart>,
+    pub kubeflow: Kubeflow,
+}
+
+/// The RKE2 release files the nodes install from (`INSTALL_RKE2_ARTIFACT_PATH`'s layout).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rke2Artifacts {
+    /// `rke2.linux-amd64.tar.gz`.
+    pub tarball: Binary,
+    /// `sha256sum-amd64.txt`.
+    pub checksums: Binary,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,9 +84,34 @@ static LOCK: LazyLock<Lock> = LazyLock::new(|| {
     serde_yaml_ng::from_str(SOURCE).expect("versions.lock.yaml is embedded and tested")
 });
 
-/// The embedded lock table.
+static RKE2: LazyLock<Lock> = LazyLock::new(|| {
+    let base = get();
+    let m = base
+        .rke2
+        .clone()
+        .expect("versions.lock.yaml has an rke2 section");
+    let mut l = base.clone();
+    l.kubernetes = m.kubernetes.clone();
+    l.binaries.remove("rke");
+    l.binaries.extend(m.binaries.clone());
+    l.charts.extend(m.charts.clone());
+    l.kubeflow = m.kubeflow.clone();
+    l.rke2 = Some(m);
+    l
+});
+
+/// The embedded lock table, as RKE (the default distribution) uses it.
 pub fn get() -> &'static Lock {
     &LOCK
+}
+
+/// The effective lock table of a distribution: RKE's as written; RKE2's with the `rke2:`
+/// section merged over the shared entries (and its artifacts in `rke2`).
+pub fn of(d: crate::distribution::Distribution) -> &'static Lock {
+    match d {
+        crate::distribution::Distribution::Rke => &LOCK,
+        crate::distribution::Distribution::Rke2 => &RKE2,
+    }
 }
 
 impl Lock {
@@ -67,6 +119,14 @@ impl Lock {
         self.charts
             .get(name)
             .unwrap_or_else(|| panic!("chart {name} missing from versions.lock.yaml"))
+    }
+    /// RKE2's release artifacts (only in RKE2's effective lock, see [`of`]).
+    pub fn rke2_artifacts(&self) -> &Rke2Artifacts {
+        &self
+            .rke2
+            .as_ref()
+            .expect("versions.lock.yaml has an rke2 section")
+            .artifacts
     }
     pub fn binary(&self, name: &str) -> &Binary {
         self.binaries

@@ -264,6 +264,19 @@ VBoxManage.exe: error: VT-x is disabled in the BIOS for all CPU modes (VERR_VMX_
 VBoxManage.exe: error: Details: code E_FAIL (0x80004005), component ConsoleWrap, interface IConsole",
         "https://github.com/hashicorp/vagrant/issues/11325",
     ),
+    // --- RKE2 (issue 17) ---
+    (
+        "CHART_KUBE_VERSION_TOO_NEW",
+        // rancher/rancher#35425 (helm upgrade of Rancher on RKE2 v1.22.3+rke2r1)
+        "Error: UPGRADE FAILED: chart requires kubeVersion: < 1.22.0-0 which is incompatible with Kubernetes v1.22.3+rke2r1",
+        "https://github.com/rancher/rancher/issues/35425",
+    ),
+    (
+        "RKE2_NAT_ADDRESS_IN_ETCD",
+        // rancher/rke2#1263 (rke2 v1.21.2+rke2r1, VirtualBox nodes made by Vagrant)
+        "Failed to test data store connection: this server is a not a member of the etcd cluster. Found [rke2-c3c74926=https: //10.0.2.15:2380], expect: rke2-c3c74926=172.28.128.24",
+        "https://github.com/rancher/rke2/issues/1263",
+    ),
 ];
 
 /// Output of runs that went fine, which must match nothing.

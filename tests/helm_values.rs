@@ -13,6 +13,7 @@ fn load(name: &str, provider: Hypervisor) -> mlk::profile::Profile {
         &src,
         &mlk::profile::Overrides {
             provider: Some(provider),
+            distribution: None,
         },
         &mlk::profile::validate::host_rules_from_env(),
     )

@@ -11,6 +11,7 @@ pub fn load(name: &str, provider: Hypervisor) -> mlk::profile::Profile {
         &src,
         &mlk::profile::Overrides {
             provider: Some(provider),
+            distribution: None,
         },
         &mlk::profile::validate::host_rules_from_env(),
     )
@@ -201,4 +202,63 @@ fn dashboard_certificates_come_from_the_clusters_ca() {
         want.sort();
         assert_eq!(served, want, "{name}: the TLS dashboards");
     }
+}
+
+/// RKE2's matrix (issue 17): every release rendered by the real chart for Kubernetes 1.36
+/// (Rancher 2.15.0, cert-manager v1.21.1, local-path 0.0.37, the InfluxData charts), the
+/// Kubeflow 26.03 overlay built over the vendored tree, the stage scripts' own objects and the
+/// workload, all through the same API server rules.
+#[test]
+fn rke2_objects_of_the_1_36_matrix_pass_the_api_server_rules() {
+    for name in ["mono", "distributed"] {
+        let p = load_rke2(name, Hypervisor::Virtualbox);
+        assert_eq!(crate::upstream::charts::kube_version(&p), "1.36.3");
+        let Some(set) = objects::all(&p) else { return };
+        let census = rules::census(&set);
+        for stage in ["storage", "cert-manager", "rancher", "tick", "kubeflow"] {
+            assert!(
+                census.contains_key(stage),
+                "{name}: nothing from stage {stage}"
+            );
+        }
+        // Kubeflow 26.03 without its own cert-manager, with its ClusterIssuer.
+        let kf: Vec<_> = set.iter().filter(|o| o.stage == "kubeflow").collect();
+        assert!(kf.len() > 600, "{}", kf.len());
+        assert!(
+            !kf.iter()
+                .any(|o| o.doc["metadata"]["namespace"] == "cert-manager")
+        );
+        assert_eq!(
+            kf.iter()
+                .filter(|o| o.kind() == "ClusterIssuer"
+                    && o.doc["metadata"]["name"] == "kubeflow-self-signing-issuer")
+                .count(),
+            1
+        );
+        // Every Ingress names the class RKE2 installs.
+        for o in set.iter().filter(|o| o.kind() == "Ingress") {
+            assert_eq!(
+                o.doc["spec"]["ingressClassName"].as_str(),
+                Some("traefik"),
+                "{}",
+                o.id()
+            );
+        }
+        let found = rules::check(&set, &objects::cluster(&p));
+        let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, Vec::<String>::new(), "{name} on RKE2");
+    }
+}
+
+pub fn load_rke2(name: &str, provider: Hypervisor) -> mlk::profile::Profile {
+    let src = mlk::profile::Source::resolve(name).unwrap();
+    mlk::profile::load(
+        &src,
+        &mlk::profile::Overrides {
+            provider: Some(provider),
+            distribution: Some(mlk::distribution::Distribution::Rke2),
+        },
+        &mlk::profile::validate::host_rules_from_env(),
+    )
+    .unwrap()
 }

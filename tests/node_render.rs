@@ -17,8 +17,15 @@ pub fn load_text(yaml: &str, provider: Option<Hypervisor>) -> Profile {
         file: "test.yaml".into(),
         text: yaml.into(),
     };
-    profile::load(&src, &Overrides { provider }, &rules())
-        .unwrap_or_else(|e| panic!("profile does not load: {e}"))
+    profile::load(
+        &src,
+        &Overrides {
+            provider,
+            distribution: None,
+        },
+        &rules(),
+    )
+    .unwrap_or_else(|e| panic!("profile does not load: {e}"))
 }
 
 pub fn embedded(name: &str) -> String {

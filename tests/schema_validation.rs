@@ -276,3 +276,42 @@ fn the_crd_check_rejects_unknown_fields_wrong_types_and_missing_required_fields(
         .is_empty()
     );
 }
+
+/// RKE2's matrix: the built-in objects of both profiles (real charts rendered for 1.36, the
+/// Kubeflow 26.03 build, the scripts' objects) pass kubernetes-validate's strict 1.36 schemas,
+/// and the custom resources their CRDs.
+#[test]
+fn rke2_objects_pass_the_strict_schemas_of_kubernetes_1_36() {
+    let Some(py) = kv_python() else { return };
+    let mut seen = BTreeMap::new();
+    for name in ["mono", "distributed"] {
+        let p = crate::manifest_validation::load_rke2(name, Hypervisor::Virtualbox);
+        let Some(all) = objects::all(&p) else { return };
+        for o in all {
+            seen.entry(serde_json::to_string(&o.doc).unwrap())
+                .or_insert(o);
+        }
+    }
+    let (builtin, custom): (Vec<Object>, Vec<Object>) = seen
+        .into_values()
+        .partition(|o| manifest::is_builtin(o.api_version()));
+    let docs: Vec<Json> = builtin.iter().map(to_json).collect();
+    let verdicts = kubernetes_validate(&py, &docs, "1.36.3");
+    let bad: Vec<String> = builtin
+        .iter()
+        .zip(&verdicts)
+        .filter_map(|(o, v)| v.as_ref().map(|e| format!("{}: {e}", o.id())))
+        .collect();
+    assert_eq!(bad, Vec::<String>::new());
+    assert!(builtin.len() > 500, "{} built-in objects", builtin.len());
+    let all: Vec<Object> = builtin.iter().chain(&custom).cloned().collect();
+    let cr_bad: Vec<String> = custom
+        .iter()
+        .flat_map(|o| {
+            cr_errors(&all, o)
+                .into_iter()
+                .map(|e| format!("{}: {e}", o.id()))
+        })
+        .collect();
+    assert_eq!(cr_bad, Vec::<String>::new());
+}

@@ -20,6 +20,9 @@ pub struct Record {
     /// The `--profile` `mlk up` was given: an embedded name, or a file's absolute path. Its
     /// text as last used is `profile.yaml` next to this file.
     pub profile: String,
+    /// `--distribution` as given to `mlk up` (absent: the profile's own setting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
     /// `--inventory` as given to `mlk up` (absolute); its copy is `ssh-config`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<String>,
@@ -42,6 +45,7 @@ impl Record {
             name: name.to_string(),
             provider: provider.as_str().to_string(),
             profile: profile.to_string(),
+            distribution: None,
             inventory: None,
             dir: dir.display().to_string(),
             created: crate::state::now(),
@@ -52,6 +56,13 @@ impl Record {
 
     pub fn provider_kind(&self) -> Option<ProviderKind> {
         ProviderKind::check(&self.provider).ok()
+    }
+
+    /// The recorded `--distribution`, if one was given.
+    pub fn distribution(&self) -> Option<crate::distribution::Distribution> {
+        self.distribution
+            .as_deref()
+            .and_then(crate::distribution::Distribution::parse)
     }
 
     pub fn path(dir: &Path) -> PathBuf {
@@ -111,6 +122,7 @@ fn infer(dir: &Path, name: &str) -> Record {
         name: name.to_string(),
         provider,
         profile: files.profile().display().to_string(),
+        distribution: None,
         inventory: None,
         dir: dir.display().to_string(),
         created,

@@ -154,6 +154,7 @@ pub fn saved_profile(dir: &Path, record: &Record) -> anyhow::Result<(Profile, pr
     };
     let overrides = profile::Overrides {
         provider: record.provider_kind().and_then(ProviderKind::hypervisor),
+        distribution: record.distribution(),
     };
     let rules = profile::validate::HostRules {
         vbox_ranges: None,

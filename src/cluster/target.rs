@@ -4,6 +4,7 @@
 //! resumes or suggests the one unfinished cluster, else takes the embedded mono profile.
 //! Also writes the record, the profile's text and the inventory's copy for later commands.
 use super::{ClusterName, Found, Home, Record};
+use crate::distribution::Distribution;
 use crate::exit::{Class, classify};
 use crate::layout;
 use crate::profile::validate::HostRules;
@@ -17,6 +18,8 @@ pub struct Request<'a> {
     pub profile: Option<&'a str>,
     pub cluster: Option<&'a ClusterName>,
     pub provider: Option<ProviderKind>,
+    /// `--distribution`; without it, what the cluster recorded, else the profile's.
+    pub distribution: Option<Distribution>,
     pub inventory: Option<&'a Path>,
     /// This host's rules for validating the profile.
     pub rules: HostRules,
@@ -33,6 +36,8 @@ pub struct Target {
     pub inventory: Option<PathBuf>,
     /// `--inventory` was given (its copy is refreshed), not taken from the record.
     pub inventory_given: bool,
+    /// The `--distribution` to record (given now, or recorded before).
+    pub distribution: Option<Distribution>,
     pub dir: PathBuf,
 }
 
@@ -60,7 +65,12 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
         (None, None) => bare(home)?,
     };
     let hypervisor = a.provider.and_then(ProviderKind::hypervisor).or(recorded);
-    let mut p = load(&src, hypervisor, &a.rules)?;
+    let recorded_dist = match (a.profile, a.cluster.map(|n| home.find(n))) {
+        (None, Some(Some(found))) => Record::load_or_infer(&found.dir, &found.name)?.distribution(),
+        _ => None,
+    };
+    let distribution = a.distribution.or(recorded_dist);
+    let mut p = load(&src, hypervisor, distribution, &a.rules)?;
     if let Some(n) = a.cluster
         && n.as_str() != p.name
     {
@@ -104,10 +114,34 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
             ),
         ));
     }
+    // Kubernetes runs on the machines: switching distributions needs new ones.
+    if let (true, Some(want)) = (live, a.distribution)
+        && let Some(rec) = Record::load(&dir)?
+    {
+        let saved = profile::Source {
+            file: layout::of(&dir).profile().display().to_string(),
+            text: std::fs::read_to_string(layout::of(&dir).profile()).unwrap_or_default(),
+        };
+        let was = rec.distribution().or_else(|| {
+            profile::load(&saved, &profile::Overrides::default(), &a.rules)
+                .ok()
+                .map(|q| q.distribution())
+        });
+        if let Some(was) = was
+            && was != want
+        {
+            return Err(classify(
+                Class::Usage,
+                format!(
+                    "cluster {name} was brought up with distribution {was}; to use {want} instead, `mlk down -c {name}` first"
+                ),
+            ));
+        }
+    }
     if let Some(h) = kind.hypervisor()
         && h != p.provider
     {
-        p = load(&src, Some(h), &a.rules)?;
+        p = load(&src, Some(h), distribution, &a.rules)?;
     }
     let inventory = match (kind, a.inventory) {
         (ProviderKind::Ssh, Some(f)) => Some(absolute(f)?),
@@ -139,6 +173,7 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
         kind,
         inventory,
         inventory_given: a.inventory.is_some(),
+        distribution,
         dir,
     })
 }
@@ -146,10 +181,12 @@ pub fn decide(home: &Home, a: &Request) -> Result<Target> {
 fn load(
     src: &profile::Source,
     hypervisor: Option<Hypervisor>,
+    distribution: Option<Distribution>,
     rules: &HostRules,
 ) -> Result<Profile> {
     let overrides = profile::Overrides {
         provider: hypervisor,
+        distribution,
     };
     Ok(profile::load(src, &overrides, rules)?)
 }
@@ -234,6 +271,7 @@ pub fn record(t: &Target) -> Result<()> {
     };
     rec.provider = t.kind.as_str().to_string();
     rec.profile = t.profile_label.clone();
+    rec.distribution = t.distribution.map(|d| d.as_str().to_string());
     rec.dir = dir.display().to_string();
     rec.stopped = None;
     rec.destroyed = None;

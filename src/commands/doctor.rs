@@ -30,6 +30,7 @@ pub fn run(g: &Global, a: &DoctorArgs) -> Result<()> {
     let src = profile::Source::resolve(&a.profile)?;
     let overrides = profile::Overrides {
         provider: target.and_then(ProviderKind::hypervisor),
+        distribution: None,
     };
     // VirtualBox's ranges are the doctor's own check (with the fix), not a load error here.
     let rules = profile::validate::HostRules {

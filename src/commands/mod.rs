@@ -72,6 +72,7 @@ pub fn load_profile(args: &crate::cli::ProfileArgs) -> Result<(Profile, profile:
         provider: args
             .provider
             .and_then(crate::provider::ProviderKind::hypervisor),
+        distribution: args.distribution,
     };
     let p = profile::load(&src, &overrides, &host_rules())?;
     Ok((p, src))

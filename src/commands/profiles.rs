@@ -35,6 +35,7 @@ pub fn run(a: &ProfileCmd) -> Result<()> {
                 let (p, _) = super::load_profile(&crate::cli::ProfileArgs {
                     profile: name.clone(),
                     provider: None,
+                    distribution: None,
                 })?;
                 let nodes: Vec<String> = p
                     .nodes

@@ -72,9 +72,12 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
             cluster.clone()
         }
     });
+    // The distribution `mlk up --distribution` recorded, when the profile does not say it.
+    let distribution = crate::cluster::Record::load(&dir)?.and_then(|r| r.distribution());
     let (p, _) = super::load_profile(&crate::cli::ProfileArgs {
         profile: profile_arg,
         provider: None,
+        distribution,
     })?;
     let now = time::now();
     let name = a
@@ -125,9 +128,17 @@ pub fn run(g: &Global, a: &RunWorkloadArgs) -> Result<()> {
             window: None,
             baseline: None,
             pods: vec![],
-            distribution: crate::report::sources::Distribution::Rke1Docker
-                .id()
-                .to_string(),
+            // What the report's source table knows each runtime for (report::sources).
+            distribution: match p.distribution() {
+                crate::distribution::Distribution::Rke => {
+                    crate::report::sources::Distribution::Rke1Docker
+                }
+                crate::distribution::Distribution::Rke2 => {
+                    crate::report::sources::Distribution::Rke2Containerd
+                }
+            }
+            .id()
+            .to_string(),
             network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
             private_iface: p.kubernetes.iface.clone().unwrap_or_default(),
             node_interval_s: crate::report::sources::NODE_INTERVAL_S,

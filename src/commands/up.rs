@@ -18,6 +18,7 @@ use std::time::Duration;
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   mlk up -p mono                                  # new cluster from an embedded profile
+  mlk up -p distributed --distribution rke2       # the same lab on RKE2 (Kubernetes 1.36)
   mlk up -p ./my-lab.yaml --provider libvirt      # your own profile, another hypervisor
   mlk up -p my.yaml --provider ssh --inventory hosts.cfg   # machines you already have
   mlk up -c distributed                           # resume, with what its first up recorded
@@ -40,6 +41,10 @@ pub struct UpArgs {
     /// a copy in the cluster folder, so later commands need no --inventory.
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
+    /// How Kubernetes is made: rke (the default) or rke2. Default: what the cluster
+    /// recorded, else the profile's `kubernetes.distribution`.
+    #[arg(long, value_parser = crate::distribution::Distribution::check, value_name = "DIST")]
+    pub distribution: Option<crate::distribution::Distribution>,
     /// Start at this stage (and run every later one).
     #[arg(long, value_name = "STAGE")]
     pub from: Option<String>,
@@ -93,6 +98,7 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
             profile: a.profile.as_deref(),
             cluster: a.cluster.as_ref(),
             provider: a.provider,
+            distribution: a.distribution,
             inventory: a.inventory.as_deref(),
             rules: super::host_rules(),
         },

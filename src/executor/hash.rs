@@ -78,6 +78,7 @@ mod tests {
         let (p, _) = crate::commands::load_profile(&crate::cli::ProfileArgs {
             profile: "mono".into(),
             provider: None,
+            distribution: None,
         })
         .unwrap();
         let mut r = Rendered::new();

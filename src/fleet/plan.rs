@@ -121,7 +121,14 @@ pub fn plan(r: &Request) -> Result<Plan> {
     let src = profile::Source::resolve(r.profile)?;
     let hv = r.provider.and_then(ProviderKind::hypervisor);
     let rules = crate::commands::host_rules();
-    let base = profile::load(&src, &profile::Overrides { provider: hv }, &rules)?;
+    let base = profile::load(
+        &src,
+        &profile::Overrides {
+            provider: hv,
+            distribution: None,
+        },
+        &rules,
+    )?;
     let kind = r.provider.unwrap_or(ProviderKind::Vagrant(base.provider));
     let names: Vec<String> = r.members.iter().map(|m| m.cluster.clone()).collect();
     let existing = record::load(&FleetDir::of(r.home, r.fleet))?;
@@ -217,7 +224,14 @@ pub fn plan(r: &Request) -> Result<Plan> {
             ),
             text: text.clone(),
         };
-        match profile::load(&msrc, &profile::Overrides { provider: hv }, &rules) {
+        match profile::load(
+            &msrc,
+            &profile::Overrides {
+                provider: hv,
+                distribution: None,
+            },
+            &rules,
+        ) {
             Ok(p) => members.push(Planned {
                 profile: p,
                 profile_text: text,

@@ -182,10 +182,11 @@ pub fn minor_of(version: &str) -> Option<u32> {
     it.next()?.parse().ok()
 }
 
-/// `1.32.5` from `v1.32.5-rancher1-1`: what `helm template --kube-version` takes.
+/// `1.32.5` from `v1.32.5-rancher1-1` (RKE) or `v1.36.3+rke2r1` (RKE2): what
+/// `helm template --kube-version` takes.
 pub fn semver_of(version: &str) -> Option<String> {
     let v = version.strip_prefix('v').unwrap_or(version);
-    let core = v.split('-').next()?;
+    let core = v.split(['-', '+']).next()?;
     let parts: Vec<&str> = core.split('.').collect();
     (parts.len() == 3 && parts.iter().all(|p| p.parse::<u32>().is_ok())).then(|| core.to_string())
 }
@@ -211,6 +212,7 @@ mod tests {
         assert_eq!(removed_by("policy/v1", "PodDisruptionBudget", 32), None);
         assert_eq!(minor_of("v1.32.5-rancher1-1"), Some(32));
         assert_eq!(semver_of("v1.32.5-rancher1-1").as_deref(), Some("1.32.5"));
+        assert_eq!(semver_of("v1.36.3+rke2r1").as_deref(), Some("1.36.3"));
         assert_eq!(semver_of("1.32"), None);
     }
 }

@@ -3,7 +3,7 @@ pub mod releases;
 pub mod stages;
 
 use crate::addon::Addon;
-use crate::lockfile::{self, Lock};
+use crate::lockfile::Lock;
 use crate::profile::Profile;
 use releases::HelmRelease;
 use serde::Serialize;
@@ -84,9 +84,27 @@ pub fn dashboards(p: &Profile) -> Vec<Dashboard> {
         .collect()
 }
 
+/// The pinned downloads: the distribution's binaries, and RKE2's release files.
+fn binaries(p: &Profile, lock: &Lock) -> Vec<BinaryPin> {
+    let pin = |name: &str, b: &crate::lockfile::Binary| BinaryPin {
+        name: name.to_string(),
+        version: b.version.clone(),
+        url: b.url.clone(),
+        sha256: b.sha256.clone(),
+        sha256_url: b.sha256_url.clone(),
+    };
+    let mut v: Vec<BinaryPin> = lock.binaries.iter().map(|(n, b)| pin(n, b)).collect();
+    if p.distribution() == crate::distribution::Distribution::Rke2 {
+        let a = lock.rke2_artifacts();
+        v.push(pin(crate::distribution::rke2::TARBALL, &a.tarball));
+        v.push(pin(crate::distribution::rke2::CHECKSUMS, &a.checksums));
+    }
+    v
+}
+
 /// Builds the plan for a validated profile.
 pub fn build(p: &Profile, profile_file: &str) -> Plan {
-    let lock: &Lock = lockfile::get();
+    let lock: &Lock = p.lock();
     Plan {
         resolved: p.clone(),
         cluster: p.name.clone(),
@@ -107,17 +125,7 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
             })
             .collect(),
         needs: crate::doctor::capacity::needs(p),
-        binaries: lock
-            .binaries
-            .iter()
-            .map(|(name, b)| BinaryPin {
-                name: name.clone(),
-                version: b.version.clone(),
-                url: b.url.clone(),
-                sha256: b.sha256.clone(),
-                sha256_url: b.sha256_url.clone(),
-            })
-            .collect(),
+        binaries: binaries(p, lock),
         stages: stages::build(p),
         helm_releases: releases::build(p, lock),
         kubeflow: p.components.enabled(Addon::Kubeflow).then(|| KubeflowPin {

@@ -94,6 +94,7 @@ pub fn resolve(p: spec::Profile, lock: &Lock) -> Profile {
             })
             .collect(),
         kubernetes: Kubernetes {
+            distribution: p.kubernetes.distribution.unwrap_or_default(),
             version: or(p.kubernetes.version, &lock.kubernetes),
             network_plugin: p.kubernetes.network_plugin,
             iface,

@@ -64,10 +64,17 @@ pub fn out_of_range(v: u64, b: &Bound) -> Option<String> {
 pub mod forms {
     /// RKE's kubernetes_version: v1.27 to v1.32 (RKE1 never shipped 1.33+), e.g. v1.32.5-rancher1-1.
     pub const KUBERNETES: &str = r"^v1\.(2[7-9]|3[0-2])\.[0-9]{1,3}-rancher[0-9]{1,3}-[0-9]{1,3}$";
+    /// RKE2's release: v1.33 to v1.36 (Rancher 2.15 refuses 1.37, cert-manager 1.21 stops at
+    /// 1.36; docs/rke2.md), e.g. v1.36.3+rke2r1.
+    pub const KUBERNETES_RKE2: &str = r"^v1\.3[3-6]\.[0-9]{1,3}\+rke2r[0-9]{1,3}$";
+    /// Either distribution's form: the schema's pattern for `kubernetes.version` (the loader
+    /// then checks the form of the profile's distribution).
+    pub const KUBERNETES_ANY: &str = r"^(v1\.(2[7-9]|3[0-2])\.[0-9]{1,3}-rancher[0-9]{1,3}-[0-9]{1,3}|v1\.3[3-6]\.[0-9]{1,3}\+rke2r[0-9]{1,3})$";
     /// A Helm chart version: SemVer 2 (Helm requires it), with the `v` some charts use.
     pub const CHART: &str = r"^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$";
-    /// A kubeflow/manifests release tag, e.g. v1.11.0 or v1.10.0-rc.1.
-    pub const KUBEFLOW: &str = r"^v[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}(-rc\.[0-9]{1,3})?$";
+    /// A kubeflow/manifests release tag, e.g. v1.11.0 or v1.10.0-rc.1, or since 2026 the
+    /// calendar form, e.g. 26.03.
+    pub const KUBEFLOW: &str = r"^(v[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}(-rc\.[0-9]{1,3})?|[0-9]{2}\.[0-9]{2}(\.[0-9]{1,3})?(-rc\.[0-9]{1,3})?)$";
     /// A Vagrant box version or constraint: `202510.26.0`, `>= 4.3, < 5`, `~> 1.0`.
     pub const BOX_VERSION: &str = r"^(=|!=|>|<|>=|<=|~>)? ?[0-9]{1,10}(\.[0-9]{1,10}){0,3}(, ?(=|!=|>|<|>=|<=|~>)? ?[0-9]{1,10}(\.[0-9]{1,10}){0,3}){0,3}$";
     /// A Vagrant box name: `org/name` or a local name.
@@ -80,6 +87,8 @@ fn re(pattern: &'static str) -> &'static Regex {
     let all = CACHE.get_or_init(|| {
         [
             forms::KUBERNETES,
+            forms::KUBERNETES_RKE2,
+            forms::KUBERNETES_ANY,
             forms::CHART,
             forms::KUBEFLOW,
             forms::BOX_VERSION,
@@ -96,9 +105,9 @@ fn re(pattern: &'static str) -> &'static Regex {
 }
 
 const K8S: &str = "is not an RKE1 Kubernetes version; allowed: v1.27 to v1.32 in RKE's form vX.Y.Z-rancherN-N, e.g. v1.32.5-rancher1-1 (RKE1 never shipped 1.33+)";
+const K8S_RKE2: &str = "is not an RKE2 release for this lab; allowed: v1.33 to v1.36 in RKE2's form vX.Y.Z+rke2rN, e.g. v1.36.3+rke2r1 (Rancher 2.15 refuses 1.37)";
 const CHART: &str = "is not a chart version; allowed: a SemVer version (Helm needs one), e.g. 1.2.3, v1.20.3 or 2.14.0-rc1";
-const KUBEFLOW: &str =
-    "is not a kubeflow/manifests release tag; allowed: vX.Y.Z or vX.Y.Z-rc.N, e.g. v1.11.0";
+const KUBEFLOW: &str = "is not a kubeflow/manifests release tag; allowed: vX.Y.Z, vX.Y.Z-rc.N or YY.MM, e.g. v1.11.0 or 26.03";
 const BOX_VERSION: &str = "is not a Vagrant box version or constraint; allowed: numbers and dots, with an optional operator (= != > < >= <= ~>), up to 4 joined by commas, e.g. 202510.26.0 or >= 202510, < 202601";
 const BOX_NAME: &str = "is not a Vagrant box name; allowed: NAME or ORG/NAME of letters, digits, '.', '_' and '-', e.g. bento/ubuntu-24.04";
 
@@ -107,12 +116,20 @@ fn versioned(p: &Profile) -> Vec<(&'static str, &str, &'static str, &'static str
     let k = &p.components;
     let t = &k.tick.versions;
     let mut v = vec![
-        (
-            "kubernetes.version",
-            p.kubernetes.version.as_str(),
-            forms::KUBERNETES,
-            K8S,
-        ),
+        match p.distribution() {
+            crate::distribution::Distribution::Rke => (
+                "kubernetes.version",
+                p.kubernetes.version.as_str(),
+                forms::KUBERNETES,
+                K8S,
+            ),
+            crate::distribution::Distribution::Rke2 => (
+                "kubernetes.version",
+                p.kubernetes.version.as_str(),
+                forms::KUBERNETES_RKE2,
+                K8S_RKE2,
+            ),
+        },
         (
             "components.local-path.version",
             k.local_path.version.as_str(),
@@ -292,6 +309,12 @@ mod tests {
         let lock = crate::lockfile::get();
         assert!(re(forms::KUBERNETES).is_match(&lock.kubernetes));
         assert!(re(forms::KUBEFLOW).is_match(&lock.kubeflow.version));
+        let rke2 = crate::lockfile::of(crate::distribution::Distribution::Rke2);
+        assert!(re(forms::KUBERNETES_RKE2).is_match(&rke2.kubernetes));
+        assert!(re(forms::KUBEFLOW).is_match(&rke2.kubeflow.version));
+        assert!(!re(forms::KUBERNETES_RKE2).is_match("v1.37.1+rke2r1"));
+        assert!(re(forms::KUBERNETES_ANY).is_match(&lock.kubernetes));
+        assert!(re(forms::KUBERNETES_ANY).is_match(&rke2.kubernetes));
         for c in [
             "local-path-provisioner",
             "cert-manager",

@@ -80,6 +80,8 @@ impl Source {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub provider: Option<Hypervisor>,
+    /// `--distribution`: replaces the profile's `kubernetes.distribution`.
+    pub distribution: Option<crate::distribution::Distribution>,
 }
 
 /// Parses, defaults and validates a profile.
@@ -100,7 +102,11 @@ pub fn load(
     if let Some(provider) = overrides.provider {
         written.provider = provider;
     }
-    let p = defaults::resolve(written, crate::lockfile::get());
+    if let Some(d) = overrides.distribution {
+        written.kubernetes.distribution = Some(d);
+    }
+    let lock = crate::lockfile::of(written.kubernetes.distribution.unwrap_or_default());
+    let p = defaults::resolve(written, lock);
     let lines = lines::index(&src.text);
     let problems = validate::validate(&p, rules, &lines);
     if problems.is_empty() {
@@ -111,10 +117,15 @@ pub fn load(
 }
 
 impl Profile {
-    /// The Kubernetes distribution that makes the cluster (RKE, the only one so far; a profile
-    /// setting for it comes with the second).
+    /// The Kubernetes distribution that makes the cluster (`kubernetes.distribution`, or
+    /// `--distribution`; RKE by default).
     pub fn distribution(&self) -> crate::distribution::Distribution {
-        crate::distribution::Distribution::Rke
+        self.kubernetes.distribution
+    }
+
+    /// The lock table of its distribution (`lockfile::of`).
+    pub fn lock(&self) -> &'static crate::lockfile::Lock {
+        crate::lockfile::of(self.distribution())
     }
 
     /// This profile with node addresses a provider learned (Hyper-V ignores the written

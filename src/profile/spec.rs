@@ -70,6 +70,9 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Kubernetes {
+    /// How the cluster is made: `rke` (the default) or `rke2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<crate::distribution::Distribution>,
     /// RKE `kubernetes_version`; always written explicitly (RKE's default image is paid-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,

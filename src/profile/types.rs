@@ -67,7 +67,12 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Kubernetes {
-    /// RKE `kubernetes_version`; always written explicitly (RKE's default image is paid-only).
+    /// How the cluster is made. Left out of the JSON when it is the default (RKE), so the
+    /// hash host stages take of an RKE profile is what it was before RKE2 existed.
+    #[serde(skip_serializing_if = "crate::distribution::Distribution::is_default")]
+    pub distribution: crate::distribution::Distribution,
+    /// The distribution's Kubernetes version: RKE's `kubernetes_version`
+    /// (v1.32.5-rancher1-1), or RKE2's release (v1.36.3+rke2r1).
     pub version: String,
     pub network_plugin: NetworkPlugin,
     /// The host-only NIC inside the guest; canal/flannel must use it, not the NAT NIC.

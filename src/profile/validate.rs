@@ -273,6 +273,22 @@ fn check_ip(c: &mut Checker, provider: Hypervisor, field: &str, ip: Ipv4Addr, ru
 
 fn check_kubernetes(c: &mut Checker, p: &Profile) {
     // The exact form of the version (RKE1's v1.27 to v1.32) is checked in `limits`.
+    if p.distribution() == crate::distribution::Distribution::Rke2 {
+        // What mlk wires for RKE2 (src/distribution/rke2.rs): canal's interface through its
+        // HelmChartConfig, and Traefik, which has no ingress-nginx allow-list annotation.
+        if p.kubernetes.network_plugin != super::NetworkPlugin::Canal {
+            c.add(
+                "kubernetes.networkPlugin",
+                "with kubernetes.distribution rke2 only canal is supported (mlk sets its interface with a rke2-canal HelmChartConfig); remove networkPlugin or set canal",
+            );
+        }
+        if !p.ingress.allow_from.is_empty() {
+            c.add(
+                "ingress.allowFrom",
+                "with kubernetes.distribution rke2 the dashboards are behind Traefik, and mlk's allow-list is an ingress-nginx annotation; remove ingress.allowFrom or use distribution rke",
+            );
+        }
+    }
     let Some(iface) = p.kubernetes.iface.as_deref() else {
         return; // Hyper-V's default: the CNI takes the default-route NIC
     };

@@ -57,6 +57,7 @@ mod tests {
         let (p, _) = crate::commands::load_profile(&crate::cli::ProfileArgs {
             profile: "distributed".into(),
             provider: None,
+            distribution: None,
         })
         .unwrap();
         let over: Addresses = [("node2".to_string(), Ipv4Addr::new(172, 29, 80, 7))].into();

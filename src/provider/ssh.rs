@@ -180,6 +180,7 @@ mod tests {
         let (p, _) = crate::commands::load_profile(&crate::cli::ProfileArgs {
             profile: "distributed".into(),
             provider: None,
+            distribution: None,
         })
         .unwrap();
         let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,6 @@
 //! The data templates see. One struct, built from a resolved profile, so templates never compute.
 use crate::addon::{Addon, TICK_NAMESPACE};
 use crate::layout::node;
-use crate::lockfile;
 use crate::profile::{Profile, Role};
 use serde::Serialize;
 
@@ -16,6 +15,14 @@ pub struct Ctx {
     pub node_count: usize,
     pub first_controlplane: NodeCtx,
     pub kubernetes: K8sCtx,
+    /// `rke` or `rke2` (`crate::distribution`).
+    pub distribution: String,
+    pub is_rke2: bool,
+    /// The IngressClass every mlk Ingress and chart uses: the one the distribution's ingress
+    /// controller installs (`Distribution::ingress_class`).
+    pub ingress_class: String,
+    /// Whether that controller is ingress-nginx (its annotations mean nothing to Traefik).
+    pub ingress_nginx: bool,
     pub libvirt_driver: String,
     /// Hyper-V's virtual switch (`hyperv.switch`), the private network's `bridge:`.
     pub hyperv_switch: String,
@@ -25,8 +32,11 @@ pub struct Ctx {
     pub versions: Versions,
     pub docker_install_url: String,
     pub kubeflow_url: String,
+    /// The manifests release is calendar-versioned (26.03 on): its `example` differs from
+    /// v1.x's (cert-manager and its ClusterIssuer in one overlay, pipelines under overlays/).
+    pub kubeflow_calver: bool,
     pub tick_namespace: String,
-    /// The nodes' container runtime: `docker` (RKE1 runs everything in Docker).
+    /// The nodes' container runtime: `docker` (RKE1 runs everything in Docker), `containerd` (RKE2).
     pub container_runtime: String,
     /// GID of group `docker` on every node; Telegraf's DaemonSet joins it to read the socket.
     pub docker_gid: u32,
@@ -147,9 +157,10 @@ fn node(cluster: &str, n: &crate::profile::Node) -> NodeCtx {
 }
 
 pub fn build(p: &Profile) -> Ctx {
-    let lock = lockfile::get();
+    let lock = p.lock();
     let c = &p.components;
     let t = &c.tick.versions;
+    let dist = p.distribution();
     Ctx {
         cluster: p.name.clone(),
         provider: p.provider.as_str().to_string(),
@@ -183,6 +194,10 @@ pub fn build(p: &Profile) -> Ctx {
             network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
             iface: p.kubernetes.iface.clone().unwrap_or_default(),
         },
+        distribution: dist.as_str().to_string(),
+        is_rke2: dist == crate::distribution::Distribution::Rke2,
+        ingress_class: dist.ingress_class().to_string(),
+        ingress_nginx: dist.ingress_class() == "nginx",
         libvirt_driver: p.libvirt.driver.as_str().to_string(),
         hyperv_switch: p.hyperv.switch.clone(),
         linked_clone: p.virtualbox.linked_clone,
@@ -193,7 +208,12 @@ pub fn build(p: &Profile) -> Ctx {
             kubeflow: p.ingress.kubeflow.clone(),
         },
         versions: Versions {
-            rke: lock.binary("rke").version.clone(),
+            // RKE2 has no rke binary; its release is kubernetes.version.
+            rke: lock
+                .binaries
+                .get("rke")
+                .map(|b| b.version.clone())
+                .unwrap_or_default(),
             kubectl: lock.binary("kubectl").version.clone(),
             helm: lock.binary("helm").version.clone(),
             docker: lock.docker.version.clone(),
@@ -212,8 +232,9 @@ pub fn build(p: &Profile) -> Ctx {
             .kubeflow
             .url
             .replace(&lock.kubeflow.version, &c.kubeflow.version),
+        kubeflow_calver: !c.kubeflow.version.starts_with('v'),
         tick_namespace: TICK_NAMESPACE.to_string(),
-        container_runtime: CONTAINER_RUNTIME.to_string(),
+        container_runtime: dist.container_runtime().to_string(),
         docker_gid: DOCKER_GID,
         user: node::USER.to_string(),
         remote_dir: node::DIR.to_string(),
@@ -235,7 +256,7 @@ pub fn build(p: &Profile) -> Ctx {
 
 /// All releases, as if every add-on were enabled, so templates of disabled add-ons still resolve.
 fn releases(p: &Profile) -> std::collections::BTreeMap<String, ReleaseCtx> {
-    let lock = lockfile::get();
+    let lock = p.lock();
     Addon::ALL
         .into_iter()
         .flat_map(|a| crate::plan::releases::of(a, &p.components, lock))

@@ -101,9 +101,6 @@ fn register_dir(hb: &mut Handlebars<'static>, dir: &'static Dir<'static>) -> Res
 fn files(plan: &Plan) -> Vec<(String, String)> {
     let p = &plan.resolved;
     let mut v = vec![(VAGRANTFILE.to_string(), VAGRANTFILE.to_string())];
-    for (tpl, path) in p.distribution().files() {
-        v.push((tpl.to_string(), path.to_string()));
-    }
     for r in &plan.helm_releases {
         v.push((format!("helm/{}.yaml", r.release), r.values.clone()));
     }
@@ -124,9 +121,22 @@ pub const VAGRANTFILE: &str = "Vagrantfile";
 fn render_some(plan: &Plan, learned: &Addresses, which: &dyn Fn(&str) -> bool) -> Result<Rendered> {
     let hb = registry()?;
     let as_made = context::build(&plan.resolved);
-    let readdressed =
-        (!learned.is_empty()).then(|| context::build(&addresses::apply(&plan.resolved, learned)));
+    let moved = (!learned.is_empty()).then(|| addresses::apply(&plan.resolved, learned));
+    let readdressed = moved.as_ref().map(context::build);
     let mut out = Rendered::new();
+    // The distribution's own files (cluster.yml, RKE2's per-node config) name the nodes'
+    // addresses: always the learned ones.
+    let (dp, dctx) = match (&moved, &readdressed) {
+        (Some(p), Some(c)) => (p, c),
+        _ => (&plan.resolved, &as_made),
+    };
+    let mut own = Rendered::new();
+    plan.resolved
+        .distribution()
+        .render(&hb, dp, dctx, &mut own)?;
+    for (path, text) in own.into_iter().filter(|(p, _)| which(p)) {
+        out.insert(path, lf(text));
+    }
     for (tpl, path) in files(plan).into_iter().filter(|(_, p)| which(p)) {
         // The Vagrantfile makes the machines: it keeps the profile's addresses.
         let ctx = match &readdressed {

@@ -1,4 +1,5 @@
-//! Host stage `binaries`: rke, kubectl, helm and kustomize (the lock table's `binaries`),
+//! Host stage `binaries`: rke (RKE only), kubectl, helm and kustomize (the `binaries` of the
+//! distribution's lock table, `lockfile::of`),
 //! downloaded once into the cache, checked against versions.lock.yaml, and uploaded to every
 //! node's /opt/mlk/bin.
 //!
@@ -109,9 +110,8 @@ fn record_path(cluster_dir: &Path) -> std::path::PathBuf {
     layout::of(cluster_dir).binaries_record()
 }
 
-fn read_record(cluster_dir: &Path) -> Option<Vec<(String, String)>> {
+fn read_record(cluster_dir: &Path, lock: &lockfile::Lock) -> Option<Vec<(String, String)>> {
     let text = std::fs::read_to_string(record_path(cluster_dir)).ok()?;
-    let lock = lockfile::get();
     let mut out = Vec::new();
     for (name, b) in &lock.binaries {
         let line = text
@@ -194,7 +194,7 @@ pub struct Binaries;
 
 impl HostStage for Binaries {
     fn check(&self, ctx: &HostCtx) -> Result<bool> {
-        match read_record(ctx.cluster_dir) {
+        match read_record(ctx.cluster_dir, ctx.profile.lock()) {
             Some(want) => nodes_have(ctx.runners, &want),
             None => Ok(false),
         }
@@ -204,7 +204,7 @@ impl HostStage for Binaries {
         let show = std::io::stderr().is_terminal()
             && std::env::var("MLK_PROGRESS").map_or(true, |v| v != "never");
         let cache = Cache::new(cache::default_dir()?, show);
-        let lock = lockfile::get();
+        let lock = ctx.profile.lock();
         let mut prepared = Vec::new();
         let mut record = String::new();
         for (name, b) in &lock.binaries {

@@ -6,6 +6,7 @@ pub mod kubeconfig;
 pub mod node_ips;
 pub mod registry_auth;
 pub mod rke;
+pub mod rke2;
 pub mod secrets;
 pub mod summary;
 
@@ -46,6 +47,7 @@ pub fn host_stage(w: HostWork) -> &'static dyn HostStage {
         HostWork::Binaries => &binaries::Binaries,
         HostWork::Secrets => &secrets::Secrets,
         HostWork::RkeUp => &rke::RkeUp,
+        HostWork::Rke2Up => &rke2::Rke2Up,
         HostWork::Kubeconfig => &kubeconfig::Kubeconfig,
         HostWork::Summary => &summary::Summary,
     }

@@ -102,6 +102,12 @@ pub fn verify(ctx: &HostCtx) -> Result<()> {
     let bad = check(ctx)?;
     let want = expected(ctx.profile);
     if !bad.is_empty() {
+        if ctx.profile.distribution() == crate::distribution::Distribution::Rke2 {
+            bail!(
+                "node addresses: {}. RKE2 registered a node with another NIC's address: its node-ip in /etc/rancher/rke2/config.yaml was not in place at the first start (the address is kept in etcd and the certificates); run `sudo rke2-uninstall.sh` on that node and `mlk up --from rke2-up`",
+                bad.join("; ")
+            );
+        }
         bail!(
             "node addresses: {}. The kubelet took another NIC's address because the node name did not resolve to its private IP: check `getent ahostsv4 NODE` and /etc/hosts on the node (os-prep writes it), then `docker restart kubelet` there (its /etc/hosts is a copy made at start) and run `mlk up --from rke-up`",
             bad.join("; ")

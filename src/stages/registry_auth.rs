@@ -68,6 +68,29 @@ pub fn config_json(p: &Profile, env: &dyn Fn(&str) -> Option<String>) -> Result<
         return Ok(None);
     }
     let mut auths = BTreeMap::new();
+    for (reg, user, password) in logins(p, env)? {
+        let key = if reg == DOCKER_HUB {
+            DOCKER_HUB_KEY
+        } else {
+            reg.as_str()
+        };
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        auths.insert(key.to_string(), serde_json::json!({ "auth": auth }));
+    }
+    let doc = serde_json::json!({ "auths": auths });
+    let mut text = serde_json::to_vec_pretty(&doc)?;
+    text.push(b'\n');
+    Ok(Some(text))
+}
+
+/// The profile's logins as (registry, username, password), each password read from its
+/// source (`env` looks up environment variables). Errors name the profile field and the
+/// source, never the password. RKE2's registries.yaml takes them as they are.
+pub fn logins(
+    p: &Profile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
     for (reg, c) in &p.registries.credentials {
         let field = format!("registries.credentials.{reg}");
         let password = match (&c.password_env, &c.password_file) {
@@ -86,19 +109,9 @@ pub fn config_json(p: &Profile, env: &dyn Fn(&str) -> Option<String>) -> Result<
         if password.is_empty() {
             bail!("{field}: the password is empty");
         }
-        let key = if reg == DOCKER_HUB {
-            DOCKER_HUB_KEY
-        } else {
-            reg.as_str()
-        };
-        let auth =
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:{password}", c.username));
-        auths.insert(key.to_string(), serde_json::json!({ "auth": auth }));
+        out.push((reg.clone(), c.username.clone(), password));
     }
-    let doc = serde_json::json!({ "auths": auths });
-    let mut text = serde_json::to_vec_pretty(&doc)?;
-    text.push(b'\n');
-    Ok(Some(text))
+    Ok(out)
 }
 
 fn from_env(var: &str) -> Option<String> {

@@ -64,7 +64,7 @@ fn mode_of(path: &Path) -> Result<u32> {
     Ok(crate::platform::files::mode(&std::fs::metadata(path)?).map_or(0o600, |m| m & 0o777))
 }
 
-fn read_secret(path: &Path) -> Result<String> {
+pub fn read_secret(path: &Path) -> Result<String> {
     let mode = mode_of(path).with_context(|| format!("reading {}", path.display()))?;
     if mode & 0o077 != 0 {
         bail!(

@@ -148,6 +148,22 @@ fn up_resumes_with_what_it_recorded_and_refuses_mismatches() {
         "{}",
         err(&o)
     );
+    // Kubernetes runs on the machines: another distribution needs `down` first.
+    let o = s.mlk(&[
+        "up",
+        "-c",
+        "lab",
+        "--distribution",
+        "rke2",
+        "--only",
+        "mark",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        err(&o).contains("was brought up with distribution rke; to use rke2"),
+        "{}",
+        err(&o)
+    );
     let o = s.mlk(&["up", "-c", "nosuch"]);
     assert_eq!(code(&o), 2);
     assert!(err(&o).contains("no cluster nosuch"), "{}", err(&o));

@@ -24,8 +24,29 @@ pub fn rules() -> HostRules {
 /// An embedded profile (or a path) loaded with an optional provider override.
 pub fn load(name: &str, provider: Option<Hypervisor>) -> Profile {
     let src = profile::Source::resolve(name).unwrap();
-    profile::load(&src, &Overrides { provider }, &rules())
-        .unwrap_or_else(|e| panic!("{name} does not load: {e}"))
+    profile::load(
+        &src,
+        &Overrides {
+            provider,
+            distribution: None,
+        },
+        &rules(),
+    )
+    .unwrap_or_else(|e| panic!("{name} does not load: {e}"))
+}
+
+/// An embedded profile loaded as `mlk up --distribution` would load it.
+pub fn load_with(
+    name: &str,
+    provider: Option<Hypervisor>,
+    d: mlk::distribution::Distribution,
+) -> Profile {
+    let src = profile::Source::resolve(name).unwrap();
+    let o = Overrides {
+        provider,
+        distribution: Some(d),
+    };
+    profile::load(&src, &o, &rules()).unwrap_or_else(|e| panic!("{name} does not load: {e}"))
 }
 
 pub fn render(name: &str, provider: Hypervisor) -> Rendered {

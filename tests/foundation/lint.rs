@@ -12,6 +12,11 @@ fn all_files() -> BTreeMap<String, String> {
             for (path, text) in render(p, prov) {
                 out.insert(format!("{p}-{}/{path}", prov.as_str()), text);
             }
+            // RKE2's files too: its config.yaml, HelmChartConfig, registries.yaml, rke2-up.sh.
+            let q = super::common::load_with(p, Some(prov), mlk::distribution::Distribution::Rke2);
+            for (path, text) in mlk::render::render_all(&q).unwrap() {
+                out.insert(format!("rke2-{p}-{}/{path}", prov.as_str()), text);
+            }
         }
     }
     let full = super::common::fixture("profiles/good/full.yaml");
@@ -26,9 +31,13 @@ fn every_rendered_yaml_file_parses() {
     let mut n = 0;
     for (path, text) in all_files() {
         if path.ends_with(".yaml") || path.ends_with(".yml") {
-            let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text)
-                .unwrap_or_else(|e| panic!("{path} does not parse: {e}\n{text}"));
-            assert!(v.is_mapping(), "{path} is not a mapping");
+            // One document, or several (kubeflow/certificate.yaml of a 26.03 overlay), each a
+            // mapping.
+            for doc in serde_yaml_ng::Deserializer::from_str(&text) {
+                let v = <serde_yaml_ng::Value as serde::Deserialize>::deserialize(doc)
+                    .unwrap_or_else(|e| panic!("{path} does not parse: {e}\n{text}"));
+                assert!(v.is_mapping(), "{path} is not a mapping");
+            }
             n += 1;
         }
     }

@@ -8,6 +8,7 @@ mod lint;
 mod lock;
 mod meaning;
 mod quote_prop;
+mod rke2;
 mod schema;
 mod snapshots;
 mod vagrant;

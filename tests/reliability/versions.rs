@@ -145,7 +145,7 @@ fn the_schema_has_the_same_version_forms() {
     let mut fields = vec![
         (
             "/properties/kubernetes/properties/version".to_string(),
-            forms::KUBERNETES,
+            forms::KUBERNETES_ANY,
         ),
         (format!("{c}/kubeflow/properties/version"), forms::KUBEFLOW),
         (

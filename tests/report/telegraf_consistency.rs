@@ -6,7 +6,10 @@ fn rendered_values(profile: &str) -> String {
     let src = mlk::profile::Source::resolve(profile).unwrap();
     let p = mlk::profile::load(
         &src,
-        &mlk::profile::Overrides { provider: None },
+        &mlk::profile::Overrides {
+            provider: None,
+            distribution: None,
+        },
         &mlk::commands::host_rules(),
     )
     .unwrap();

@@ -195,10 +195,11 @@ pub fn render(p: &Profile, files: &mlk::render::Rendered) -> Option<Arc<Vec<Rele
     if let Some(hit) = cache.get(&key) {
         return Some(hit.clone());
     }
-    assert_eq!(
-        mlk::manifest::apis::minor_of(&kube),
-        Some(32),
-        "SERVED_1_32 describes Kubernetes 1.32 only: extend it for {kube}"
+    // The four capabilities of SERVED_1_32 are served unchanged through 1.36 (RKE2's matrix):
+    // none of them was removed (mlk::manifest::apis), and the NOT_SERVED ones stay removed.
+    assert!(
+        matches!(mlk::manifest::apis::minor_of(&kube), Some(32..=36)),
+        "SERVED_1_32 describes Kubernetes 1.32 to 1.36 only: extend it for {kube}"
     );
     let mut out: Vec<Release> = Vec::new();
     let mut api_versions: Vec<String> = SERVED_1_32.iter().map(|s| s.to_string()).collect();

@@ -81,31 +81,34 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
 /// every release's test renders the real chart at exactly that version.
 #[test]
 fn every_pinned_version_is_vendored() {
-    let lock = mlk::lockfile::get();
     let mut missing = Vec::new();
-    for (chart, c) in &lock.charts {
-        let dir = charts::chart_dir(chart, &c.version);
-        match std::fs::read_to_string(dir.join("Chart.yaml")) {
-            Ok(text) => {
-                let meta: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
-                assert_eq!(
-                    meta["name"].as_str(),
-                    Some(chart.as_str()),
-                    "{}",
-                    dir.display()
-                );
-                assert_eq!(
-                    meta["version"].as_str(),
-                    Some(c.version.as_str()),
-                    "{}",
-                    dir.display()
-                );
+    // Both distributions' matrices (RKE2's: Rancher 2.15.0, cert-manager v1.21.1, 26.03).
+    for d in mlk::distribution::Distribution::ALL {
+        let lock = mlk::lockfile::of(d);
+        for (chart, c) in &lock.charts {
+            let dir = charts::chart_dir(chart, &c.version);
+            match std::fs::read_to_string(dir.join("Chart.yaml")) {
+                Ok(text) => {
+                    let meta: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+                    assert_eq!(
+                        meta["name"].as_str(),
+                        Some(chart.as_str()),
+                        "{}",
+                        dir.display()
+                    );
+                    assert_eq!(
+                        meta["version"].as_str(),
+                        Some(c.version.as_str()),
+                        "{}",
+                        dir.display()
+                    );
+                }
+                Err(_) => missing.push(format!("{chart} {}", c.version)),
             }
-            Err(_) => missing.push(format!("{chart} {}", c.version)),
         }
-    }
-    if !kubeflow::tarball(&lock.kubeflow.version).is_file() {
-        missing.push(format!("kubeflow {}", lock.kubeflow.version));
+        if !kubeflow::tarball(&lock.kubeflow.version).is_file() {
+            missing.push(format!("kubeflow {}", lock.kubeflow.version));
+        }
     }
     assert_eq!(missing, Vec::<String>::new(), "pinned but not vendored");
     // Every release of both embedded profiles finds its chart.

@@ -14,7 +14,10 @@ pub fn profile(name: &str) -> mlk::profile::Profile {
     let src = mlk::profile::Source::resolve(name).unwrap();
     mlk::profile::load(
         &src,
-        &mlk::profile::Overrides { provider: None },
+        &mlk::profile::Overrides {
+            provider: None,
+            distribution: None,
+        },
         &mlk::commands::host_rules(),
     )
     .unwrap()
