@@ -40,6 +40,7 @@ mod reliability;
 #[cfg(unix)]
 mod report;
 mod requests_table;
+#[cfg(unix)]
 mod rke2_stage;
 mod schema_validation;
 mod secrets_host;

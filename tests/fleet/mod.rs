@@ -2,4 +2,5 @@
 //! failure isolation, address allocation as a property, and bad rosters.
 mod alloc_props;
 mod input;
+#[cfg(unix)]
 mod testhosts;
