@@ -638,3 +638,57 @@ fn mono_memory_at(mib: u32) -> String {
         .replace("{enabled: true}", "{enabled: false}")
         .replace(&mono_memory(), &format!("memory: {mib}"))
 }
+
+/// The inotify check reads os-prep's sysctls from the render it is given (`mlk up`'s own):
+/// the real script passes the node side; one without the sysctls fails, naming the stage.
+#[test]
+fn inotify_reads_os_prep_from_the_given_render() {
+    let p = load(profile::embedded_source("distributed").unwrap());
+    assert!(p.components.kubeflow.enabled, "the check needs Kubeflow");
+    let target = ProviderKind::Vagrant(Hypervisor::Libvirt);
+    let home = tempfile::tempdir().unwrap();
+    let mut rendered = mlk::render::render_all(&p).unwrap();
+    let report = doctor::run_with(&p, target, home.path(), &rendered);
+    let c = check(&report.checks, "inotify");
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    assert!(c.detail.contains("stage os-prep sets 2280 / "), "{c:?}");
+
+    let script = rendered.get_mut("stages/os-prep.sh").unwrap();
+    *script = script
+        .lines()
+        .filter(|l| !l.contains("fs.inotify."))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let report = doctor::run_with(&p, target, home.path(), &rendered);
+    let c = check(&report.checks, "inotify");
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.detail.contains("instances None, watches None"), "{c:?}");
+}
+
+/// `mlk doctor` renders os-prep alone (`render::stage_script`, its template and the shared
+/// partials): the same text as the whole render's, for every script stage of every embedded
+/// profile on both distributions.
+#[test]
+fn a_stage_script_alone_is_the_whole_renders() {
+    for name in profile::embedded_names() {
+        for d in mlk::distribution::Distribution::ALL {
+            let src = profile::Source::resolve(&name).unwrap();
+            let over = profile::Overrides {
+                provider: None,
+                distribution: Some(d),
+            };
+            let rules = profile::validate::HostRules {
+                vbox_ranges: None,
+                vbox_source: "test".into(),
+            };
+            let p = profile::load(&src, &over, &rules).unwrap();
+            let all = mlk::render::render_all(&p).unwrap();
+            let ids: Vec<_> = mlk::plan::stages::script_stages(&p).collect();
+            assert!(ids.contains(&mlk::catalogue::StageId::OsPrep), "{name}");
+            for id in ids {
+                let alone = mlk::render::stage_script(&p, id).unwrap();
+                assert_eq!(alone, all[&id.script_path()], "{name} {d:?} {id}");
+            }
+        }
+    }
+}

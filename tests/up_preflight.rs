@@ -1,5 +1,7 @@
 //! `mlk up` runs the doctor's FAIL-level checks first and stops on them (exit 5) before it
-//! creates anything; `--skip-preflight` goes on, and a failed run leaves a diagnostics bundle.
+//! creates anything; `--skip-preflight` goes on, and a failed run leaves a diagnostics bundle; the
+//! preflight reads the render the run makes (one render per `mlk up`).
+use mlk::provider::ProviderKind;
 use std::path::Path;
 use std::process::Command;
 
@@ -99,4 +101,61 @@ fn up_stops_on_a_preflight_failure_and_skip_preflight_goes_on() {
         err.contains(&format!("diagnostics: {}", bundle[0].display())),
         "{err}"
     );
+}
+
+/// One `mlk up` renders the tree once: the preflight reads os-prep's sysctls from the render
+/// the run makes, not from a render of its own (issue 15: two renders before). In-process, so
+/// the render hook (a per-thread count) sees the command's renders; the nodes are loopback
+/// port 1, so the run fails at its first connection, after the render and the preflight.
+#[test]
+fn up_renders_once_with_the_preflight_on() {
+    let home = tempfile::tempdir().unwrap();
+    let inv = home.path().join("inventory");
+    std::fs::write(
+        &inv,
+        "Host node1\n  HostName 127.0.0.1\n  Port 1\n  User vagrant\n",
+    )
+    .unwrap();
+    let g = mlk::cli::Global {
+        dir: Some(home.path().to_path_buf()),
+        progress: mlk::progress::ProgressMode::Never,
+    };
+    let args = |skip_preflight| mlk::commands::up::UpArgs {
+        profile: Some("mono".into()),
+        cluster: None,
+        provider: Some(ProviderKind::Ssh),
+        inventory: Some(inv.clone()),
+        distribution: None,
+        from: None,
+        only: vec!["os-prep".into()],
+        skip: Vec::new(),
+        json: false,
+        retry_budget: 1,
+        destroy_on_failure: false,
+        skip_preflight,
+        connect_timeout: 2,
+    };
+    for skip_preflight in [false, true] {
+        let before = mlk::render::renders_on_this_thread();
+        let err = mlk::commands::up::run(&g, &args(skip_preflight)).unwrap_err();
+        let msg = format!("{err:#}");
+        // It got past the preflight and the render, to the nodes.
+        assert!(msg.contains("os-prep"), "{msg}");
+        assert_ne!(
+            mlk::exit::class_of(&err),
+            mlk::exit::Class::Preflight,
+            "{msg}"
+        );
+        assert!(
+            home.path()
+                .join("mono/rendered/stages/os-prep.sh")
+                .is_file(),
+            "{msg}"
+        );
+        assert_eq!(
+            mlk::render::renders_on_this_thread() - before,
+            1,
+            "renders of one `mlk up` (skip_preflight {skip_preflight})"
+        );
+    }
 }

@@ -104,10 +104,13 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
         },
     )?;
     let (p, dir) = (&t.profile, t.dir.clone());
-    preflight(&t, a, &home.root)?;
+    // Not skippable, and first: on another architecture no run can succeed.
+    crate::doctor::arch::require(preflight_target(&t), &crate::doctor::arch::host_arch())?;
     let plan = crate::plan::build(p, &t.src.file);
-    let picked = select::select(&plan.stages, &selection(a))?;
+    // Rendered once (pure, nothing written yet): the preflight reads os-prep's sysctls from it.
     let inputs = executor::Inputs::new(&plan, crate::provider::addresses::load(&dir)?)?;
+    preflight(&t, a, &home.root, &inputs.rendered)?;
+    let picked = select::select(&plan.stages, &selection(a))?;
     let provider = provider(&t, a)?;
     let _lock = crate::state::lock::acquire(&dir, "mlk up")?;
     crate::cluster::target::record(&t)?;
@@ -151,18 +154,26 @@ fn run_inner(g: &Global, a: &UpArgs, end: &Mutex<RunEnd>) -> Result<()> {
     Ok(())
 }
 
-/// `mlk doctor`'s checks (unless skipped), as `--json` events too; stops on a FAIL. The
-/// architecture check is not skippable: on another architecture no run can succeed.
-fn preflight(t: &crate::cluster::target::Target, a: &UpArgs, home: &Path) -> Result<()> {
-    let target = match t.kind {
+/// What the doctor checks for: the existing hosts, or the profile's hypervisor.
+fn preflight_target(t: &crate::cluster::target::Target) -> ProviderKind {
+    match t.kind {
         ProviderKind::Ssh => ProviderKind::Ssh,
         ProviderKind::Vagrant(_) => ProviderKind::Vagrant(t.profile.provider),
-    };
-    crate::doctor::arch::require(target, &crate::doctor::arch::host_arch())?;
+    }
+}
+
+/// `mlk doctor`'s checks (unless skipped) on the run's own render, as `--json` events too;
+/// stops on a FAIL.
+fn preflight(
+    t: &crate::cluster::target::Target,
+    a: &UpArgs,
+    home: &Path,
+    rendered: &crate::render::Rendered,
+) -> Result<()> {
     if a.skip_preflight {
         return Ok(());
     }
-    let report = crate::doctor::run(&t.profile, target, home);
+    let report = crate::doctor::run_with(&t.profile, preflight_target(t), home, rendered);
     if a.json {
         for c in &report.checks {
             crate::progress::emit_json(&serde_json::json!({"event": "preflight",

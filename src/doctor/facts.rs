@@ -1,5 +1,6 @@
 //! Everything the checks look at, gathered once; the checks themselves are pure functions of it.
 use super::host::{self, CpuFlags, Iface, Route};
+use crate::catalogue::StageId;
 use crate::profile::{Hypervisor, Profile};
 use crate::provider::ProviderKind;
 use serde::Serialize;
@@ -77,8 +78,20 @@ pub fn vm_disk_dir(p: Hypervisor) -> Option<PathBuf> {
     }
 }
 
-/// Gathers the facts the checks for `target` need; `home` is the mlk home (root of cluster folders).
+/// Gathers the facts the checks for `target` need; `home` is the mlk home (root of cluster
+/// folders). Renders the os-prep script alone for the inotify check.
 pub fn gather(p: &Profile, target: ProviderKind, home: &Path) -> Facts {
+    let os_prep = crate::render::stage_script(p, StageId::OsPrep).ok();
+    gather_with(p, target, home, os_prep)
+}
+
+/// [`gather`] with the os-prep script already rendered (`mlk up` has the whole render).
+pub fn gather_with(
+    p: &Profile,
+    target: ProviderKind,
+    home: &Path,
+    os_prep_script: Option<String>,
+) -> Facts {
     let vagrant_target = match target {
         ProviderKind::Vagrant(v) => Some(v),
         ProviderKind::Ssh => None,
@@ -147,11 +160,7 @@ pub fn gather(p: &Profile, target: ProviderKind, home: &Path) -> Facts {
             host::sysctl("fs/inotify/max_user_instances"),
             host::sysctl("fs/inotify/max_user_watches"),
         ),
-        os_prep_script: crate::render::render_all(p).ok().and_then(|r| {
-            r.into_iter()
-                .find(|(k, _)| k.ends_with("os-prep.sh"))
-                .map(|(_, v)| v)
-        }),
+        os_prep_script,
         other_clusters: other_clusters(home, &p.name),
     }
 }

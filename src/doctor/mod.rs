@@ -163,6 +163,21 @@ pub fn run(p: &Profile, target: ProviderKind, home: &Path) -> Report {
     Report::new(p, target, checks(p, target, &f))
 }
 
+/// [`run`] on the render `mlk up` already made (its os-prep script, for the inotify check):
+/// the preflight renders nothing of its own.
+pub fn run_with(
+    p: &Profile,
+    target: ProviderKind,
+    home: &Path,
+    rendered: &crate::render::Rendered,
+) -> Report {
+    let os_prep = rendered
+        .get(&crate::catalogue::StageId::OsPrep.script_path())
+        .cloned();
+    let f = facts::gather_with(p, target, home, os_prep);
+    Report::new(p, target, checks(p, target, &f))
+}
+
 /// What `mlk up` runs first: prints warnings, and fails with class Preflight on any FAIL.
 pub fn preflight(p: &Profile, target: ProviderKind, home: &Path) -> Result<()> {
     let report = run(p, target, home);

@@ -14,6 +14,7 @@ pub mod safe_dir_portable;
 #[cfg(not(unix))]
 pub use safe_dir_portable as safe_dir;
 
+use crate::catalogue::StageId;
 use crate::plan::{self, Plan};
 use crate::profile::Profile;
 use crate::provider::addresses::{self, Addresses};
@@ -22,6 +23,7 @@ use anyhow::{Context, Result, bail};
 use handlebars::{Handlebars, handlebars_helper};
 use include_dir::{Dir, include_dir};
 use safe_dir::SafeDir;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -52,8 +54,9 @@ pub fn registry() -> Result<Handlebars<'static>> {
     Ok(hb)
 }
 
-/// A registry with only the templates `names` (which must use no partials): parsing every
-/// template was most of `mlk plan`'s time, for the one workload template its checks render.
+/// A registry with only the templates `names` (each partial they use among them): parsing
+/// every template was most of `mlk plan`'s time, for the one workload template its checks
+/// render.
 pub fn registry_of(names: &[&str]) -> Result<Handlebars<'static>> {
     let mut hb = empty_registry();
     for name in names {
@@ -116,9 +119,21 @@ fn files(plan: &Plan) -> Vec<(String, String)> {
 /// The Vagrantfile's path in the render folder (and its template's name).
 pub const VAGRANTFILE: &str = "Vagrantfile";
 
+thread_local! {
+    static RENDERS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many times this thread rendered a plan ([`render`], [`readdress`]): the hook the tests
+/// hold "one `mlk up` renders once" with. Per thread, so tests running side by side do not
+/// count each other's renders.
+pub fn renders_on_this_thread() -> usize {
+    RENDERS.with(Cell::get)
+}
+
 /// Renders the files of `files` whose path `which` accepts, node addresses from `learned`
 /// except in the Vagrantfile.
 fn render_some(plan: &Plan, learned: &Addresses, which: &dyn Fn(&str) -> bool) -> Result<Rendered> {
+    RENDERS.with(|n| n.set(n.get() + 1));
     let hb = registry()?;
     let as_made = context::build(&plan.resolved);
     let moved = (!learned.is_empty()).then(|| addresses::apply(&plan.resolved, learned));
@@ -168,6 +183,24 @@ pub fn readdress(plan: &Plan, learned: &Addresses, rendered: &mut Rendered) -> R
 /// Every file for `p` as its profile says (no learned addresses): `mlk render`'s output.
 pub fn render_all(p: &Profile) -> Result<Rendered> {
     render(&plan::build(p, ""), &Addresses::new())
+}
+
+/// One stage's script, as [`render_all`] makes it, from its template and the shared
+/// `stages/_*.sh` partials only: `mlk doctor` reads os-prep's sysctls without rendering the
+/// whole tree (`mlk up`'s preflight reads them from the render the run makes anyway).
+pub fn stage_script(p: &Profile, id: StageId) -> Result<String> {
+    let tpl = id.script_path();
+    let partials = TEMPLATES
+        .get_dir("stages")
+        .into_iter()
+        .flat_map(|d| d.files())
+        .filter_map(|f| f.path().to_str()?.strip_suffix(".hbs"))
+        .filter(|n| n.starts_with("stages/_"));
+    let names: Vec<&str> = std::iter::once(tpl.as_str()).chain(partials).collect();
+    let text = registry_of(&names)?
+        .render(&tpl, &context::build(p))
+        .with_context(|| format!("rendering {tpl}"))?;
+    Ok(lf(text))
 }
 
 /// `text` with LF line endings only. Every rendered file is read on a Linux guest (bash, YAML,
