@@ -102,6 +102,41 @@ impl Distribution {
         }
     }
 
+    /// The distribution of an existing cluster folder: the recorded `--distribution`, else
+    /// the saved profile's `kubernetes.distribution`, else RKE (what `mlk up` would choose).
+    pub fn of_cluster(dir: &std::path::Path) -> Distribution {
+        let recorded = crate::cluster::record::Record::load(dir)
+            .ok()
+            .flatten()
+            .and_then(|r| r.distribution());
+        recorded
+            .or_else(|| {
+                let text = std::fs::read_to_string(crate::layout::of(dir).profile()).ok()?;
+                let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).ok()?;
+                Distribution::parse(v["kubernetes"]["distribution"].as_str()?)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The node logs a failure needs, as (what, command to run on a node): `mlk diagnose`
+    /// names them in its NOTES.txt. RKE: the Kubernetes containers rke starts in Docker
+    /// (kubelet, kube-apiserver, etcd). RKE2: the systemd units' journal and its containerd's
+    /// own log ([`rke2::NODE_LOGS`]).
+    pub fn node_logs(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Distribution::Rke => &[
+                ("containers", "sudo docker ps -a"),
+                ("kubelet", "sudo docker logs --tail 300 kubelet"),
+                (
+                    "kube-apiserver",
+                    "sudo docker logs --tail 300 kube-apiserver",
+                ),
+                ("etcd", "sudo docker logs --tail 300 etcd"),
+            ],
+            Distribution::Rke2 => rke2::NODE_LOGS,
+        }
+    }
+
     /// The container runtime on the nodes (Telegraf's DaemonSet and the report read it).
     pub fn container_runtime(self) -> &'static str {
         match self {

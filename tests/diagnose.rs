@@ -180,6 +180,13 @@ fn bundle_has_the_pieces_and_no_secret() {
         get("advice.txt")
     );
     assert!(!get("rke-up.log").contains("tick |"));
+    // An RKE cluster: NOTES.txt names the Docker containers' logs on the nodes.
+    assert!(
+        get("NOTES.txt").contains("node logs (RKE)")
+            && get("NOTES.txt").contains("docker logs --tail 300 kubelet"),
+        "{}",
+        get("NOTES.txt")
+    );
     let notes = get("NOTES.txt");
     assert!(
         notes.contains("vagrant: no .vagrant machine folder"),
@@ -309,4 +316,48 @@ fn vagrant_status_and_ssh_config_of_a_vagrant_cluster() {
             .iter()
             .any(|(p, _)| p.to_string_lossy().contains(".vagrant"))
     );
+}
+
+/// An RKE2 cluster (its saved profile says `distribution: rke2`): the bundle carries the
+/// rke2-up stage's output, and NOTES.txt names RKE2's node logs (the units' journal, the
+/// embedded containerd's log), not RKE's Docker containers.
+#[test]
+fn rke2_bundle_takes_the_rke2_up_stage_and_names_its_node_logs() {
+    let home = tempfile::tempdir().unwrap();
+    let cluster = home.path().join("c2");
+    std::fs::create_dir_all(&cluster).unwrap();
+    std::fs::write(
+        cluster.join("profile.yaml"),
+        "name: c2\nkubernetes:\n  distribution: rke2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cluster.join("mlk.log"),
+        "2026-11-30T10:00:00Z node1 rke2-up | systemctl start rke2-server failed with status 1 on node1\n\
+2026-11-30T10:00:01Z node1 kubeconfig | not reached\n",
+    )
+    .unwrap();
+    let out = Command::new(mlk())
+        .args(["--dir", home.path().to_str().unwrap(), "diagnose"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_tmp, top) = unpack(Path::new(String::from_utf8_lossy(&out.stdout).trim()));
+    let stage = std::fs::read_to_string(top.join("rke2-up.log")).unwrap();
+    assert!(stage.contains("rke2-server failed"), "{stage}");
+    assert!(!stage.contains("not reached"), "{stage}");
+    assert!(!top.join("rke-up.log").exists());
+    let notes = std::fs::read_to_string(top.join("NOTES.txt")).unwrap();
+    for want in [
+        "node logs (RKE2)",
+        "journalctl -u rke2-server -u rke2-agent",
+        "/var/lib/rancher/rke2/agent/containerd/containerd.log",
+    ] {
+        assert!(notes.contains(want), "{want} not in\n{notes}");
+    }
+    assert!(!notes.contains("docker logs"), "{notes}");
 }

@@ -97,13 +97,23 @@ pub fn write(dir: &Path) -> Result<PathBuf> {
             b.add("advice.txt", &hints);
         }
     }
-    // The stage that makes the cluster (RKE's): its output, on its own, is what a failure needs.
-    let k8s = crate::catalogue::StageId::RkeUp;
+    // The stage that makes the cluster (rke-up or rke2-up): its output, on its own, is what a
+    // failure needs.
+    let dist = crate::distribution::Distribution::of_cluster(dir);
+    let k8s = dist.kubernetes_stage();
     match log_text.map(|l| stage_lines(&l, k8s.as_str())) {
         Ok(out) if !out.is_empty() => b.add(&format!("{k8s}.log"), &out),
         _ => b.note(format!(
             "{k8s}.log: the log has no output of stage {k8s} (it did not run)"
         )),
+    }
+    // The nodes' own logs stay on the nodes (diagnose connects to none): say where they are.
+    b.note(format!(
+        "node logs ({}): not collected; on each node (`mlk ssh -c CLUSTER NODE -- COMMAND`):",
+        dist.name()
+    ));
+    for (what, cmd) in dist.node_logs() {
+        b.note(format!("  {what}: {cmd}"));
     }
     b.add_file("state.json", &files.state());
     add_tree(&mut b, &files.rendered(), "rendered");

@@ -23,6 +23,22 @@ use anyhow::{Context, Result};
 use handlebars::Handlebars;
 use serde::Serialize;
 
+/// The node logs `mlk diagnose` names for RKE2: both units' journal (a node runs one of them;
+/// unit names from the tarball's `lib/systemd/system/rke2-{server,agent}.service`), and the
+/// embedded containerd's log: k3s `pkg/agent/config/config.go` sets `Containerd.Log` to
+/// `<data-dir>/agent/containerd/containerd.log` (unless `--debug`), data-dir
+/// /var/lib/rancher/rke2 (docs/contracts.md, "Node logs").
+pub const NODE_LOGS: &[(&str, &str)] = &[
+    (
+        "rke2 units",
+        "sudo journalctl -u rke2-server -u rke2-agent -n 300 --no-pager",
+    ),
+    (
+        "containerd",
+        "sudo tail -n 300 /var/lib/rancher/rke2/agent/containerd/containerd.log",
+    ),
+];
+
 /// The IngressClass of RKE2's Traefik (rancher/rke2-charts `rke2-traefik`,
 /// `values.yaml.patch`: `ingressClass.name: traefik`, default class).
 pub const INGRESS_CLASS: &str = "traefik";

@@ -29,6 +29,8 @@ pub struct Request<'a> {
     pub provider: Option<ProviderKind>,
     pub inventory: Option<&'a Path>,
     pub network: Option<Ipv4Net>,
+    /// `--distribution`: replaces every cluster's `kubernetes.distribution`.
+    pub distribution: Option<crate::distribution::Distribution>,
     pub members: Vec<Member>,
 }
 
@@ -55,6 +57,8 @@ pub struct Plan {
     pub warnings: Vec<String>,
     pub host: Host,
     pub need: Need,
+    /// Every cluster's distribution (the flag's, else the profile's).
+    pub distribution: crate::distribution::Distribution,
 }
 
 fn usage(m: String) -> anyhow::Error {
@@ -125,7 +129,7 @@ pub fn plan(r: &Request) -> Result<Plan> {
         &src,
         &profile::Overrides {
             provider: hv,
-            distribution: None,
+            distribution: r.distribution,
         },
         &rules,
     )?;
@@ -228,7 +232,7 @@ pub fn plan(r: &Request) -> Result<Plan> {
             &msrc,
             &profile::Overrides {
                 provider: hv,
-                distribution: None,
+                distribution: r.distribution,
             },
             &rules,
         ) {
@@ -274,6 +278,7 @@ pub fn plan(r: &Request) -> Result<Plan> {
         fleet.selection = old.selection.clone();
     }
     fleet.network = network.map(|n| n.to_string());
+    fleet.distribution = r.distribution.map(|d| d.as_str().to_string());
     fleet.inventory = r
         .inventory
         .and_then(|p| std::path::absolute(p).ok())
@@ -286,6 +291,7 @@ pub fn plan(r: &Request) -> Result<Plan> {
         warnings,
         host,
         need,
+        distribution: base.distribution(),
     })
 }
 

@@ -93,6 +93,9 @@ pub struct Fleet {
     /// `--inventory` as given (absolute), for ssh; each cluster gets its part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<String>,
+    /// `--distribution` as given (rke, rke2); None: each profile's own. Passed to `mlk up`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
     #[serde(default)]
     pub selection: Selection,
     /// RFC 3339, UTC.
@@ -109,6 +112,7 @@ impl Fleet {
             provider: provider.to_string(),
             network: None,
             inventory: None,
+            distribution: None,
             selection: Selection::default(),
             created: crate::state::now(),
             clusters,

@@ -140,6 +140,24 @@ pub struct Settings {
     pub json: bool,
 }
 
+/// The `mlk up` command line of cluster `name` (after `mlk --dir HOME --progress never`).
+pub fn child_args(d: &FleetDir, f: &Fleet, name: &str, pass: &PassThrough) -> Vec<String> {
+    let mut args: Vec<String> = vec!["up".into(), "-p".into()];
+    args.push(d.member_profile(name).display().to_string());
+    args.extend(["--provider".to_string(), f.provider.clone()]);
+    if f.is_ssh() {
+        args.push("--inventory".into());
+        args.push(d.member_inventory(name).display().to_string());
+    }
+    if let Some(dist) = &f.distribution {
+        args.extend(["--distribution".to_string(), dist.clone()]);
+    }
+    args.push("--json".into());
+    args.extend(f.selection.args());
+    args.extend(pass.args());
+    args
+}
+
 /// Runs `mlk up` for every cluster of `f` that is not up, `s.k` at a time.
 pub fn run(home: &Home, d: &FleetDir, f: &Fleet, need: Need, s: &Settings) -> Result<Report> {
     let vms = !f.is_ssh();
@@ -156,16 +174,7 @@ pub fn run(home: &Home, d: &FleetDir, f: &Fleet, need: Need, s: &Settings) -> Re
             already_up.push(name.to_string());
             continue;
         }
-        let mut args: Vec<String> = vec!["up".into(), "-p".into()];
-        args.push(d.member_profile(name).display().to_string());
-        args.extend(["--provider".to_string(), f.provider.clone()]);
-        if f.is_ssh() {
-            args.push("--inventory".into());
-            args.push(d.member_inventory(name).display().to_string());
-        }
-        args.push("--json".into());
-        args.extend(f.selection.args());
-        args.extend(s.pass.args());
+        let args = child_args(d, f, name, &s.pass);
         jobs.push(Job {
             cluster: name.to_string(),
             args,
@@ -213,4 +222,23 @@ pub fn verdict(what: &str, outcomes: &[Outcome], total: usize) -> Result<()> {
             list.join(", ")
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_up_gets_the_recorded_distribution() {
+        let d = FleetDir(std::path::PathBuf::from("/h/fleets.d/lab"));
+        let mut f = Fleet::new("lab", "mono", "libvirt", Vec::new());
+        let pass = PassThrough::default();
+        let args = child_args(&d, &f, "lab-01", &pass);
+        assert!(!args.iter().any(|a| a == "--distribution"), "{args:?}");
+        f.distribution = Some("rke2".into());
+        let args = child_args(&d, &f, "lab-01", &pass);
+        let i = args.iter().position(|a| a == "--distribution").unwrap();
+        assert_eq!(args[i + 1], "rke2", "{args:?}");
+        assert_eq!(args[0], "up");
+    }
 }

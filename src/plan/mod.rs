@@ -20,9 +20,9 @@ pub struct Plan {
     pub profile: String,
     pub provider: String,
     pub kubernetes_version: String,
-    /// How the cluster is made (`crate::distribution`); not in `mlk plan --json` yet.
-    #[serde(skip)]
-    pub distribution: &'static str,
+    /// How the cluster is made (`crate::distribution`): `rke` or `rke2` in `mlk plan --json`,
+    /// the profile's spelling; the text shows its name (RKE, RKE2).
+    pub distribution: crate::distribution::Distribution,
     pub network_plugin: String,
     pub nodes: Vec<PlanNode>,
     /// What the profile needs from the host: RAM, disk, download (estimates).
@@ -111,7 +111,7 @@ pub fn build(p: &Profile, profile_file: &str) -> Plan {
         profile: profile_file.to_string(),
         provider: p.provider.as_str().to_string(),
         kubernetes_version: p.kubernetes.version.clone(),
-        distribution: p.distribution().name(),
+        distribution: p.distribution(),
         network_plugin: p.kubernetes.network_plugin.as_str().to_string(),
         nodes: p
             .nodes
@@ -165,7 +165,9 @@ impl Plan {
         let _ = writeln!(
             s,
             "Kubernetes {} via {}, network plugin {}",
-            self.kubernetes_version, self.distribution, self.network_plugin
+            self.kubernetes_version,
+            self.distribution.name(),
+            self.network_plugin
         );
         let _ = writeln!(s, "\nNodes:");
         for n in &self.nodes {

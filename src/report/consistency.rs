@@ -1,9 +1,10 @@
 //! Proof that the rendered Telegraf DaemonSet values feed every measurement the report reads:
 //! each queried measurement's input plugin is enabled, `cpu` reports the `cpu-total` series
 //! with `usage_active`, the node inputs sample every 1–2 s, and the output writes to the
-//! database the report queries.
+//! database the report queries. Per distribution: a measurement the report never reads there
+//! (`sources::support` says No for all its fields: Docker's on RKE2) needs no input.
 use super::queries::{self, ALL};
-use super::sources::NODE_INTERVAL_S;
+use super::sources::{Distribution, NODE_INTERVAL_S, Support, support};
 use serde_yaml_ng::Value;
 
 /// Seconds of a Telegraf duration such as `1s`, `500ms`, `2m`.
@@ -21,8 +22,17 @@ fn seconds(d: &str) -> Option<f64> {
     num.parse::<f64>().ok().map(|v| v * mult)
 }
 
-/// Problems with `values` (the rendered `telegraf-ds` Helm values); empty when consistent.
-pub fn check_telegraf_values(values: &str) -> Vec<String> {
+/// Whether the report reads measurement `m` on `d` (`data::fetch` skips the unsupported ones).
+fn read_on(d: Distribution, m: &str) -> bool {
+    ALL.iter()
+        .filter(|s| s.measurement == m)
+        .flat_map(|s| s.fields.iter())
+        .any(|f| !matches!(support(d, &format!("{m}.{f}")), Support::No(_)))
+}
+
+/// Problems with `values` (the rendered `telegraf-ds` Helm values of a cluster of `d`); empty
+/// when consistent.
+pub fn check_telegraf_values(values: &str, d: Distribution) -> Vec<String> {
     let doc: Value = match serde_yaml_ng::from_str(values) {
         Ok(v) => v,
         Err(e) => return vec![format!("not YAML: {e}")],
@@ -47,7 +57,10 @@ pub fn check_telegraf_values(values: &str) -> Vec<String> {
         inputs.push(("docker".into(), Value::Null));
     }
     let enabled = |name: &str| inputs.iter().find(|(n, _)| n == name).map(|(_, v)| v);
-    for m in queries::measurements() {
+    for m in queries::measurements()
+        .into_iter()
+        .filter(|m| read_on(d, m))
+    {
         match queries::input_of(m) {
             Some(input) if enabled(input).is_some() => {}
             Some(input) => problems.push(format!(
@@ -72,7 +85,7 @@ pub fn check_telegraf_values(values: &str) -> Vec<String> {
             );
         }
     }
-    for s in ALL {
+    for s in ALL.iter().filter(|s| read_on(d, s.measurement)) {
         let Some(input) = queries::input_of(s.measurement) else {
             continue;
         };

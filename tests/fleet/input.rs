@@ -224,3 +224,58 @@ fn ssh_fleet_takes_addresses_from_the_inventory_and_names_missing_blocks() {
         err(&o)
     );
 }
+
+#[test]
+fn distribution_flag_reaches_every_cluster_profile_and_the_record() {
+    let t = tempfile::tempdir().unwrap();
+    let home = t.path().join("mlk");
+    let prof = t.path().join("tiny.yaml");
+    std::fs::write(&prof, TINY).unwrap();
+    let p = prof.to_str().unwrap();
+    let (v, _) = plan_json(&home, &["-p", p, "--count", "2"]);
+    assert_eq!(v["distribution"], "rke", "{v}");
+    let (v, _) = plan_json(&home, &["-p", p, "--count", "2", "--distribution", "rke2"]);
+    assert_eq!(v["distribution"], "rke2", "{v}");
+    // Each cluster's profile is validated as RKE2: flannel is RKE-only, so the flag refuses it.
+    let flannel = t.path().join("flannel.yaml");
+    std::fs::write(
+        &flannel,
+        TINY.replace(
+            "components:",
+            "kubernetes: {networkPlugin: flannel}\ncomponents:",
+        ),
+    )
+    .unwrap();
+    let c = flannel.to_str().unwrap();
+    plan_json(&home, &["-p", c, "--count", "2"]);
+    let o = mlk(
+        &home,
+        &[
+            "fleet",
+            "plan",
+            "-p",
+            c,
+            "--count",
+            "2",
+            "--distribution",
+            "rke2",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("kubernetes.networkPlugin"), "{}", err(&o));
+    let o = mlk(
+        &home,
+        &[
+            "fleet",
+            "plan",
+            "-p",
+            p,
+            "--count",
+            "2",
+            "--distribution",
+            "k3s",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("allowed: rke"), "{}", err(&o));
+}

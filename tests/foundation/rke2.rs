@@ -192,9 +192,13 @@ fn the_plan_shows_the_rke2_matrix_and_the_stages_of_rke2() {
     }
     assert_eq!(lock.binary("helm").version, "v3.21.4");
     assert_eq!(lock.binary("kustomize").version, "v5.8.1");
+    // `mlk plan --json` names the distribution as profiles and `--distribution` spell it.
+    let j = serde_json::to_value(&plan).unwrap();
+    assert_eq!(j["distribution"], "rke2", "{j}");
     // The RKE matrix is untouched.
     let rke = mlk::plan::build(&load("distributed", None), "x");
     assert!(rke.to_text().contains("via RKE,"));
+    assert_eq!(serde_json::to_value(&rke).unwrap()["distribution"], "rke");
     assert!(
         rke.helm_releases
             .iter()

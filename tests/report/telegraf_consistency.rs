@@ -1,14 +1,20 @@
 //! The rendered Telegraf DaemonSet values and the report's queries agree, for every embedded
 //! profile; and the real telegraf-ds chart turns mlk's values into the TOML the report needs.
+use mlk::distribution::Distribution;
 use mlk::report::consistency::check_telegraf_values;
+use mlk::report::sources::Distribution::{Rke1Docker as RKE, Rke2Containerd as RKE2};
 
 fn rendered_values(profile: &str) -> String {
+    rendered_values_on(profile, None)
+}
+
+fn rendered_values_on(profile: &str, distribution: Option<Distribution>) -> String {
     let src = mlk::profile::Source::resolve(profile).unwrap();
     let p = mlk::profile::load(
         &src,
         &mlk::profile::Overrides {
             provider: None,
-            distribution: None,
+            distribution,
         },
         &mlk::commands::host_rules(),
     )
@@ -26,7 +32,7 @@ fn telegraf_inputs_feed_every_queried_measurement() {
     for profile in mlk::profile::embedded_names() {
         let values = rendered_values(&profile);
         assert_eq!(
-            check_telegraf_values(&values),
+            check_telegraf_values(&values, RKE),
             Vec::<String>::new(),
             "profile {profile}"
         );
@@ -43,6 +49,37 @@ fn telegraf_inputs_feed_every_queried_measurement() {
     }
 }
 
+/// RKE2 runs containerd: its values have no docker input and no docker group, and the check
+/// for RKE2 holds (the report reads no Docker measurement there, `sources::support`); the
+/// same values are refused for RKE, whose report reads Docker's figures.
+#[test]
+fn rke2_values_have_no_docker_and_still_feed_every_measurement_read_on_rke2() {
+    for profile in mlk::profile::embedded_names() {
+        let values = rendered_values_on(&profile, Some(Distribution::Rke2));
+        assert_eq!(
+            check_telegraf_values(&values, RKE2),
+            Vec::<String>::new(),
+            "profile {profile} on RKE2"
+        );
+        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&values).unwrap();
+        assert_eq!(
+            doc["config"]["docker_endpoint"].as_str(),
+            Some(""),
+            "{profile}"
+        );
+        assert!(
+            doc["podSecurityContext"].is_null(),
+            "{profile}: no docker group"
+        );
+        assert!(
+            check_telegraf_values(&values, RKE)
+                .iter()
+                .any(|p| p.contains("input `docker`")),
+            "{profile}"
+        );
+    }
+}
+
 #[test]
 fn the_check_notices_a_missing_input_a_slow_interval_and_a_missing_field() {
     let values = rendered_values("distributed");
@@ -51,20 +88,22 @@ fn the_check_notices_a_missing_input_a_slow_interval_and_a_missing_field() {
         values, without_k8s,
         "the template changed shape; update this test"
     );
-    let problems = check_telegraf_values(&without_k8s);
+    let problems = check_telegraf_values(&without_k8s, RKE);
     assert!(
         problems
             .iter()
             .any(|p| p.contains("kubernetes_pod_container") && p.contains("input `kubernetes`")),
         "{problems:?}"
     );
-    let problems = check_telegraf_values(&values.replace("totalcpu: true", "totalcpu: false"));
+    let problems = check_telegraf_values(&values.replace("totalcpu: true", "totalcpu: false"), RKE);
     assert!(
         problems.iter().any(|p| p.contains("totalcpu")),
         "{problems:?}"
     );
-    let problems =
-        check_telegraf_values(&values.replace("report_active: true", "report_active: false"));
+    let problems = check_telegraf_values(
+        &values.replace("report_active: true", "report_active: false"),
+        RKE,
+    );
     assert!(
         problems.iter().any(|p| p.contains("usage_active")),
         "{problems:?}"
@@ -72,25 +111,28 @@ fn the_check_notices_a_missing_input_a_slow_interval_and_a_missing_field() {
     // The node inputs at the agent's 10 s again: the report's 1 s sampling is gone.
     let slow = values.replace("interval: \"1s\"", "interval: \"10s\"");
     assert_ne!(slow, values);
-    let problems = check_telegraf_values(&slow);
+    let problems = check_telegraf_values(&slow, RKE);
     assert!(
         problems
             .iter()
             .any(|p| p.contains("input net samples every Some(10.0) s")),
         "{problems:?}"
     );
-    let problems = check_telegraf_values(&values.replace(
+    let no_docker = values.replace(
         "docker_endpoint: \"unix:///var/run/docker.sock\"",
         "docker_endpoint: \"\"",
-    ));
+    );
+    let problems = check_telegraf_values(&no_docker, RKE);
     assert!(
         problems
             .iter()
             .any(|p| p.contains("docker_container_cpu") && p.contains("input `docker`")),
         "{problems:?}"
     );
-    let problems =
-        check_telegraf_values(&values.replace("database: \"telegraf\"", "database: \"other\""));
+    let problems = check_telegraf_values(
+        &values.replace("database: \"telegraf\"", "database: \"other\""),
+        RKE,
+    );
     assert!(
         problems.iter().any(|p| p.contains("database `telegraf`")),
         "{problems:?}"

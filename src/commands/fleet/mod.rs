@@ -116,6 +116,10 @@ pub struct DefineArgs {
     /// `vagrant ssh-config` prints.
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
+    /// The Kubernetes distribution of every cluster: rke or rke2 (default: the profile's
+    /// `kubernetes.distribution`); passed to each `mlk up`.
+    #[arg(long, value_parser = crate::distribution::Distribution::check, value_name = "DIST")]
+    pub distribution: Option<crate::distribution::Distribution>,
 }
 
 impl DefineArgs {
@@ -145,5 +149,6 @@ impl DefineArgs {
             || self.network.is_some()
             || self.provider.is_some()
             || self.inventory.is_some()
+            || self.distribution.is_some()
     }
 }

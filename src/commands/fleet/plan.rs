@@ -41,6 +41,7 @@ pub fn make(g: &Global, d: &DefineArgs, recorded: Option<Vec<Member>>) -> Result
         provider: d.provider,
         inventory: d.inventory.as_deref(),
         network: d.network,
+        distribution: d.distribution,
         members,
     })
 }
@@ -79,7 +80,7 @@ pub fn print(p: &Plan, as_json: bool) {
             })
             .collect();
         let doc = json!({"fleet": f.name, "profile": f.profile, "provider": f.provider,
-            "network": f.network, "default_parallel": k, "host": p.host,
+            "distribution": p.distribution, "network": f.network, "default_parallel": k, "host": p.host,
             "per_cluster": p.need,
             "total": {"cpus": p.need.cpus * f.clusters.len() as u64,
                       "mem_mib": p.need.mem_mib * f.clusters.len() as u64},
@@ -89,11 +90,12 @@ pub fn print(p: &Plan, as_json: bool) {
     }
     let n = f.clusters.len() as u64;
     println!(
-        "Fleet {}: {} cluster(s) of profile {} (provider {}){}",
+        "Fleet {}: {} cluster(s) of profile {} (provider {}, {}){}",
         f.name,
         n,
         f.profile,
         f.provider,
+        p.distribution.name(),
         f.network
             .as_ref()
             .map_or_else(String::new, |net| format!(", addresses from {net}"))

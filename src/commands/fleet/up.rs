@@ -56,6 +56,10 @@ pub fn run(g: &Global, a: &UpArgs) -> Result<()> {
             provider: crate::provider::ProviderKind::check(&f.provider).ok(),
             inventory: f.inventory.as_ref().map(Into::into),
             network: f.network.as_ref().and_then(|n| n.parse().ok()),
+            distribution: f
+                .distribution
+                .as_deref()
+                .and_then(crate::distribution::Distribution::parse),
             ..a.define.clone()
         },
         (None, false) => {
