@@ -120,6 +120,8 @@ fn files(plan: &Plan) -> Vec<(String, String)> {
 pub const VAGRANTFILE: &str = "Vagrantfile";
 
 thread_local! {
+    // Already const; clippy 1.96 on the Windows target flags the expansion anyway.
+    #[allow(clippy::missing_const_for_thread_local)]
     static RENDERS: Cell<usize> = const { Cell::new(0) };
 }
 
