@@ -25,7 +25,9 @@ fn exec_ok(r: &dyn Runner, cmd: &str, out: &mut Vec<String>) -> Result<bool> {
     Ok(res.status == 0)
 }
 
-fn must(r: &dyn Runner, cmd: &str) -> Result<Vec<String>> {
+/// `cmd` on `r`, its output lines; a non-zero exit is a remote failure with that output
+/// (shared by the RKE2 stage).
+pub(super) fn must(r: &dyn Runner, cmd: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let res = r
         .exec(cmd, None, &mut |l| out.push(l.to_string()))

@@ -15,6 +15,7 @@
 //! 4. The first server's kubeconfig is copied to `layout::node::kubeconfig()` with 127.0.0.1
 //!    rewritten to its address, so the shared kubeconfig stage fetches it as it does RKE's.
 use super::cache::{self, Cache};
+use super::rke::must;
 use super::{HostCtx, HostStage};
 use crate::catalogue::StageId;
 use crate::distribution::rke2::{self, Kind};
@@ -64,17 +65,6 @@ pub fn artifacts(lock: &crate::lockfile::Lock, log: &dyn Fn(&str)) -> Result<Art
 
 fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
-}
-
-fn must(r: &dyn Runner, cmd: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let res = r
-        .exec(cmd, None, &mut |l| out.push(l.to_string()))
-        .map_err(anyhow::Error::from)?;
-    if res.status != 0 {
-        return Err(remote_exit(r.node(), cmd, res.status, &out, ""));
-    }
-    Ok(out)
 }
 
 /// The join token: the cluster's secret, made once (0600) and kept across runs.
